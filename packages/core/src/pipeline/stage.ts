@@ -1,0 +1,65 @@
+import { addContext } from '../errors.js';
+import type { EventSink, Phase } from './events.js';
+
+/** One step of a pipeline. Stages are registered under tokens and replaced by plugins. */
+export interface Stage<I, O, C = unknown> {
+  /** a short lowercase phrase, used in events and as error context ("collect maps") */
+  readonly name: string;
+  run(input: I, context: C): O | Promise<O>;
+}
+
+/**
+ * Runs one stage: emits stage-started and stage-finished (or stage-failed) with its duration and
+ * prefixes a failure's message with the stage name.
+ */
+export async function runStage<I, O, C>(
+  phase: Phase,
+  stage: Stage<I, O, C>,
+  input: I,
+  context: C,
+  events: EventSink,
+): Promise<O> {
+  events.emit({ type: 'stage-started', phase, stage: stage.name });
+  const start = performance.now();
+  try {
+    const output = await stage.run(input, context);
+    events.emit({ type: 'stage-finished', phase, stage: stage.name, durationMs: performance.now() - start });
+    return output;
+  } catch (error) {
+    events.emit({
+      type: 'stage-failed',
+      phase,
+      stage: stage.name,
+      durationMs: performance.now() - start,
+      error,
+    });
+    throw addContext(error, stage.name);
+  }
+}
+
+/** The synchronous twin of runStage for stages that never await (open-time parsing). */
+export function runStageSync<I, O, C>(
+  phase: Phase,
+  stage: Stage<I, O, C>,
+  input: I,
+  context: C,
+  events: EventSink,
+): O {
+  events.emit({ type: 'stage-started', phase, stage: stage.name });
+  const start = performance.now();
+  try {
+    const output = stage.run(input, context);
+    if (output instanceof Promise) throw new TypeError(`stage ${stage.name} is asynchronous`);
+    events.emit({ type: 'stage-finished', phase, stage: stage.name, durationMs: performance.now() - start });
+    return output;
+  } catch (error) {
+    events.emit({
+      type: 'stage-failed',
+      phase,
+      stage: stage.name,
+      durationMs: performance.now() - start,
+      error,
+    });
+    throw addContext(error, stage.name);
+  }
+}

@@ -1,0 +1,57 @@
+/** How a map is pinned in bpffs. */
+export type MapPinning =
+  | { kind: 'none' }
+  /** libbpf's LIBBPF_PIN_BY_NAME: `<pin root>/<map name>` */
+  | { kind: 'by-name' }
+  /** an exact path chosen by a format plugin (iproute2's tc/globals, BCC's "maps/x:path") */
+  | { kind: 'path'; path: string };
+
+/** Where a map definition came from, so a plugin can read fields only it knows. */
+export interface MapSource {
+  /** the format that produced the definition: 'legacy', 'btf', 'data', 'iproute2', 'bcc', 'builder', ... */
+  format: string;
+  /** ELF section the definition lives in ('' when built in code) */
+  section: string;
+  /** ELF section index, -1 when built in code */
+  sectionIndex: number;
+  /** byte offset of the definition in its section */
+  offset: number;
+  /** BTF type id of the definition struct, when the object has BTF */
+  btfTypeId?: number;
+  /** BTF type id of the variable holding the definition */
+  btfVarId?: number;
+}
+
+/** A map blueprint: plain data, copyable, identical on every machine. */
+export interface MapSpec {
+  name: string;
+  /** BPF_MAP_TYPE_* */
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  /** BPF_F_* map flags */
+  flags: number;
+  numaNode?: number;
+  mapExtra?: bigint;
+  pinning: MapPinning;
+  /** template of the inner map for ARRAY_OF_MAPS / HASH_OF_MAPS */
+  innerMap?: MapSpec;
+  /** initial contents written after creation (prog array slots are names of programs) */
+  contents?: MapEntry[];
+  /** initial value of a single-entry array (global data sections) */
+  initialData?: Uint8Array;
+  /** freeze after the initial write (.rodata) */
+  freeze?: boolean;
+  /** BTF type ids of key and value, passed to MAP_CREATE when the object has BTF */
+  btfKeyTypeId?: number;
+  btfValueTypeId?: number;
+  /** bytes of the definition that its format does not understand, kept for plugins */
+  extra?: Uint8Array;
+  source: MapSource;
+}
+
+export type MapEntry =
+  | { key: Uint8Array; value: Uint8Array }
+  /** a slot of a PROG_ARRAY or map-in-map filled with a program or map by name after load */
+  | { key: Uint8Array; ref: { kind: 'program' | 'map'; name: string } };

@@ -1,0 +1,27 @@
+import type { MapSpec } from './map.js';
+import type { FunctionSpec, ProgramSpec } from './program.js';
+
+/**
+ * Everything an object holds, before anything touches a kernel. Produced by reading an ELF file
+ * or by a builder; edited by the user between open and load.
+ */
+export interface ObjectSpec {
+  /** object name (file name without extension for ELF) */
+  name: string;
+  byteOrder: 'little' | 'big';
+  license: string;
+  kernelVersion: number;
+  /** entry points, in section order */
+  programs: ProgramSpec[];
+  /** functions callable from programs (`.text` and other non-entry functions) */
+  functions: FunctionSpec[];
+  maps: MapSpec[];
+  /** raw .BTF and .BTF.ext sections, when present */
+  btf?: Uint8Array;
+  btfExt?: Uint8Array;
+}
+
+/** A deep copy: specs are plain data, so edits to the copy never reach the original. */
+export function cloneObjectSpec(spec: ObjectSpec): ObjectSpec {
+  return structuredClone(spec);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Rebuilds every BPF fixture object from its C source. Tests use the committed objects and never
+# need clang; run this after changing a *.bpf.c file (needs clang-19, libbpf-dev, linux-libc-dev).
+#   foo.bpf.c        -> foo.bpfel.o and foo.bpfeb.o (clang-19, -target bpfel / bpfeb)
+#   foo.gcc.bpf.c    -> foo.gcc.o (bpf-gcc with -gbtf), when bpf-gcc is installed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CFLAGS=(-O2 -g -Wall -Werror -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu)
+
+build_one() {
+  local src=$1 dir base
+  dir=$(dirname "$src")
+  base=${src%.bpf.c}
+  if [[ $src == *.gcc.bpf.c ]]; then
+    if command -v bpf-gcc >/dev/null; then
+      bpf-gcc -O2 -gbtf -I"$dir" -I/usr/include/x86_64-linux-gnu -c "$src" -o "${src%.bpf.c}.o"
+    else
+      echo "skip $src: bpf-gcc not installed" >&2
+    fi
+    return
+  fi
+  for target in bpfel bpfeb; do
+    clang-19 "${CFLAGS[@]}" -target "$target" -I"$dir" -c "$src" -o "$base.$target.o"
+  done
+}
+
+mapfile -t sources < <(git ls-files --cached --others --exclude-standard -- '*.bpf.c')
+for src in "${sources[@]}"; do
+  build_one "$src"
+  echo "built $src"
+done
