@@ -16,3 +16,4 @@ export * from './spec/relocation.js';
 export * from './uapi/bpf-constants.js';
 export * from './uapi/map-types.js';
 export * from './uapi/program-types.js';
+export * from './uapi/section-definitions.js';

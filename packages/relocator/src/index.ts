@@ -1,1 +1,2 @@
-export {};
+export { type LinkedProgram, linkProgram } from './link-program.js';
+export { type MapFdLookup, resolveMapRelocations } from './resolve-maps.js';

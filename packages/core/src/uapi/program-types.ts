@@ -94,6 +94,7 @@ export const AttachType = {
   NETKIT_PRIMARY: 54,
   NETKIT_PEER: 55,
   TRACE_KPROBE_SESSION: 56,
+  TRACE_UPROBE_SESSION: 57,
 } as const;
 export type AttachTypeName = keyof typeof AttachType;
 
