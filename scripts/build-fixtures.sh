@@ -3,10 +3,13 @@
 # need clang; run this after changing a *.bpf.c file (needs clang-19, libbpf-dev, linux-libc-dev).
 #   foo.bpf.c        -> foo.bpfel.o and foo.bpfeb.o (clang-19, -target bpfel / bpfeb)
 #   foo.gcc.bpf.c    -> foo.gcc.o (bpf-gcc with -gbtf), when bpf-gcc is installed
+# A first line `// bpfkit-cflags: FLAGS` adds FLAGS for that file (e.g. -mcpu=v4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CFLAGS=(-O2 -g -Wall -Werror -D__TARGET_ARCH_x86 -I/usr/include/x86_64-linux-gnu)
+# Keep the location of the checkout out of the debug info of the objects.
+CFLAGS+=("-fdebug-prefix-map=$PWD=.")
 
 build_one() {
   local src=$1 dir base
@@ -20,8 +23,11 @@ build_one() {
     fi
     return
   fi
+  local extra=()
+  read -r first <"$src" || true
+  if [[ $first =~ ^//\ bpfkit-cflags:\ (.*)$ ]]; then read -ra extra <<<"${BASH_REMATCH[1]}"; fi
   for target in bpfel bpfeb; do
-    clang-19 "${CFLAGS[@]}" -target "$target" -I"$dir" -c "$src" -o "$base.$target.o"
+    clang-19 "${CFLAGS[@]}" "${extra[@]}" -target "$target" -I"$dir" -c "$src" -o "$base.$target.o"
   done
 }
 

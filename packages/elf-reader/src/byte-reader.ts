@@ -1,0 +1,86 @@
+import { fail, hex } from './fail.js';
+
+/**
+ * A bounds-checked cursor over the object's bytes, in the file's byte order. Callers check a
+ * whole structure's range with `expect` (so the error names the structure), and every read checks
+ * again as a backstop, so a DataView RangeError can never escape.
+ */
+export class ByteReader {
+  readonly #view: DataView;
+  readonly #little: boolean;
+  readonly #object: string;
+  #pos = 0;
+
+  constructor(bytes: Uint8Array, littleEndian: boolean, objectName: string) {
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#little = littleEndian;
+    this.#object = objectName;
+  }
+
+  get length(): number {
+    return this.#view.byteLength;
+  }
+
+  get position(): number {
+    return this.#pos;
+  }
+
+  /** Moves the cursor; fails unless `size` bytes from `offset` lie inside the file. */
+  expect(offset: number, size: number, field: string, section?: string): this {
+    if (!this.#fits(offset, size)) {
+      fail(
+        `${field} at ${hex(offset)} needs ${size} bytes but the file ends at ${hex(this.length)}`,
+        {
+          object: this.#object,
+          field,
+          byteOffset: offset,
+          ...(section === undefined ? {} : { section }),
+        },
+        'the file is truncated or a header points past its end',
+      );
+    }
+    this.#pos = offset;
+    return this;
+  }
+
+  #fits(offset: number, size: number): boolean {
+    return Number.isSafeInteger(offset) && offset >= 0 && size >= 0 && offset + size <= this.length;
+  }
+
+  u8(): number {
+    const at = this.#take(1);
+    return this.#view.getUint8(at);
+  }
+
+  u16(): number {
+    const at = this.#take(2);
+    return this.#view.getUint16(at, this.#little);
+  }
+
+  u32(): number {
+    const at = this.#take(4);
+    return this.#view.getUint32(at, this.#little);
+  }
+
+  u64(): bigint {
+    const at = this.#take(8);
+    return this.#view.getBigUint64(at, this.#little);
+  }
+
+  i64(): bigint {
+    const at = this.#take(8);
+    return this.#view.getBigInt64(at, this.#little);
+  }
+
+  #take(size: number): number {
+    const at = this.#pos;
+    if (at + size > this.length) {
+      fail(`read of ${size} bytes at ${hex(at)} is past the end of the file`, {
+        object: this.#object,
+        byteOffset: at,
+      });
+    }
+    this.#pos = at + size;
+    return at;
+  }
+}
