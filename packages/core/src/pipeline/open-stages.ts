@@ -21,6 +21,8 @@ export interface OpenContext {
   readonly events: EventSink;
   /** typed results earlier stages left for later ones (parsed BTF, ...) */
   readonly artifacts: Artifacts;
+  /** the object file's bytes (iproute2 names pin directories after their SHA-1) */
+  readonly bytes: Uint8Array;
 }
 
 /** Turns file bytes into a view of sections, symbols and relocations. */

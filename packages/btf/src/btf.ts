@@ -1,0 +1,226 @@
+import { BtfError, NotFoundError, UsageError } from '@bpfkit/core';
+import { type BtfKind, KIND_NAMES } from './constants.js';
+import { decodeType, type RawTypeSource } from './decode-type.js';
+import { formatType } from './format-type.js';
+import { type BtfHeader, type ByteOrder, parseBtfHeader } from './header.js';
+import { findMember, type MemberLocation, members } from './members.js';
+import { NameIndex } from './name-index.js';
+import { resolveSize, skipModsAndTypedefs } from './resolve.js';
+import { readCString } from './strings.js';
+import { indexTypes, typeAtWord } from './type-index.js';
+import { typeWords } from './type-words.js';
+import type { BtfMember, BtfType } from './types.js';
+
+export interface ParseBtfOptions {
+  /**
+   * Base BTF for split BTF (a kernel module's BTF on top of vmlinux): type ids continue after the
+   * base's last id, and string offsets after the base's string table.
+   */
+  base?: Btf;
+  /**
+   * Check every name offset and referenced type id while parsing (default true). Without it only
+   * kinds and record bounds are checked up front, and references when a type is decoded: what
+   * loadKernelBtf uses for the kernel's own BTF, which the kernel validated when it built it.
+   */
+  validate?: boolean;
+}
+
+/**
+ * Parsed BTF. Keeps the raw bytes and an index of where each type starts; a type becomes an
+ * object only when asked for (typeById), names are decoded from the string table on demand, and
+ * the name index is built on the first findByName. The bytes must not be modified afterwards.
+ */
+export class Btf implements RawTypeSource {
+  readonly bytes: Uint8Array;
+  readonly header: BtfHeader;
+  readonly byteOrder: ByteOrder;
+  readonly base: Btf | undefined;
+  /** id of this BTF's first own type: 1, or the base's typeCount + 1 for split BTF */
+  readonly firstTypeId: number;
+  /** the highest type id (base types included); void (0) is not counted */
+  readonly typeCount: number;
+  /** this BTF's string offsets start here (the base's string table length for split BTF) */
+  readonly stringsBase: number;
+  /** the type section as 32-bit words in host byte order @internal */
+  readonly words: Uint32Array;
+  readonly #offsets: Uint32Array;
+  readonly #strings: Uint8Array;
+  #names: NameIndex | undefined;
+
+  /** Use parseBtf. */
+  constructor(bytes: Uint8Array, options: ParseBtfOptions = {}) {
+    this.bytes = bytes;
+    this.header = parseBtfHeader(bytes);
+    this.byteOrder = this.header.byteOrder;
+    this.base = options.base;
+    this.firstTypeId = this.base ? this.base.typeCount + 1 : 1;
+    this.stringsBase = this.base ? this.base.stringsLength : 0;
+    const { strStart, strLen, typeStart, typeLen } = this.header;
+    this.#strings = bytes.subarray(strStart, strStart + strLen);
+    checkStringTable(this.#strings, strStart, this.base === undefined);
+    if (typeLen % 4 !== 0) {
+      throw new BtfError(`type section length ${typeLen} is not a multiple of 4`, {
+        location: { byteOffset: 12, field: 'type_len' },
+      });
+    }
+    this.words = typeWords(bytes, typeStart, typeLen, this.byteOrder);
+    const index = indexTypes(this.words, {
+      typeStart,
+      firstId: this.firstTypeId,
+      stringsLength: this.stringsLength,
+      validate: options.validate ?? true,
+    });
+    this.#offsets = index.offsets;
+    this.typeCount = this.firstTypeId - 1 + this.#offsets.length;
+    if (index.maxRef > this.typeCount) {
+      const id = typeAtWord(this.#offsets, this.firstTypeId, index.maxRefWord);
+      throw new BtfError(
+        `type ${id} refers to type ${index.maxRef}, but the last type is ${this.typeCount}`,
+        {
+          location: { typeId: id, byteOffset: typeStart + index.maxRefWord * 4, field: 'type' },
+        },
+      );
+    }
+  }
+
+  /** Length of the string tables, base included: every valid name offset is below it. */
+  get stringsLength(): number {
+    return this.stringsBase + this.#strings.length;
+  }
+
+  /** This BTF's own string section bytes (without the base's). */
+  get stringBytes(): Uint8Array {
+    return this.#strings;
+  }
+
+  /** The string at a name offset (base strings included for split BTF). */
+  name(offset: number): string {
+    if (offset < this.stringsBase) return this.base!.name(offset);
+    const local = offset - this.stringsBase;
+    if (local >= this.#strings.length) {
+      throw new BtfError(`string offset ${offset} is past the string table`, {
+        location: { byteOffset: this.header.strStart + local, field: 'name_off' },
+      });
+    }
+    return readCString(this.#strings, local);
+  }
+
+  #checkId(id: number): void {
+    if (!Number.isInteger(id) || id < 1 || id > this.typeCount) {
+      throw new NotFoundError(
+        id === 0 ? 'type 0 is void and has no description' : `no BTF type with id ${id}`,
+        {
+          location: { typeId: id },
+          hint: `valid ids are 1..${this.typeCount}`,
+        },
+      );
+    }
+  }
+
+  /** Decodes one type. Each call returns a fresh object the caller may keep or modify. */
+  typeById(id: number): BtfType {
+    this.#checkId(id);
+    if (id < this.firstTypeId) return this.base!.typeById(id);
+    return decodeType(this, id, this.#offsets[id - this.firstTypeId]!);
+  }
+
+  /** The kind of a type without decoding it; 'VOID' for id 0. */
+  kindOf(id: number): BtfKind | 'VOID' {
+    if (id === 0) return 'VOID';
+    this.#checkId(id);
+    if (id < this.firstTypeId) return this.base!.kindOf(id);
+    const info = this.words[this.#offsets[id - this.firstTypeId]! + 1]!;
+    return KIND_NAMES[(info >>> 24) & 0x1f]!;
+  }
+
+  /** The name of a type ('' for anonymous types and void) without decoding the rest. */
+  typeName(id: number): string {
+    if (id === 0) return '';
+    this.#checkId(id);
+    if (id < this.firstTypeId) return this.base!.typeName(id);
+    return this.name(this.words[this.#offsets[id - this.firstTypeId]!]!);
+  }
+
+  /** Ids of every type called `name` (base types first), optionally of one kind only. */
+  findByName(name: string, kind?: BtfKind): number[] {
+    const ids = this.base ? this.base.findByName(name, kind) : [];
+    this.#names ??= new NameIndex(this, this.#offsets, this.firstTypeId);
+    for (const id of this.#names.lookup(name)) {
+      if (kind === undefined || this.kindOf(id) === kind) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** The one type called `name` of `kind`; NotFoundError when there is none. */
+  findOne(name: string, kind: BtfKind): number {
+    const [id] = this.findByName(name, kind);
+    if (id === undefined) {
+      throw new NotFoundError(`no ${kind} named '${name}' in BTF`, { location: { symbol: name } });
+    }
+    return id;
+  }
+
+  /** This BTF's own types in id order (not the base's), decoded one at a time. */
+  *types(): IterableIterator<BtfType> {
+    for (let i = 0; i < this.#offsets.length; i++) {
+      yield decodeType(this, this.firstTypeId + i, this.#offsets[i]!);
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<BtfType> {
+    return this.types();
+  }
+
+  /** Follows typedefs and CONST/VOLATILE/RESTRICT/TYPE_TAG to the underlying type id. */
+  skipModsAndTypedefs(id: number): number {
+    return skipModsAndTypedefs(this, id);
+  }
+
+  /** Size in bytes of a value of this type (typedefs, modifiers, arrays and VARs followed). */
+  resolveSize(id: number): number {
+    return resolveSize(this, id);
+  }
+
+  /** The members of a struct or union (after typedefs/modifiers), anonymous ones included. */
+  members(id: number): BtfMember[] {
+    return members(this, id);
+  }
+
+  /**
+   * Finds a member by name or dotted path ("a.b"), looking through anonymous struct/union
+   * members as C does; offsets are from the start of the outer struct.
+   */
+  findMember(id: number, path: string): MemberLocation {
+    return findMember(this, id, path);
+  }
+
+  /** Bit offset of a member (see findMember). */
+  memberOffsetBits(id: number, path: string): number {
+    return findMember(this, id, path).bitOffset;
+  }
+
+  /** A C-like spelling: "struct task_struct *", "__u32", "char[16]", "int (*)(void *)". */
+  formatType(id: number): string {
+    return formatType(this, id);
+  }
+}
+
+/** Base BTF starts with the empty string; any non-empty table ends with NUL (libbpf's rules). */
+function checkStringTable(strings: Uint8Array, start: number, isBase: boolean): void {
+  if (isBase && (strings.length === 0 || strings[0] !== 0)) {
+    throw new BtfError('BTF string section must start with an empty string', {
+      location: { byteOffset: start, field: 'str_off' },
+    });
+  }
+  if (strings.length > 0 && strings[strings.length - 1] !== 0) {
+    throw new BtfError('BTF string section does not end with NUL', {
+      location: { byteOffset: start + strings.length - 1, field: 'str_len' },
+    });
+  }
+}
+
+/** Parses a .BTF section (either byte order). Throws BtfError with a location when malformed. */
+export function parseBtf(bytes: Uint8Array, options: ParseBtfOptions = {}): Btf {
+  if (!(bytes instanceof Uint8Array)) throw new UsageError('parseBtf expects a Uint8Array');
+  return new Btf(bytes, options);
+}
