@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BpfkitError, ElfError, formatLocation, isBpfkitError, VerifierError, withContext } from './errors.js';
+import {
+  BpfkitError,
+  ElfError,
+  formatLocation,
+  isBpfkitError,
+  VerifierError,
+  withContext,
+} from './errors.js';
 
 describe('errors', () => {
   it('describe() says what, where and what to do', () => {
@@ -7,7 +14,9 @@ describe('errors', () => {
       location: { object: 'x.o', field: 'e_shoff', byteOffset: 0x28 },
       hint: 'the file is truncated',
     });
-    expect(error.describe()).toBe('x.o, field e_shoff, offset 0x28: section header table lies outside the file\n  hint: the file is truncated');
+    expect(error.describe()).toBe(
+      'x.o, field e_shoff, offset 0x28: section header table lies outside the file\n  hint: the file is truncated',
+    );
     expect(error.code).toBe('ELF_MALFORMED');
   });
 
@@ -16,7 +25,9 @@ describe('errors', () => {
       try {
         withContext('load maps', { object: 'obj' }, () =>
           withContext('map counters', { map: 'counters' }, () => {
-            throw new BpfkitError('KERNEL', 'map create: operation not permitted', { location: { map: 'inner' } });
+            throw new BpfkitError('KERNEL', 'map create: operation not permitted', {
+              location: { map: 'inner' },
+            });
           }),
         );
       } catch (e) {
@@ -42,6 +53,8 @@ describe('errors', () => {
   });
 
   it('formats a source location', () => {
-    expect(formatLocation({ program: 'p', source: { file: 'a.c', line: 12, column: 3 } })).toBe('program p, a.c:12');
+    expect(formatLocation({ program: 'p', source: { file: 'a.c', line: 12, column: 3 } })).toBe(
+      'program p, a.c:12',
+    );
   });
 });

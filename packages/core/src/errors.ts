@@ -200,7 +200,8 @@ export function isBpfkitError(error: unknown): error is BpfkitError {
 
 /**
  * Adds one phrase of context as an error passes up ("load maps", "map counters"), the way
- * cilium/ebpf wraps errors, and merges location fields the inner error did not know.
+ * cilium/ebpf wraps errors, and merges location fields the inner error did not know. An empty
+ * phrase only adds the location (when the location already names the thing).
  */
 export function withContext<T>(phrase: string, location: ErrorLocation, run: () => T): T {
   try {
@@ -224,7 +225,7 @@ export async function withContextAsync<T>(
 
 export function addContext(error: unknown, phrase: string, location: ErrorLocation = {}): unknown {
   if (!isBpfkitError(error)) return error;
-  error.message = `${phrase}: ${error.message}`;
+  if (phrase) error.message = `${phrase}: ${error.message}`;
   const loc = error.location as ErrorLocation;
   for (const [key, value] of Object.entries(location) as [keyof ErrorLocation, never][]) {
     if (loc[key] === undefined) loc[key] = value;

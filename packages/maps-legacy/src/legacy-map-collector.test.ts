@@ -4,7 +4,8 @@ import { readElf } from '@bpfkit/elf-reader';
 import { describe, expect, it } from 'vitest';
 import { readLegacyMaps } from './legacy-map-collector.js';
 
-const fixture = (name: string) => readElf(readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url)), name);
+const fixture = (name: string) =>
+  readElf(readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url)), name);
 
 function mapsOf(name: string) {
   const file = fixture(name);
@@ -23,7 +24,8 @@ describe('readLegacyMaps', () => {
   });
 
   it('reads big-endian objects to the same specs', () => {
-    const strip = (name: string) => mapsOf(name).map(({ source, ...rest }) => ({ ...rest, offset: source.offset }));
+    const strip = (name: string) =>
+      mapsOf(name).map(({ source, ...rest }) => ({ ...rest, offset: source.offset }));
     expect(strip('legacy_sockfilter.bpfeb.o')).toEqual(strip('legacy_sockfilter.bpfel.o'));
   });
 
@@ -31,7 +33,11 @@ describe('readLegacyMaps', () => {
     const file = fixture('legacy_xdp.bpfel.o');
     const section = file.sections.find((s) => s.name === 'maps')!;
     // Pretend the section holds one 40-byte definition: the second symbol is dropped from view.
-    const oneSymbol = { ...file, symbols: file.symbols.filter((s) => s.name !== 'verdicts'), sectionData: file.sectionData.bind(file) };
+    const oneSymbol = {
+      ...file,
+      symbols: file.symbols.filter((s) => s.name !== 'verdicts'),
+      sectionData: file.sectionData.bind(file),
+    };
     const [map] = readLegacyMaps(oneSymbol, { ...section }, 'x');
     expect(map!.extra).toEqual(file.sectionData(section.index).slice(20, 40));
   });

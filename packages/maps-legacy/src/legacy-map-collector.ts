@@ -18,7 +18,11 @@ const FIELDS = ['type', 'keySize', 'valueSize', 'maxEntries', 'flags'] as const;
  * and bytes past the five known fields are kept in `extra` for plugins (libbpf refused non-zero
  * ones).
  */
-export function readLegacyMaps(file: ObjectFileView, section: SectionView, objectName = file.name): MapSpec[] {
+export function readLegacyMaps(
+  file: ObjectFileView,
+  section: SectionView,
+  objectName = file.name,
+): MapSpec[] {
   const symbols = mapSymbolsInSection(file, section.index);
   const location = { object: objectName, section: section.name };
   if (symbols.length === 0) return [];
@@ -30,7 +34,9 @@ export function readLegacyMaps(file: ObjectFileView, section: SectionView, objec
   }
   const defSize = section.size / symbols.length;
   if (defSize < 4) {
-    throw new MapDefinitionError(`map definitions of ${defSize} bytes are too short to hold a map type`, { location });
+    throw new MapDefinitionError(`map definitions of ${defSize} bytes are too short to hold a map type`, {
+      location,
+    });
   }
   const data = file.sectionData(section.index);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -39,9 +45,12 @@ export function readLegacyMaps(file: ObjectFileView, section: SectionView, objec
   return symbols.map((sym) => {
     const offset = Number(sym.value);
     if (offset + defSize > data.byteLength || offset % 4 !== 0) {
-      throw new MapDefinitionError(`map definition at 0x${offset.toString(16)} lies outside the maps section`, {
-        location: { ...location, symbol: sym.name, byteOffset: offset },
-      });
+      throw new MapDefinitionError(
+        `map definition at 0x${offset.toString(16)} lies outside the maps section`,
+        {
+          location: { ...location, symbol: sym.name, byteOffset: offset },
+        },
+      );
     }
     const fields = { type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0 };
     FIELDS.forEach((field, i) => {

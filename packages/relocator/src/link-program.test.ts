@@ -11,21 +11,33 @@ const ldImm64: Instruction[] = [
   { code: 0, dst: 0, src: 0, off: 0, imm: 0 },
 ];
 
-function fn(name: string, instructions: Instruction[], relocations: FunctionSpec['relocations'] = []): FunctionSpec {
+function fn(
+  name: string,
+  instructions: Instruction[],
+  relocations: FunctionSpec['relocations'] = [],
+): FunctionSpec {
   return { name, section: '.text', sectionOffset: 0, instructions, relocations, global: false };
 }
 
 describe('linkProgram', () => {
   it('appends each called function once and makes calls pc-relative', () => {
     const leaf = fn('leaf', [mov(7), exit]);
-    const middle = fn('middle', [call(), call(), exit], [
-      { kind: 'call', instruction: 0, function: 'leaf' },
-      { kind: 'call', instruction: 1, function: 'leaf' },
-    ]);
-    const entry = fn('entry', [call(), call(), exit], [
-      { kind: 'call', instruction: 0, function: 'middle' },
-      { kind: 'call', instruction: 1, function: 'leaf' },
-    ]);
+    const middle = fn(
+      'middle',
+      [call(), call(), exit],
+      [
+        { kind: 'call', instruction: 0, function: 'leaf' },
+        { kind: 'call', instruction: 1, function: 'leaf' },
+      ],
+    );
+    const entry = fn(
+      'entry',
+      [call(), call(), exit],
+      [
+        { kind: 'call', instruction: 0, function: 'middle' },
+        { kind: 'call', instruction: 1, function: 'leaf' },
+      ],
+    );
     const byName = new Map([leaf, middle].map((f) => [f.name, f]));
     const linked = linkProgram(entry, (n) => byName.get(n));
 
@@ -47,13 +59,21 @@ describe('linkProgram', () => {
 
   it('turns callback loads into BPF_PSEUDO_FUNC with a relative offset', () => {
     const callback = fn('cb', [mov(0), exit]);
-    const entry = fn('entry', [...ldImm64.map((i) => ({ ...i })), exit], [{ kind: 'func-pointer', instruction: 0, function: 'cb' }]);
+    const entry = fn(
+      'entry',
+      [...ldImm64.map((i) => ({ ...i })), exit],
+      [{ kind: 'func-pointer', instruction: 0, function: 'cb' }],
+    );
     const linked = linkProgram(entry, (n) => (n === 'cb' ? callback : undefined));
     expect(linked.instructions[0]).toMatchObject({ src: PseudoSrc.FUNC, imm: 3 - 1 });
   });
 
   it('re-bases the map relocations of appended functions', () => {
-    const helper = fn('helper', [...ldImm64.map((i) => ({ ...i })), exit], [{ kind: 'map-fd', instruction: 0, map: 'counts' }]);
+    const helper = fn(
+      'helper',
+      [...ldImm64.map((i) => ({ ...i })), exit],
+      [{ kind: 'map-fd', instruction: 0, map: 'counts' }],
+    );
     const entry = fn('entry', [call(), exit], [{ kind: 'call', instruction: 0, function: 'helper' }]);
     const linked = linkProgram(entry, () => helper);
     expect(linked.relocations).toEqual([{ kind: 'map-fd', instruction: 2, map: 'counts' }]);
@@ -73,15 +93,20 @@ describe('linkProgram', () => {
 describe('resolveMapRelocations', () => {
   it('writes fd and value offset for global data references', () => {
     const insns = ldImm64.map((i) => ({ ...i }));
-    resolveMapRelocations(insns, [{ kind: 'map-value', instruction: 0, map: '.bss', offset: 16 }], () => 9, 'p');
+    resolveMapRelocations(
+      insns,
+      [{ kind: 'map-value', instruction: 0, map: '.bss', offset: 16 }],
+      () => 9,
+      'p',
+    );
     expect(insns[0]).toMatchObject({ src: PseudoSrc.MAP_VALUE, imm: 9 });
     expect(insns[1]!.imm).toBe(16);
   });
 
   it('refuses a map that was not created, naming it', () => {
     const insns = ldImm64.map((i) => ({ ...i }));
-    expect(() => resolveMapRelocations(insns, [{ kind: 'map-fd', instruction: 0, map: 'ghost' }], () => undefined, 'p')).toThrow(
-      /ghost/,
-    );
+    expect(() =>
+      resolveMapRelocations(insns, [{ kind: 'map-fd', instruction: 0, map: 'ghost' }], () => undefined, 'p'),
+    ).toThrow(/ghost/);
   });
 });

@@ -21,7 +21,10 @@ export interface LinkedProgram {
  * each once, in the order it is first reached — libbpf's bpf_object__reloc_code — and makes the
  * call immediates pc-relative (BPF_PSEUDO_CALL) and callback loads BPF_PSEUDO_FUNC.
  */
-export function linkProgram(entry: FunctionSpec, callable: (name: string) => FunctionSpec | undefined): LinkedProgram {
+export function linkProgram(
+  entry: FunctionSpec,
+  callable: (name: string) => FunctionSpec | undefined,
+): LinkedProgram {
   const instructions: Instruction[] = [];
   const relocations: ProgramRelocation[] = [];
   const layout: LinkedProgram['layout'] = [];

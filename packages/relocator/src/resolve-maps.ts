@@ -1,4 +1,10 @@
-import { type Instruction, LD_IMM64_CODE, type ProgramRelocation, PseudoSrc, RelocationError } from '@bpfkit/core';
+import {
+  type Instruction,
+  LD_IMM64_CODE,
+  type ProgramRelocation,
+  PseudoSrc,
+  RelocationError,
+} from '@bpfkit/core';
 
 /** What a map relocation needs at load: the live map's fd. */
 export type MapFdLookup = (name: string) => number | undefined;
@@ -24,7 +30,9 @@ export function resolveMapRelocations(
     const first = instructions[relocation.instruction];
     const second = instructions[relocation.instruction + 1];
     if (!first || !second || first.code !== LD_IMM64_CODE) {
-      throw new RelocationError(`map reference to ${relocation.map} is not on a 64-bit immediate load`, { location });
+      throw new RelocationError(`map reference to ${relocation.map} is not on a 64-bit immediate load`, {
+        location,
+      });
     }
     const fd = mapFd(relocation.map);
     if (fd === undefined) {

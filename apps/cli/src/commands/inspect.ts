@@ -1,0 +1,212 @@
+import {
+  attachTypeName,
+  type MapSpec,
+  mapTypeName,
+  type ObjectSpec,
+  type ProgramRelocation,
+  programTypeName,
+} from '@bpfkit/core';
+import { readElf } from '@bpfkit/elf-reader';
+import type { Loader } from '@bpfkit/loader';
+import { formatTable } from '../table.js';
+
+const SECTION_TYPES: Record<number, string> = {
+  0: 'NULL',
+  1: 'PROGBITS',
+  2: 'SYMTAB',
+  3: 'STRTAB',
+  4: 'RELA',
+  8: 'NOBITS',
+  9: 'REL',
+  1879002115: 'LLVM_ADDRSIG',
+};
+
+export interface InspectReport {
+  object: string;
+  byteOrder: string;
+  license: string;
+  kernelVersion: number;
+  sections: { index: number; name: string; type: string; size: number; flags: string }[];
+  programs: {
+    name: string;
+    section: string;
+    type: string;
+    expectedAttachType: string;
+    attachTarget: string;
+    instructions: number;
+    autoload: boolean;
+    relocations: string[];
+  }[];
+  functions: {
+    name: string;
+    section: string;
+    instructions: number;
+    global: boolean;
+    relocations: string[];
+  }[];
+  maps: {
+    name: string;
+    format: string;
+    section: string;
+    type: string;
+    keySize: number;
+    valueSize: number;
+    maxEntries: number;
+    flags: number;
+    pinning: string;
+    extraBytes: number;
+  }[];
+}
+
+/** What `bpfkit inspect` reports: the ELF sections and the spec bpfkit reads from them. */
+export function inspectObject(
+  loader: Loader,
+  path: string,
+  bytes: Uint8Array,
+  format: string | undefined,
+): InspectReport {
+  const elf = readElf(bytes, path);
+  const spec: ObjectSpec = loader.open(bytes, { name: nameOf(path), ...(format ? { format } : {}) });
+  return {
+    object: spec.name,
+    byteOrder: spec.byteOrder,
+    license: spec.license,
+    kernelVersion: spec.kernelVersion,
+    sections: elf.sections
+      .filter((s) => s.index !== 0)
+      .map((s) => ({
+        index: s.index,
+        name: s.name,
+        type: SECTION_TYPES[s.type] ?? `0x${s.type.toString(16)}`,
+        size: s.size,
+        flags: sectionFlags(s.flags),
+      })),
+    programs: spec.programs.map((p) => ({
+      name: p.name,
+      section: p.section,
+      type: programTypeName(p.type),
+      expectedAttachType: p.expectedAttachType ? attachTypeName(p.expectedAttachType) : '',
+      attachTarget: p.attachTarget,
+      instructions: p.instructions.length,
+      autoload: p.autoload,
+      relocations: p.relocations.map(describeRelocation),
+    })),
+    functions: spec.functions.map((f) => ({
+      name: f.name,
+      section: f.section,
+      instructions: f.instructions.length,
+      global: f.global,
+      relocations: f.relocations.map(describeRelocation),
+    })),
+    maps: spec.maps.map(describeMap),
+  };
+}
+
+function nameOf(path: string): string {
+  return (path.split('/').pop() ?? path).replace(/(\.bpf(el|eb)?)?\.o$/, '');
+}
+
+function sectionFlags(flags: bigint): string {
+  return (flags & 1n ? 'W' : '') + (flags & 2n ? 'A' : '') + (flags & 4n ? 'X' : '');
+}
+
+function describeMap(map: MapSpec): InspectReport['maps'][number] {
+  return {
+    name: map.name,
+    format: map.source.format,
+    section: map.source.section,
+    type: mapTypeName(map.type),
+    keySize: map.keySize,
+    valueSize: map.valueSize,
+    maxEntries: map.maxEntries,
+    flags: map.flags,
+    pinning: map.pinning.kind === 'path' ? map.pinning.path : map.pinning.kind,
+    extraBytes: map.extra?.length ?? 0,
+  };
+}
+
+export function describeRelocation(r: ProgramRelocation): string {
+  switch (r.kind) {
+    case 'map-fd':
+      return `insn ${r.instruction}: map ${r.map}`;
+    case 'map-value':
+      return `insn ${r.instruction}: map value ${r.map}+${r.offset}`;
+    case 'call':
+      return `insn ${r.instruction}: call ${r.function}`;
+    case 'func-pointer':
+      return `insn ${r.instruction}: callback ${r.function}`;
+    case 'extern':
+      return `insn ${r.instruction}: extern ${r.name}${r.offset ? `+${r.offset}` : ''}`;
+  }
+}
+
+export function renderInspect(report: InspectReport): string {
+  const out: string[] = [];
+  out.push(`object ${report.object} (${report.byteOrder}-endian), license "${report.license}"`);
+  out.push('', 'sections:');
+  out.push(
+    indent(
+      formatTable(
+        ['idx', 'name', 'type', 'size', 'flags'],
+        report.sections.map((s) => [s.index, s.name, s.type, s.size, s.flags]),
+      ),
+    ),
+  );
+  out.push('', 'programs:');
+  out.push(
+    indent(
+      formatTable(
+        ['name', 'section', 'type', 'attach', 'insns', 'autoload'],
+        report.programs.map((p) => [
+          p.name,
+          p.section,
+          p.type,
+          p.expectedAttachType || '-',
+          p.instructions,
+          p.autoload ? 'yes' : 'no',
+        ]),
+      ),
+    ),
+  );
+  if (report.functions.length > 0) {
+    out.push('', 'functions:');
+    out.push(
+      indent(
+        formatTable(
+          ['name', 'section', 'insns', 'linkage'],
+          report.functions.map((f) => [f.name, f.section, f.instructions, f.global ? 'global' : 'static']),
+        ),
+      ),
+    );
+  }
+  out.push('', 'maps:');
+  out.push(
+    indent(
+      formatTable(
+        ['name', 'format', 'type', 'key', 'value', 'max', 'flags', 'pinning'],
+        report.maps.map((m) => [
+          m.name,
+          m.format,
+          m.type,
+          m.keySize,
+          m.valueSize,
+          m.maxEntries,
+          `0x${m.flags.toString(16)}`,
+          m.pinning,
+        ]),
+      ),
+    ),
+  );
+  out.push('', 'relocations:');
+  for (const p of [...report.programs, ...report.functions]) {
+    for (const r of p.relocations) out.push(`  ${p.name} ${r}`);
+  }
+  return out.join('\n');
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}

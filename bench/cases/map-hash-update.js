@@ -1,0 +1,3 @@
+import { mapOpCase } from '../lib/map-ops.js';
+
+export default mapOpCase('hash', 'update');

@@ -1,0 +1,75 @@
+// bpfkit's benchmarks against libbpf, in the same run: `node bench/run.js [--json] [filter...]`.
+// Each file in bench/cases/ default-exports { name, unit, bpfkit(opts), libbpf(opts) }; both
+// return samples (numbers in `unit`). Rounds alternate between the two sides so that noise on a
+// shared machine hits both alike; the table shows medians and ratio = bpfkit / libbpf.
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median } from './lib/stats.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const filters = args.filter((a) => !a.startsWith('--'));
+const options = {
+  iterations: Number(process.env.BENCH_ITERATIONS ?? 200_000),
+  repetitions: Number(process.env.BENCH_REPETITIONS ?? 3),
+};
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+
+// the cases import @bpfkit/* packages from their dist: build them first (a no-op when up to date)
+execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/kernel-backend'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+
+const files = readdirSync(join(here, 'cases'))
+  .filter((f) => f.endsWith('.js'))
+  .sort();
+const rows = [];
+for (const file of files) {
+  const { default: bench } = await import(pathToFileURL(join(here, 'cases', file)).href);
+  if (filters.length > 0 && !filters.some((f) => bench.name.includes(f) || file.includes(f))) continue;
+  const ours = [];
+  const theirs = [];
+  for (let round = 0; round < rounds; round++) {
+    theirs.push(...(await bench.libbpf(options)));
+    ours.push(...(await bench.bpfkit(options)));
+  }
+  const bpfkit = median(ours);
+  const libbpf = median(theirs);
+  rows.push({
+    name: bench.name,
+    unit: bench.unit,
+    bpfkit: round1(bpfkit),
+    libbpf: round1(libbpf),
+    ratio: round2(bpfkit / libbpf),
+  });
+  if (!json) process.stderr.write(`  ${bench.name}: done\n`);
+}
+
+if (json) {
+  console.log(JSON.stringify(rows, null, 2));
+} else {
+  printTable(rows);
+}
+
+function printTable(table) {
+  const header = ['name', 'unit', 'bpfkit', 'libbpf', 'ratio'];
+  const cells = table.map((r) => [r.name, r.unit, String(r.bpfkit), String(r.libbpf), r.ratio.toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c) => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const c of cells) console.log(line(c));
+}
+
+function round1(x) {
+  return Math.round(x * 10) / 10;
+}
+
+function round2(x) {
+  return Math.round(x * 100) / 100;
+}

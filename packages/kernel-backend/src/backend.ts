@@ -1,0 +1,207 @@
+/**
+ * The contract between bpfkit and the kernel. Every bpf() call the project makes goes through a
+ * KernelBackend: the Linux one (koffi -> syscall(2)) or the simulated one (tests, --dry-run).
+ * Calls are synchronous on purpose: koffi calls are, and it keeps map operations cheap.
+ */
+import type { Fd } from './fd.js';
+
+export { Fd, type FdOwner, fdValue } from './fd.js';
+
+/** A descriptor argument: an owned Fd or a raw number the caller keeps alive. */
+export type FdArg = Fd | number;
+
+/** The BPF_MAP_CREATE fields of union bpf_attr, in bpfkit's words. */
+export interface MapCreateAttr {
+  /** BPF_MAP_TYPE_* */
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  /** BPF_F_* map flags */
+  flags: number;
+  /** truncated to 15 chars, characters outside [A-Za-z0-9_.] replaced by '_' (as libbpf does) */
+  name: string;
+  /** template map for ARRAY_OF_MAPS / HASH_OF_MAPS */
+  innerMapFd?: number;
+  /** honoured when flags has BPF_F_NUMA_NODE */
+  numaNode?: number;
+  mapExtra?: bigint;
+  btfFd?: number;
+  btfKeyTypeId?: number;
+  btfValueTypeId?: number;
+  btfVmlinuxValueTypeId?: number;
+  /** offload target device */
+  mapIfindex?: number;
+}
+
+/** The BPF_PROG_LOAD fields of union bpf_attr. */
+export interface ProgLoadAttr {
+  /** BPF_PROG_TYPE_* */
+  type: number;
+  /** encoded struct bpf_insn, 8 bytes each, host byte order */
+  instructions: Uint8Array;
+  license: string;
+  kernelVersion?: number;
+  /** truncated/sanitised like MapCreateAttr.name */
+  name: string;
+  /** BPF_F_* program flags */
+  flags?: number;
+  expectedAttachType?: number;
+  btfFd?: number;
+  /** struct bpf_func_info records */
+  funcInfo?: Uint8Array;
+  funcInfoRecSize?: number;
+  /** struct bpf_line_info records */
+  lineInfo?: Uint8Array;
+  lineInfoRecSize?: number;
+  attachBtfId?: number;
+  attachBtfObjFd?: number;
+  attachProgFd?: number;
+  /** fds referenced by BPF_PSEUDO_MAP_IDX / MAP_IDX_VALUE */
+  fdArray?: Int32Array;
+  /**
+   * 0 (default) = no log unless the load fails, then retry with level 1 and a growing buffer to get
+   * the full log, like libbpf. 1/2 (or with 4 = BPF_LOG_STATS) = always ask for that level.
+   */
+  logLevel?: number;
+  /** initial log buffer size in bytes (default 64 KiB, grows up to 16 MiB) */
+  logSize?: number;
+}
+
+/** Called with the verifier log of a successful load when logLevel > 0. */
+export interface ProgLoadResult {
+  fd: Fd;
+  /** the verifier log, '' when none was asked for */
+  log: string;
+}
+
+/** struct bpf_map_info, the fields bpfkit uses. */
+export interface MapInfo {
+  type: number;
+  id: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  name: string;
+  btfId: number;
+  btfKeyTypeId: number;
+  btfValueTypeId: number;
+  mapExtra: bigint;
+  ifindex: number;
+}
+
+/** struct bpf_prog_info, the fields bpfkit uses. */
+export interface ProgramInfo {
+  type: number;
+  id: number;
+  name: string;
+  /** 8-byte program tag as 16 lowercase hex digits (bpftool's "tag") */
+  tag: string;
+  xlatedLength: number;
+  jitedLength: number;
+  mapIds: number[];
+  btfId: number;
+  /** ns since boot (CLOCK_BOOTTIME) */
+  loadTime?: bigint;
+}
+
+/** BPF_PROG_TEST_RUN input. */
+export interface TestRunOptions {
+  /** packet / input data (data_in) */
+  data?: Uint8Array;
+  /** bytes reserved for data_out; default data.length + 256 (XDP may grow the packet) */
+  dataOutSize?: number;
+  /** context (ctx_in), e.g. struct __sk_buff or struct xdp_md */
+  ctx?: Uint8Array;
+  /** bytes reserved for ctx_out; default ctx.length when ctx is given, else 0 */
+  ctxOutSize?: number;
+  repeat?: number;
+  flags?: number;
+  cpu?: number;
+  batchSize?: number;
+}
+
+/** BPF_PROG_TEST_RUN output. */
+export interface TestRunResult {
+  retval: number;
+  /** average ns per run, as the kernel measures it */
+  duration: number;
+  dataOut: Uint8Array;
+  ctxOut?: Uint8Array;
+}
+
+/** Result of a BPF_MAP_LOOKUP_BATCH step. */
+export interface BatchResult {
+  /** entries written to keys/values */
+  count: number;
+  /** true when the map was exhausted (the kernel answered ENOENT) */
+  done: boolean;
+}
+
+export type BackendKind = 'linux' | 'simulated';
+
+/** Every call bpfkit makes into the kernel. */
+export interface KernelBackend {
+  readonly kind: BackendKind;
+
+  // --- maps ---
+  createMap(attr: MapCreateAttr): Fd;
+  /** false when the key does not exist (ENOENT) */
+  mapLookup(map: FdArg, key: Uint8Array, value: Uint8Array, flags?: number): boolean;
+  /** flags: UpdateFlag.ANY / NOEXIST / EXIST / F_LOCK */
+  mapUpdate(map: FdArg, key: Uint8Array, value: Uint8Array, flags?: number): void;
+  /** false when the key does not exist (ENOENT) */
+  mapDelete(map: FdArg, key: Uint8Array): boolean;
+  /** first key when key is null; false at the end */
+  mapGetNextKey(map: FdArg, key: Uint8Array | null, nextKey: Uint8Array): boolean;
+  /**
+   * One BPF_MAP_LOOKUP_BATCH step: reads up to `count` entries after the position in inBatch (null =
+   * start), writes keys/values packed back to back and the position to resume from into outBatch.
+   */
+  mapLookupBatch(
+    map: FdArg,
+    inBatch: Uint8Array | null,
+    outBatch: Uint8Array,
+    keys: Uint8Array,
+    values: Uint8Array,
+    count: number,
+  ): BatchResult;
+  /** returns the number of entries written */
+  mapUpdateBatch(map: FdArg, keys: Uint8Array, values: Uint8Array, count: number, flags?: number): number;
+  /** returns the number of entries deleted */
+  mapDeleteBatch(map: FdArg, keys: Uint8Array, count: number): number;
+  /** false when the key does not exist (or the queue/stack is empty) */
+  mapLookupAndDelete(map: FdArg, key: Uint8Array | null, value: Uint8Array, flags?: number): boolean;
+  mapFreeze(map: FdArg): void;
+
+  // --- programs and BTF ---
+  /** throws VerifierError (from @bpfkit/core) carrying the verifier log on refusal */
+  loadProgram(attr: ProgLoadAttr): Fd;
+  /** like loadProgram, and also returns the log asked for with logLevel > 0 */
+  loadProgramWithLog(attr: ProgLoadAttr): ProgLoadResult;
+  /** throws BtfError carrying the kernel's BTF log on refusal */
+  loadBtf(data: Uint8Array, options?: { logLevel?: number }): Fd;
+  testRun(program: FdArg, options: TestRunOptions): TestRunResult;
+
+  // --- bpffs ---
+  pin(fd: FdArg, path: string): void;
+  getPinned(path: string): Fd;
+  /** unlink(2) of a pin */
+  unpin(path: string): void;
+
+  // --- introspection (BPF_OBJ_GET_INFO_BY_FD, *_GET_FD_BY_ID) ---
+  mapInfo(fd: FdArg): MapInfo;
+  programInfo(fd: FdArg): ProgramInfo;
+  mapFdById(id: number): Fd;
+  programFdById(id: number): Fd;
+  btfFdById(id: number): Fd;
+
+  // --- machine ---
+  /** number of possible CPUs (/sys/devices/system/cpu/possible): the stride of per-CPU values */
+  possibleCpus(): number;
+  /** memoized: can this kernel create a map of this type? */
+  probeMapType(type: number): boolean;
+  /** memoized: can this kernel load a program of this type? */
+  probeProgramType(type: number): boolean;
+}

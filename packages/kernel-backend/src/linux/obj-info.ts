@@ -1,0 +1,73 @@
+import type { MapInfo, ProgramInfo } from '../backend.js';
+import { BpfCommand } from '../bpf-command.js';
+import { AttrBuffer } from './attr-buffer.js';
+import type { BpfSyscall } from './syscall.js';
+
+// The `info` struct of union bpf_attr (BPF_OBJ_GET_INFO_BY_FD): bpf_fd, info_len, info.
+const INFO_ATTR_SIZE = 16;
+/** sizeof(struct bpf_map_info) as of map_extra (5.16) */
+const MAP_INFO_SIZE = 88;
+/** sizeof(struct bpf_prog_info) in the 6.1 UAPI; the kernel copies min(its size, ours) */
+const PROG_INFO_SIZE = 232;
+/** map ids fetched in the first call; a program using more is asked a second time */
+const MAP_IDS_FIRST_TRY = 64;
+
+function getInfo(sys: BpfSyscall, fd: number, info: AttrBuffer, what: string): number {
+  const attr = new AttrBuffer(INFO_ATTR_SIZE);
+  attr.setU32(0, fd);
+  attr.setU32(4, info.size);
+  attr.setU64(8, info.address);
+  sys.call(BpfCommand.OBJ_GET_INFO_BY_FD, attr, INFO_ATTR_SIZE, { what: `${what} fd ${fd}` });
+  return attr.getU32(4);
+}
+
+/** struct bpf_map_info of a map fd. */
+export function readMapInfo(sys: BpfSyscall, fd: number): MapInfo {
+  const info = new AttrBuffer(MAP_INFO_SIZE);
+  getInfo(sys, fd, info, 'map');
+  return {
+    type: info.getU32(0),
+    id: info.getU32(4),
+    keySize: info.getU32(8),
+    valueSize: info.getU32(12),
+    maxEntries: info.getU32(16),
+    flags: info.getU32(20),
+    name: info.getName(24, 16),
+    ifindex: info.getU32(40),
+    btfId: info.getU32(64),
+    btfKeyTypeId: info.getU32(68),
+    btfValueTypeId: info.getU32(72),
+    mapExtra: info.getBigU64(80),
+  };
+}
+
+/** struct bpf_prog_info of a program fd, with the ids of the maps it uses. */
+export function readProgramInfo(sys: BpfSyscall, fd: number): ProgramInfo {
+  let capacity = MAP_IDS_FIRST_TRY;
+  for (;;) {
+    const info = new AttrBuffer(PROG_INFO_SIZE);
+    const mapIds = new AttrBuffer(capacity * 4);
+    info.setU32(52, capacity);
+    info.setU64(56, mapIds.address);
+    getInfo(sys, fd, info, 'program');
+    const used = info.getU32(52);
+    if (used > capacity) {
+      capacity = used;
+      continue;
+    }
+    const ids: number[] = [];
+    for (let i = 0; i < used; i++) ids.push(mapIds.getU32(i * 4));
+    const tag = Buffer.from(info.bytes.subarray(8, 16)).toString('hex');
+    return {
+      type: info.getU32(0),
+      id: info.getU32(4),
+      name: info.getName(64, 16),
+      tag,
+      jitedLength: info.getU32(16),
+      xlatedLength: info.getU32(20),
+      mapIds: ids,
+      btfId: info.getU32(128),
+      loadTime: info.getBigU64(40),
+    };
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * What a simulated command answers instead of succeeding: an errno, exactly as the kernel would.
+ * The simulated kernel turns it into the same typed error the Linux backend throws.
+ */
+export class SimFault {
+  readonly errno: number;
+  /** a verifier or BTF log to attach, when the simulated kernel refuses a load */
+  readonly log: string;
+  constructor(errno: number, log = '') {
+    this.errno = errno;
+    this.log = log;
+  }
+}

@@ -1,0 +1,37 @@
+import type { MapCreateAttr, ProgLoadAttr } from '../backend.js';
+import type { MapStore } from './map-store.js';
+
+/**
+ * A kernel object of the simulated kernel. It lives while something holds it: an open fd, a pin,
+ * a map slot (prog array, map-in-map) or a program that uses it; then its id stops resolving.
+ */
+interface SimObjectBase {
+  id: number;
+  refs: number;
+}
+
+export interface SimMap extends SimObjectBase {
+  kind: 'map';
+  /** the attr as given, name as the kernel stores it */
+  attr: MapCreateAttr;
+  name: string;
+  valueBytes: number;
+  store: MapStore;
+  frozen: boolean;
+}
+
+export interface SimProgram extends SimObjectBase {
+  kind: 'program';
+  attr: ProgLoadAttr;
+  name: string;
+  tag: string;
+  mapIds: number[];
+  loadTime: bigint;
+}
+
+export interface SimBtf extends SimObjectBase {
+  kind: 'btf';
+  data: Uint8Array;
+}
+
+export type SimObject = SimMap | SimProgram | SimBtf;

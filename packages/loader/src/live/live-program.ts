@@ -1,0 +1,37 @@
+import type { ProgramSpec } from '@bpfkit/core';
+import type { Fd, KernelBackend, ProgramInfo, TestRunOptions, TestRunResult } from '@bpfkit/kernel-backend';
+
+/** A program the kernel has verified and loaded. */
+export class LiveProgram {
+  readonly name: string;
+  readonly spec: ProgramSpec;
+  readonly fd: Fd;
+  /** the instructions as sent to the kernel, after relocation */
+  readonly instructionCount: number;
+  readonly #backend: KernelBackend;
+
+  constructor(spec: ProgramSpec, fd: Fd, instructionCount: number, backend: KernelBackend) {
+    this.name = spec.name;
+    this.spec = spec;
+    this.fd = fd;
+    this.instructionCount = instructionCount;
+    this.#backend = backend;
+  }
+
+  info(): ProgramInfo {
+    return this.#backend.programInfo(this.fd);
+  }
+
+  pin(path: string): void {
+    this.#backend.pin(this.fd, path);
+  }
+
+  /** Runs the program once (or `repeat` times) on the given input with BPF_PROG_TEST_RUN. */
+  testRun(options: TestRunOptions): TestRunResult {
+    return this.#backend.testRun(this.fd, options);
+  }
+
+  close(): void {
+    this.fd.close();
+  }
+}

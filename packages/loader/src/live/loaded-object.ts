@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import { NotFoundError, type ObjectSpec } from '@bpfkit/core';
+import type { KernelBackend } from '@bpfkit/kernel-backend';
+import type { LiveMap } from './live-map.js';
+import type { LiveProgram } from './live-program.js';
+
+/** The live maps and programs of one load; close() releases them all. */
+export class LoadedObject {
+  readonly spec: ObjectSpec;
+  readonly maps: ReadonlyMap<string, LiveMap>;
+  readonly programs: ReadonlyMap<string, LiveProgram>;
+  readonly #backend: KernelBackend;
+  readonly #pins: string[] = [];
+
+  constructor(
+    spec: ObjectSpec,
+    maps: ReadonlyMap<string, LiveMap>,
+    programs: ReadonlyMap<string, LiveProgram>,
+    backend: KernelBackend,
+  ) {
+    this.spec = spec;
+    this.maps = maps;
+    this.programs = programs;
+    this.#backend = backend;
+  }
+
+  map(name: string): LiveMap {
+    const map = this.maps.get(name);
+    if (!map)
+      throw new NotFoundError(`no map named ${name}`, { hint: `maps: ${[...this.maps.keys()].join(', ')}` });
+    return map;
+  }
+
+  program(name: string): LiveProgram {
+    const program = this.programs.get(name);
+    if (!program) {
+      throw new NotFoundError(`no loaded program named ${name}`, {
+        hint: `programs: ${[...this.programs.keys()].join(', ')}`,
+      });
+    }
+    return program;
+  }
+
+  /**
+   * Pins every program at `<dir>/<program name>` (bpftool prog loadall's layout). If one pin
+   * fails, the pins this call made are removed again.
+   */
+  pinPrograms(dir: string): string[] {
+    const made: string[] = [];
+    try {
+      for (const program of this.programs.values()) {
+        const path = join(dir, program.name);
+        program.pin(path);
+        made.push(path);
+      }
+    } catch (error) {
+      for (const path of made) this.#backend.unpin(path);
+      throw error;
+    }
+    this.#pins.push(...made);
+    return made;
+  }
+
+  /** Closes every fd; pins stay (that is what pins are for). */
+  close(): void {
+    for (const program of this.programs.values()) program.close();
+    for (const map of this.maps.values()) map.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,109 @@
+import { encodeInstructions } from '@bpfkit/asm';
+import {
+  type FunctionSpec,
+  type ObjectSpec,
+  type ProgramSpec,
+  ProgramType,
+  RelocationError,
+  UsageError,
+  withContext,
+} from '@bpfkit/core';
+import type { KernelBackend } from '@bpfkit/kernel-backend';
+import { linkProgram, resolveMapRelocations } from '@bpfkit/relocator';
+import type { LiveMap } from '../live/live-map.js';
+import { LiveProgram } from '../live/live-program.js';
+import type { LoadResources } from './resources.js';
+
+export interface LoadProgramsOptions {
+  /** verifier log level for every load (0: only on failure) */
+  logLevel?: number;
+  /** which programs to load; default: those with autoload set */
+  select?: (program: ProgramSpec) => boolean;
+}
+
+/** Links, relocates and loads each selected program (libbpf's bpf_object__load_progs). */
+export function loadPrograms(
+  spec: ObjectSpec,
+  maps: ReadonlyMap<string, LiveMap>,
+  backend: KernelBackend,
+  resources: LoadResources,
+  options: LoadProgramsOptions,
+): Map<string, LiveProgram> {
+  const callable = callableFunctions(spec);
+  const select = options.select ?? ((p: ProgramSpec) => p.autoload);
+  const live = new Map<string, LiveProgram>();
+  for (const program of spec.programs) {
+    if (!select(program)) continue;
+    withContext('', { program: program.name, section: program.section }, () => {
+      if (program.type === ProgramType.UNSPEC) {
+        throw new UsageError(`section ${program.section} does not say which program type this is`, {
+          hint: 'rename the section to one of libbpf SEC() names, or set the program type before load',
+        });
+      }
+      const linked = linkProgram(program, callable);
+      const rest = resolveMapRelocations(
+        linked.instructions,
+        linked.relocations,
+        (name) => maps.get(name)?.fd.value,
+        program.name,
+      );
+      const unresolved = rest[0];
+      if (unresolved) {
+        throw new RelocationError(
+          `${unresolved.kind} relocation of ${'name' in unresolved ? unresolved.name : '?'} is not supported yet`,
+          {
+            location: { instruction: unresolved.instruction },
+          },
+        );
+      }
+      const fd = backend.loadProgram({
+        type: program.type,
+        instructions: encodeInstructions(linked.instructions, 'little'),
+        license: program.license,
+        kernelVersion: program.kernelVersion,
+        name: program.name,
+        flags: program.flags,
+        expectedAttachType: program.expectedAttachType,
+        ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      });
+      resources.adopt('program', program.name, fd);
+      live.set(program.name, new LiveProgram(program, fd, linked.instructions.length, backend));
+    });
+  }
+  return live;
+}
+
+/** Functions a call may reach: .text functions first, then other programs by name. */
+function callableFunctions(spec: ObjectSpec): (name: string) => FunctionSpec | undefined {
+  const byName = new Map<string, FunctionSpec>();
+  for (const program of spec.programs) byName.set(program.name, program);
+  for (const fn of spec.functions) byName.set(fn.name, fn);
+  return (name) => byName.get(name);
+}
+
+/** Writes program and map fds into PROG_ARRAY / map-in-map slots named in the spec's contents. */
+export function fillReferenceSlots(
+  spec: ObjectSpec,
+  maps: ReadonlyMap<string, LiveMap>,
+  programs: ReadonlyMap<string, LiveProgram>,
+): void {
+  for (const mapSpec of spec.maps) {
+    const map = maps.get(mapSpec.name);
+    if (!map || map.reused) continue;
+    for (const entry of mapSpec.contents ?? []) {
+      if (!('ref' in entry)) continue;
+      const target = entry.ref.kind === 'program' ? programs.get(entry.ref.name) : maps.get(entry.ref.name);
+      if (!target) {
+        throw new RelocationError(
+          `slot of map ${mapSpec.name} names ${entry.ref.kind} ${entry.ref.name}, which was not loaded`,
+          {
+            location: { map: mapSpec.name },
+          },
+        );
+      }
+      const value = new Uint8Array(4);
+      new DataView(value.buffer).setUint32(0, target.fd.value, true);
+      map.update(entry.key, value);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import {
+  type Instruction,
+  LD_IMM64_CODE,
+  type MapSpec,
+  type ObjectFileView,
+  type ProgramRelocation,
+  PseudoCall,
+  RelocationError,
+  SHF_EXECINSTR,
+  SHN_UNDEF,
+  STT_SECTION,
+  type SymbolView,
+} from '@bpfkit/core';
+
+const CALL_CODE = 0x85; // BPF_JMP | BPF_CALL
+
+/** A function's extent inside its section, used to find which function a relocation patches. */
+export interface FunctionExtent {
+  name: string;
+  sectionIndex: number;
+  /** byte offsets inside the section */
+  start: number;
+  end: number;
+  instructions: Instruction[];
+  relocations: ProgramRelocation[];
+}
+
+/** Finds the function that starts at a byte offset of a section (call and callback targets). */
+export type FunctionAt = (sectionIndex: number, byteOffset: number) => FunctionExtent | undefined;
+
+/**
+ * Turns the ELF relocations of one executable section into symbolic relocations on its functions,
+ * following libbpf's bpf_program__record_reloc: calls and callbacks name their target function,
+ * map symbols name their map, data-section symbols become map-value references with an offset.
+ */
+export function recordCodeRelocations(
+  file: ObjectFileView,
+  sectionIndex: number,
+  functions: readonly FunctionExtent[],
+  maps: readonly MapSpec[],
+  functionAt: FunctionAt,
+): void {
+  const section = file.sections[sectionIndex]!;
+  for (const reloc of file.relocationsFor(sectionIndex)) {
+    const byteOffset = Number(reloc.offset);
+    const fn = functions.find((f) => byteOffset >= f.start && byteOffset < f.end);
+    const location = { object: file.name, section: section.name, byteOffset };
+    if (!fn || (byteOffset - fn.start) % 8 !== 0) {
+      throw new RelocationError('relocation does not point at an instruction of any function', { location });
+    }
+    const index = (byteOffset - fn.start) / 8;
+    const insn = fn.instructions[index]!;
+    const sym = file.symbols[reloc.symbolIndex];
+    if (!sym) {
+      throw new RelocationError(`relocation names symbol ${reloc.symbolIndex}, past the symbol table`, {
+        location,
+      });
+    }
+    const here = { ...location, symbol: sym.name, program: fn.name, instruction: index };
+    const relocation = classify(file, insn, sym, maps, functionAt, here);
+    fn.relocations.push({ ...relocation, instruction: index } as ProgramRelocation);
+  }
+}
+
+type Unplaced = ProgramRelocation extends infer R
+  ? R extends ProgramRelocation
+    ? Omit<R, 'instruction'>
+    : never
+  : never;
+
+function classify(
+  file: ObjectFileView,
+  insn: Instruction,
+  sym: SymbolView,
+  maps: readonly MapSpec[],
+  functionAt: FunctionAt,
+  location: { section: string; symbol: string; instruction: number; byteOffset: number },
+): Unplaced {
+  if (insn.code === CALL_CODE) {
+    if (insn.src !== PseudoCall.CALL) {
+      throw new RelocationError(`call relocation on an instruction with src_reg ${insn.src}`, { location });
+    }
+    // libbpf: target = st_value + (imm + 1) * 8; clang uses imm = -1 for function symbols.
+    const target = functionAt(sym.sectionIndex, Number(sym.value) + (insn.imm + 1) * 8);
+    if (!target) throw new RelocationError('call target is not the start of a function', { location });
+    return { kind: 'call', function: target.name };
+  }
+  if (insn.code !== LD_IMM64_CODE) {
+    throw new RelocationError(
+      `relocation on instruction code 0x${insn.code.toString(16)}, not a 64-bit load`,
+      {
+        location,
+        hint: 'only ld_imm64 and call instructions can be relocated',
+      },
+    );
+  }
+  if (sym.sectionIndex === SHN_UNDEF) {
+    return { kind: 'extern', name: sym.name, offset: insn.imm };
+  }
+  const targetSection = file.sections[sym.sectionIndex];
+  if (targetSection && (targetSection.flags & SHF_EXECINSTR) !== 0n) {
+    // A callback (bpf_loop, timers): the immediate is a byte offset from the symbol.
+    const target = functionAt(sym.sectionIndex, Number(sym.value) + insn.imm);
+    if (!target) throw new RelocationError('callback target is not the start of a function', { location });
+    return { kind: 'func-pointer', function: target.name };
+  }
+  const value = Number(sym.value);
+  const definition = maps.find(
+    (m) =>
+      m.source.sectionIndex === sym.sectionIndex && m.source.format !== 'data' && m.source.offset === value,
+  );
+  if (definition && sym.type !== STT_SECTION) return { kind: 'map-fd', map: definition.name };
+  const data = maps.find((m) => m.source.sectionIndex === sym.sectionIndex && m.source.format === 'data');
+  if (data) {
+    return { kind: 'map-value', map: data.name, offset: (sym.type === STT_SECTION ? 0 : value) + insn.imm };
+  }
+  throw new RelocationError(
+    `references ${sym.name} in section ${targetSection?.name ?? '?'}, which is no map`,
+    {
+      location,
+      hint: 'is the section a map-definition format that no collector claimed? try another --format',
+    },
+  );
+}

@@ -1,0 +1,23 @@
+import { ElfError, type ObjectFileView } from '@bpfkit/core';
+
+/** The "license" section: a NUL-terminated string (libbpf's bpf_object__init_license). */
+export function readLicense(file: ObjectFileView): string {
+  const section = file.sections.find((s) => s.name === 'license');
+  if (!section) return '';
+  const data = file.sectionData(section.index);
+  const end = data.indexOf(0);
+  return new TextDecoder().decode(data.subarray(0, end === -1 ? data.length : end));
+}
+
+/** The "version" section: the u32 kernel version older kprobe programs had to pass. */
+export function readKernelVersion(file: ObjectFileView): number {
+  const section = file.sections.find((s) => s.name === 'version');
+  if (!section) return 0;
+  const data = file.sectionData(section.index);
+  if (data.length !== 4) {
+    throw new ElfError(`the version section holds ${data.length} bytes, not a u32`, {
+      location: { object: file.name, section: 'version', byteOffset: section.offset },
+    });
+  }
+  return new DataView(data.buffer, data.byteOffset, 4).getUint32(0, file.byteOrder === 'little');
+}

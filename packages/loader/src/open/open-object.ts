@@ -1,0 +1,97 @@
+import {
+  Artifacts,
+  type EventSink,
+  type MapCollector,
+  MapDefinitionError,
+  type MapSpec,
+  type ObjectReader,
+  type ObjectSpec,
+  type OpenContext,
+  type OpenOptions,
+  type ProgramCollector,
+  runStageSync,
+  type Stage,
+} from '@bpfkit/core';
+import { claimSections } from './claim-sections.js';
+import { readKernelVersion, readLicense } from './object-metadata.js';
+import { selectCollectors } from './select-collectors.js';
+
+/** The stages of the open phase, as the container supplies them. */
+export interface OpenStages {
+  reader: ObjectReader;
+  collectors: readonly MapCollector[];
+  programs: ProgramCollector;
+  transforms: readonly Stage<ObjectSpec, ObjectSpec, OpenContext>[];
+}
+
+export interface OpenObjectOptions extends OpenOptions {
+  /** which map-definition format wins the sections several could read: auto (default), libbpf, legacy, ... */
+  format?: string;
+}
+
+/**
+ * The open phase: read the file, let map collectors claim their sections, split code into
+ * programs and functions with symbolic relocations, then run any spec transforms. Pure: the
+ * same bytes give the same spec on every machine.
+ */
+export function openObject(
+  bytes: Uint8Array,
+  name: string,
+  stages: OpenStages,
+  options: OpenObjectOptions,
+  events: EventSink,
+): ObjectSpec {
+  const context: OpenContext = { objectName: name, options, events, artifacts: new Artifacts(), bytes };
+  const file = runStageSync('open', stages.reader, bytes, context, events);
+
+  const collectors = selectCollectors(stages.collectors, options.format);
+  const maps = runStageSync(
+    'open',
+    {
+      name: 'collect maps',
+      run: () =>
+        claimSections(file, collectors, context).flatMap(({ collector, sections }) => {
+          events.emit({
+            type: 'decision',
+            message: `${collector.format} format reads ${sections.map((s) => s.name).join(', ')}`,
+          });
+          return collector.collect(file, sections, context);
+        }),
+    },
+    undefined,
+    context,
+    events,
+  );
+  rejectDuplicateNames(maps, name);
+
+  const code = runStageSync('open', stages.programs, { file, maps }, context, events);
+  let spec: ObjectSpec = {
+    name,
+    byteOrder: file.byteOrder,
+    license: readLicense(file),
+    kernelVersion: readKernelVersion(file),
+    programs: code.programs,
+    functions: code.functions,
+    maps,
+  };
+  const btf = file.sections.find((s) => s.name === '.BTF');
+  const btfExt = file.sections.find((s) => s.name === '.BTF.ext');
+  if (btf) spec.btf = file.sectionData(btf.index).slice();
+  if (btfExt) spec.btfExt = file.sectionData(btfExt.index).slice();
+
+  for (const transform of stages.transforms) spec = runStageSync('open', transform, spec, context, events);
+  return spec;
+}
+
+function rejectDuplicateNames(maps: readonly MapSpec[], object: string): void {
+  const seen = new Set<string>();
+  for (const map of maps) {
+    if (seen.has(map.name)) {
+      throw new MapDefinitionError(`two map definitions are named ${map.name}`, {
+        location: { object, map: map.name, section: map.source.section },
+        hint: 'two formats may have read the same definition; choose one with --format',
+      });
+    }
+    seen.add(map.name);
+  }
+}

@@ -1,0 +1,138 @@
+import { decodeInstructions } from '@bpfkit/asm';
+import {
+  type CollectedCode,
+  type FunctionSpec,
+  type ObjectFileView,
+  type OpenContext,
+  type ProgramCollector,
+  type ProgramCollectorInput,
+  ProgramDefinitionError,
+  type ProgramSpec,
+  ProgramType,
+  parseSectionName,
+  STB_LOCAL,
+  STT_FUNC,
+} from '@bpfkit/core';
+import { type FunctionExtent, recordCodeRelocations } from './code-relocations.js';
+import { executableSections } from './executable-sections.js';
+import { readKernelVersion, readLicense } from './object-metadata.js';
+
+/**
+ * libbpf's bpf_object__add_programs: every STT_FUNC in an executable section is a function;
+ * those outside .text are entry programs, typed by their section name (libbpf's SEC() table).
+ */
+export function collectCode(
+  file: ObjectFileView,
+  context: OpenContext,
+  input: ProgramCollectorInput,
+): CollectedCode {
+  const license = readLicense(file);
+  const kernelVersion = readKernelVersion(file);
+  const extents = new Map<number, FunctionExtent[]>();
+
+  for (const section of executableSections(file)) {
+    const bytes = file.sectionData(section.index);
+    const symbols = file.symbols
+      .filter((s) => s.sectionIndex === section.index && s.type === STT_FUNC)
+      .sort((a, b) => Number(a.value - b.value));
+    const list: FunctionExtent[] = [];
+    for (const sym of symbols) {
+      const start = Number(sym.value);
+      const end = start + Number(sym.size);
+      const location = {
+        object: context.objectName,
+        section: section.name,
+        symbol: sym.name,
+        byteOffset: start,
+      };
+      if (start % 8 !== 0 || sym.size % 8n !== 0n || end > bytes.length || end <= start) {
+        throw new ProgramDefinitionError(
+          `function ${sym.name} spans bytes ${start}..${end}, not whole instructions`,
+          {
+            location,
+          },
+        );
+      }
+      list.push({
+        name: sym.name,
+        sectionIndex: section.index,
+        start,
+        end,
+        instructions: decodeInstructions(bytes.subarray(start, end), file.byteOrder),
+        relocations: [],
+      });
+    }
+    extents.set(section.index, list);
+  }
+
+  const functionAt = (sectionIndex: number, byteOffset: number) =>
+    extents.get(sectionIndex)?.find((f) => f.start === byteOffset);
+  for (const [sectionIndex, list] of extents) {
+    recordCodeRelocations(file, sectionIndex, list, input.maps, functionAt);
+  }
+
+  const programs: ProgramSpec[] = [];
+  const functions: FunctionSpec[] = [];
+  for (const section of executableSections(file)) {
+    const symbolsByName = new Map(
+      file.symbols
+        .filter((s) => s.sectionIndex === section.index && s.type === STT_FUNC)
+        .map((s) => [s.name, s]),
+    );
+    for (const extent of extents.get(section.index) ?? []) {
+      const sym = symbolsByName.get(extent.name)!;
+      const fn: FunctionSpec = {
+        name: extent.name,
+        section: section.name,
+        sectionOffset: extent.start,
+        instructions: extent.instructions,
+        relocations: extent.relocations,
+        global: sym.bind !== STB_LOCAL,
+      };
+      if (section.name === '.text') {
+        functions.push(fn);
+        continue;
+      }
+      if (!fn.global) {
+        throw new ProgramDefinitionError(`program ${fn.name} is static; entry programs must be global`, {
+          location: { object: context.objectName, section: section.name, symbol: fn.name },
+          hint: 'remove `static` from the program function, as libbpf requires',
+        });
+      }
+      programs.push(toProgram(fn, license, kernelVersion, context));
+    }
+  }
+  return { programs, functions };
+}
+
+function toProgram(
+  fn: FunctionSpec,
+  license: string,
+  kernelVersion: number,
+  context: OpenContext,
+): ProgramSpec {
+  const parsed = parseSectionName(fn.section);
+  if (!parsed) {
+    context.events.emit({
+      type: 'warning',
+      message: `section ${fn.section} matches no program type; program ${fn.name} cannot load until its type is set`,
+      location: { object: context.objectName, section: fn.section, program: fn.name },
+    });
+  }
+  return {
+    ...fn,
+    type: parsed?.programType ?? ProgramType.UNSPEC,
+    expectedAttachType: parsed?.expectedAttachType ?? 0,
+    attachTarget: parsed?.attachTarget ?? '',
+    flags: parsed?.flags ?? 0,
+    license,
+    kernelVersion,
+    autoload: parsed?.autoload ?? !fn.section.startsWith('?'),
+  };
+}
+
+/** The default program collector stage. */
+export const elfProgramCollector: ProgramCollector = {
+  name: 'collect programs',
+  run: (input, context) => collectCode(input.file, context, input),
+};
