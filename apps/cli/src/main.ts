@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError } from '@bpfkit/core';
+import { type EventSink, UsageError, withPlugins } from '@bpfkit/core';
 import { SimulatedKernel } from '@bpfkit/kernel-backend';
 import { createDefaultContainer, createLoader, type Loader } from '@bpfkit/loader';
+import { iproute2Plugin } from '@bpfkit/maps-iproute2';
 import { disasmCommand } from './commands/disasm.js';
 import { inspectObject, renderInspect } from './commands/inspect.js';
 import { loadCommand, renderLoad } from './commands/load.js';
@@ -13,7 +14,8 @@ const USAGE = `usage: bpfkit <command> [options]
 
 commands:
   inspect <obj> [--json] [--format F]      sections, programs, maps, relocations, license
-  load <obj> [--pin-dir DIR] [--pin-root DIR] [--format auto|libbpf|legacy] [--dry-run] [--json] [--verbose]
+  load <obj> [--pin-dir DIR] [--pin-root DIR] [--format auto|libbpf|legacy|iproute2] [--map NAME=PINPATH]...
+       [--dry-run] [--json] [--verbose] [--log-level N]
                                            load every autoload program and its maps into the kernel
   disasm <obj> [--prog NAME] [--format F]  disassemble programs and functions
 
@@ -62,13 +64,25 @@ export async function main(
   }
 }
 
+/** The CLI's composition root: the default pipeline plus the format plugins bpfkit ships. */
 function loaderFor(dryRun: boolean, makeLoader?: (dryRun: boolean) => Loader): Loader {
   if (makeLoader) return makeLoader(dryRun);
-  return createLoader(createDefaultContainer(dryRun ? { backend: new SimulatedKernel() } : {}));
+  const base = createDefaultContainer(dryRun ? { backend: new SimulatedKernel() } : {});
+  return createLoader(withPlugins(base, iproute2Plugin()));
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
-type Values = Record<string, string | boolean | undefined>;
+/** Prints the open phase's decisions (which format read which section) and warnings on stderr. */
+function decisionsTo(io: Io): EventSink {
+  return {
+    emit(event) {
+      if (event.type === 'decision') io.err(`bpfkit: ${event.message}`);
+      if (event.type === 'warning') io.err(`bpfkit: warning: ${event.message}`);
+    },
+  };
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 function parse(args: string[], options: OptionSpec): { values: Values; positionals: string[] } {
   try {
@@ -119,6 +133,7 @@ async function runLoad(args: string[], io: Io, makeLoader?: (dryRun: boolean) =>
     'pin-root': { type: 'string' },
     'dry-run': { type: 'boolean' },
     'log-level': { type: 'string' },
+    map: { type: 'string', multiple: true },
   });
   const path = onePath(positionals, 'load');
   const dryRun = Boolean(values['dry-run']);
@@ -135,6 +150,8 @@ async function runLoad(args: string[], io: Io, makeLoader?: (dryRun: boolean) =>
     ...(pinDir ? { pinDir } : {}),
     ...(pinRoot ? { pinRoot } : {}),
     ...(logLevel === undefined ? {} : { logLevel }),
+    reuseMaps: (values.map as string[] | undefined) ?? [],
+    events: decisionsTo(io),
   });
   io.out(values.json ? JSON.stringify(report) : renderLoad(report, dryRun));
   return ExitCode.OK;

@@ -1,5 +1,6 @@
 import {
   attachTypeName,
+  type LoaderEvent,
   type MapSpec,
   mapTypeName,
   type ObjectSpec,
@@ -23,6 +24,8 @@ const SECTION_TYPES: Record<number, string> = {
 
 export interface InspectReport {
   object: string;
+  /** what the open phase decided (which format read which section) */
+  decisions: string[];
   byteOrder: string;
   license: string;
   kernelVersion: number;
@@ -66,9 +69,14 @@ export function inspectObject(
   format: string | undefined,
 ): InspectReport {
   const elf = readElf(bytes, path);
-  const spec: ObjectSpec = loader.open(bytes, { name: nameOf(path), ...(format ? { format } : {}) });
+  const decisions: string[] = [];
+  const events = {
+    emit: (e: LoaderEvent) => (e.type === 'decision' || e.type === 'warning') && decisions.push(e.message),
+  };
+  const spec: ObjectSpec = loader.open(bytes, { name: nameOf(path), ...(format ? { format } : {}) }, events);
   return {
     object: spec.name,
+    decisions,
     byteOrder: spec.byteOrder,
     license: spec.license,
     kernelVersion: spec.kernelVersion,
@@ -143,6 +151,7 @@ export function describeRelocation(r: ProgramRelocation): string {
 export function renderInspect(report: InspectReport): string {
   const out: string[] = [];
   out.push(`object ${report.object} (${report.byteOrder}-endian), license "${report.license}"`);
+  out.push(...report.decisions.map((d) => `  ${d}`));
   out.push('', 'sections:');
   out.push(
     indent(

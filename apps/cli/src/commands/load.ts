@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { mapTypeName, programTypeName } from '@bpfkit/core';
+import { type EventSink, mapTypeName, programTypeName, silentEvents, UsageError } from '@bpfkit/core';
+import type { Fd } from '@bpfkit/kernel-backend';
 import type { LoadedObject, Loader } from '@bpfkit/loader';
 
 export interface LoadCommandOptions {
@@ -7,6 +8,10 @@ export interface LoadCommandOptions {
   pinDir?: string;
   pinRoot?: string;
   logLevel?: number;
+  /** NAME=PINPATH: use the map pinned at PINPATH instead of creating map NAME */
+  reuseMaps?: string[];
+  /** where open-time decisions and warnings go */
+  events?: EventSink;
 }
 
 export interface LoadReport {
@@ -23,11 +28,22 @@ export async function loadCommand(
   path: string,
   options: LoadCommandOptions,
 ): Promise<LoadReport> {
-  const spec = loader.open(path, options.format ? { format: options.format } : {});
-  const loaded: LoadedObject = await loader.load(spec, {
-    ...(options.pinRoot ? { pinRoot: options.pinRoot } : {}),
-    ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-  });
+  const spec = loader.open(
+    path,
+    options.format ? { format: options.format } : {},
+    options.events ?? silentEvents,
+  );
+  const replacements = openReplacements(loader, options.reuseMaps ?? []);
+  let loaded: LoadedObject;
+  try {
+    loaded = await loader.load(spec, {
+      ...(options.pinRoot ? { pinRoot: options.pinRoot } : {}),
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      ...(replacements.size > 0 ? { mapReplacements: replacements } : {}),
+    });
+  } finally {
+    for (const fd of replacements.values()) fd.close();
+  }
   try {
     let pins: string[] = [];
     if (options.pinDir) {
@@ -51,6 +67,26 @@ export async function loadCommand(
   } finally {
     loaded.close();
   }
+}
+
+/** `--map NAME=PINPATH` pairs opened as fds (the loader checks each against the spec's map). */
+function openReplacements(loader: Loader, pairs: readonly string[]): Map<string, Fd> {
+  const fds = new Map<string, Fd>();
+  try {
+    for (const pair of pairs) {
+      const at = pair.indexOf('=');
+      if (at <= 0 || at === pair.length - 1) {
+        throw new UsageError(`--map takes NAME=PINPATH, not ${pair}`, {
+          hint: '--map counters=/sys/fs/bpf/tc/globals/counters',
+        });
+      }
+      fds.set(pair.slice(0, at), loader.backend.getPinned(pair.slice(at + 1)));
+    }
+  } catch (error) {
+    for (const fd of fds.values()) fd.close();
+    throw error;
+  }
+  return fds;
 }
 
 export function renderLoad(report: LoadReport, dryRun: boolean): string {

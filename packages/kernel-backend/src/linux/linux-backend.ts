@@ -1,4 +1,5 @@
-import { unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { KernelError } from '@bpfkit/core';
 import type {
   BatchResult,
@@ -158,7 +159,9 @@ export class LinuxBackend implements KernelBackend {
     return testRun(this.#sys, fdValue(program), options);
   }
 
+  /** Creates missing parent directories first, as libbpf's make_parent_dir and iproute2 do. */
   pin(fd: FdArg, path: string): void {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     pinObject(this.#sys, fdValue(fd), path);
   }
 

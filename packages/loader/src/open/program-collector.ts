@@ -99,7 +99,7 @@ export function collectCode(
           hint: 'remove `static` from the program function, as libbpf requires',
         });
       }
-      programs.push(toProgram(fn, license, kernelVersion, context));
+      programs.push(toProgram(fn, license, kernelVersion));
     }
   }
   return { programs, functions };
@@ -111,14 +111,9 @@ function toProgram(
   kernelVersion: number,
   context: OpenContext,
 ): ProgramSpec {
+  // A section no SEC() name matches stays UNSPEC: a plugin may type it (iproute2's ID/KEY tail
+  // calls), and load refuses what is still untyped, naming the section.
   const parsed = parseSectionName(fn.section);
-  if (!parsed) {
-    context.events.emit({
-      type: 'warning',
-      message: `section ${fn.section} matches no program type; program ${fn.name} cannot load until its type is set`,
-      location: { object: context.objectName, section: fn.section, program: fn.name },
-    });
-  }
   return {
     ...fn,
     type: parsed?.programType ?? ProgramType.UNSPEC,
