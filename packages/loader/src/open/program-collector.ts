@@ -105,12 +105,7 @@ export function collectCode(
   return { programs, functions };
 }
 
-function toProgram(
-  fn: FunctionSpec,
-  license: string,
-  kernelVersion: number,
-  context: OpenContext,
-): ProgramSpec {
+function toProgram(fn: FunctionSpec, license: string, kernelVersion: number): ProgramSpec {
   // A section no SEC() name matches stays UNSPEC: a plugin may type it (iproute2's ID/KEY tail
   // calls), and load refuses what is still untyped, naming the section.
   const parsed = parseSectionName(fn.section);
