@@ -38,6 +38,35 @@ describe('bpfkit inspect', () => {
     );
   });
 
+  it('shows BTF types of map keys and values, and global variables with their initial values', async () => {
+    const maps = JSON.parse(
+      (await run('inspect', fixturePath('../packages/maps-btf/src/fixtures/btf_maps.bpfel.o'), '--json'))
+        .stdout,
+    );
+    expect(maps.maps.find((m: { name: string }) => m.name === 'flows')).toMatchObject({
+      type: 'hash',
+      keyType: 'struct flow_key',
+      valueType: 'flow_stats_t',
+    });
+    const data = JSON.parse((await run('inspect', fixturePath('global_vars.bpfel.o'), '--json')).stdout);
+    expect(data.variables).toContainEqual({
+      name: 'verdict',
+      map: '.rodata',
+      type: 'const volatile __u32',
+      offset: 0,
+      size: 4,
+      initialValue: 0,
+    });
+    expect(data.variables).toContainEqual({
+      name: 'last_len',
+      map: '.data',
+      type: '__u32',
+      offset: 0,
+      size: 4,
+      initialValue: 4294967295,
+    });
+  });
+
   it('prints a human table', async () => {
     const { code, stdout } = await run('inspect', fixturePath('legacy_xdp.bpfel.o'));
     expect(code).toBe(0);

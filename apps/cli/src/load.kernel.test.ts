@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { kernelSkipReason, mountBpffs } from '@bpfkit/kernel-backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from './main.js';
-import { kernelSkipReason, mountBpffs } from './testing/kernel.js';
 
 const fixturePath = (name: string) => new URL(`../../../fixtures/${name}`, import.meta.url).pathname;
 const skip = kernelSkipReason('bpftool');
@@ -54,7 +54,8 @@ describe.skipIf(skip)(`bpfkit load into the real kernel${skip ? ` (skipped: ${sk
         execFileSync('bpftool', ['-j', 'prog', 'show', 'id', String(program!.id)], { encoding: 'utf8' }),
       ) as BpftoolProg;
       expect(shown.type).toBe(type);
-      expect(shown.name).toBe(program!.name.slice(0, 15));
+      // bpftool shows the BTF name when func_info was loaded, else the kernel's 15-character name.
+      expect(shown.name).toBe(program!.name);
       expect(new Set(shown.map_ids)).toEqual(new Set(report.maps.map((m) => m.id)));
       expect(existsSync(`${pinDir}/${program!.name}`)).toBe(true);
       const pinned = JSON.parse(

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { type EventSink, UsageError, withPlugins } from '@bpfkit/core';
 import { SimulatedKernel } from '@bpfkit/kernel-backend';
 import { createDefaultContainer, createLoader, type Loader } from '@bpfkit/loader';
+import { bccPlugin } from '@bpfkit/maps-bcc';
 import { iproute2Plugin } from '@bpfkit/maps-iproute2';
 import { disasmCommand } from './commands/disasm.js';
 import { inspectObject, renderInspect } from './commands/inspect.js';
@@ -14,7 +15,7 @@ const USAGE = `usage: bpfkit <command> [options]
 
 commands:
   inspect <obj> [--json] [--format F]      sections, programs, maps, relocations, license
-  load <obj> [--pin-dir DIR] [--pin-root DIR] [--format auto|libbpf|legacy|iproute2] [--map NAME=PINPATH]...
+  load <obj> [--pin-dir DIR] [--pin-root DIR] [--format auto|libbpf|legacy|iproute2|bcc] [--map NAME=PINPATH]...
        [--dry-run] [--json] [--verbose] [--log-level N]
                                            load every autoload program and its maps into the kernel
   disasm <obj> [--prog NAME] [--format F]  disassemble programs and functions
@@ -68,7 +69,7 @@ export async function main(
 function loaderFor(dryRun: boolean, makeLoader?: (dryRun: boolean) => Loader): Loader {
   if (makeLoader) return makeLoader(dryRun);
   const base = createDefaultContainer(dryRun ? { backend: new SimulatedKernel() } : {});
-  return createLoader(withPlugins(base, iproute2Plugin()));
+  return createLoader(withPlugins(base, iproute2Plugin(), bccPlugin()));
 }
 
 /** Prints the open phase's decisions (which format read which section) and warnings on stderr. */

@@ -18,6 +18,13 @@ export {
 } from './format.js';
 export { BpfHelper, type BpfHelperName, helperName } from './helpers.js';
 export {
+  type AddFunctionOptions,
+  type AddProgramOptions,
+  type MapDefinition,
+  ObjectBuilder,
+  type ObjectBuilderOptions,
+} from './object-builder.js';
+export {
   AluOp,
   AtomicOp,
   classOf,

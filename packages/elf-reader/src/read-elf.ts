@@ -12,7 +12,10 @@ import { readSymbolTable } from './symbol-table.js';
  * (header, section headers, names, symbols); relocations and section data are read on demand.
  * Any malformation is an ElfError naming the field and byte offset.
  */
-export function readElf(bytes: Uint8Array, name = '<memory>'): ElfFile {
+export function readElf(input: Uint8Array, name = '<memory>'): ElfFile {
+  // A plain Uint8Array view even when given a Node Buffer: Buffer#slice shares memory, and copies
+  // made from section data (spec bytes) must not alias the file.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const { header, reader } = readElfHeader(bytes, name);
   const table = readSectionTable(bytes, reader, header, name);
   const symbolTable = readSymbolTable(bytes, reader, table, name);

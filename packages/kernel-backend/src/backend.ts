@@ -139,6 +139,31 @@ export interface BatchResult {
   done: boolean;
 }
 
+/** The BPF_LINK_CREATE fields of union bpf_attr. */
+export interface LinkCreateAttr {
+  programFd: number;
+  /** target_fd: a cgroup dir, a netns, a perf event; 0 for iter and tracing links */
+  targetFd?: number;
+  /** target_ifindex: XDP and tcx (shares the field with targetFd) */
+  targetIfindex?: number;
+  /** BPF_* attach type (AttachType) */
+  attachType: number;
+  /** link_create.flags, e.g. XDP_FLAGS_SKB_MODE for XDP links */
+  flags?: number;
+  /** tracing.target_btf_id (freplace, re-attach of fentry/fexit) */
+  targetBtfId?: number;
+  /** union bpf_iter_link_info for iter links (the map fd of a map iterator, say) */
+  iterInfo?: Uint8Array;
+  /** bpf_cookie of perf_event and tracing links */
+  cookie?: bigint;
+  /** tcx.relative_fd (0: append) */
+  relativeFd?: number;
+  /** tcx.expected_revision (0: do not check) */
+  expectedRevision?: bigint;
+  /** what the link is for, in messages: 'xdp on veth0' */
+  what?: string;
+}
+
 export type BackendKind = 'linux' | 'simulated';
 
 /** Every call bpfkit makes into the kernel. */
@@ -174,6 +199,8 @@ export interface KernelBackend {
   /** false when the key does not exist (or the queue/stack is empty) */
   mapLookupAndDelete(map: FdArg, key: Uint8Array | null, value: Uint8Array, flags?: number): boolean;
   mapFreeze(map: FdArg): void;
+  /** BPF_PROG_BIND_MAP: keeps a map alive with a program that does not reference it in code (5.10) */
+  bindMap(program: FdArg, map: FdArg): void;
 
   // --- programs and BTF ---
   /** throws VerifierError (from @bpfkit/core) carrying the verifier log on refusal */
@@ -183,6 +210,16 @@ export interface KernelBackend {
   /** throws BtfError carrying the kernel's BTF log on refusal */
   loadBtf(data: Uint8Array, options?: { logLevel?: number }): Fd;
   testRun(program: FdArg, options: TestRunOptions): TestRunResult;
+
+  // --- links ---
+  /** BPF_LINK_CREATE: an fd that keeps the program attached until it closes (or is detached) */
+  createLink(attr: LinkCreateAttr): Fd;
+  /** BPF_RAW_TRACEPOINT_OPEN: name null attaches a tracing program to the target it was loaded for */
+  openRawTracepoint(program: FdArg, name: string | null): Fd;
+  /** BPF_ITER_CREATE: an fd whose read(2) runs the program of an iter link */
+  createIterator(link: FdArg): Fd;
+  /** BPF_LINK_DETACH: detaches now; the link fd stays open but defunct */
+  detachLink(link: FdArg): void;
 
   // --- bpffs ---
   pin(fd: FdArg, path: string): void;

@@ -27,6 +27,8 @@ export const Errno = {
   /** fd in bad state: what newer kernels answer for a closed fd in OBJ_GET_INFO_BY_FD */
   EBADFD: 77,
   ELOOP: 40,
+  /** BPF_LINK_DETACH of a link that is already detached */
+  ENOLINK: 67,
   EOPNOTSUPP: 95,
   /** kernel-internal "operation is not supported", visible through bpf() */
   ENOTSUPP: 524,

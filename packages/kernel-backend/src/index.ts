@@ -1,8 +1,41 @@
+export { type AttachableProgram, type AttachOptions, attachProgram } from './attach/auto-attach.js';
+export { attachCgroup } from './attach/cgroup.js';
+export { attachIter, type IterAttachOptions, readIterator, readIteratorText } from './attach/iter.js';
+export { Link, type LinkKind } from './attach/link.js';
+export { attachNetns } from './attach/netns.js';
+export {
+  attachTcx,
+  attachXdp,
+  interfaceIndex,
+  type NetworkInterface,
+  type TcxAttachOptions,
+  type TcxDirection,
+  type XdpAttachOptions,
+  XdpFlags,
+} from './attach/network.js';
+export {
+  PerfHardware,
+  PerfSoftware,
+  PerfType,
+} from './attach/perf-event.js';
+export { attachPerfEventProgram, type PerfEventProgramOptions } from './attach/perf-event-program.js';
+export {
+  attachKprobe,
+  attachTracepoint,
+  attachUprobe,
+  type KprobeOptions,
+  type ProbeOptions,
+  type UprobeOptions,
+} from './attach/probes.js';
+export { attachSocketFilter } from './attach/socket-filter.js';
+export { tracepointId } from './attach/tracefs.js';
+export { attachRawTracepoint, attachTracing, type TracingAttachOptions } from './attach/tracing.js';
 export type {
   BackendKind,
   BatchResult,
   FdArg,
   KernelBackend,
+  LinkCreateAttr,
   MapCreateAttr,
   MapInfo,
   ProgLoadAttr,
@@ -13,6 +46,11 @@ export type {
 } from './backend.js';
 export { BpfCommand, type BpfCommandName, commandName } from './bpf-command.js';
 export { describeErrno, Errno, errnoName } from './errno.js';
+export { PerfBuffer, type PerfBufferEvent, type PerfBufferOptions } from './events/perfbuf.js';
+export { type PerfBufferEventsOptions, perfBufferEvents } from './events/perfbuf-events.js';
+export type { PollingOptions } from './events/poll-loop.js';
+export { type RecordCallback, RingBuffer } from './events/ringbuf.js';
+export { type RingBufferEventsOptions, ringBufferEvents } from './events/ringbuf-events.js';
 export { Fd, type FdOwner, fdValue } from './fd.js';
 export { BtfLoadError } from './kernel-errors.js';
 export { LinuxBackend } from './linux/linux-backend.js';
@@ -21,5 +59,5 @@ export { kernelObjectName } from './object-name.js';
 export { countCpuList } from './possible-cpus.js';
 export type { InjectedFault, SimOperation } from './simulated/failures.js';
 export { FailurePlan } from './simulated/failures.js';
-export type { SimBtf, SimMap, SimObject, SimProgram } from './simulated/objects.js';
+export type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './simulated/objects.js';
 export { SimulatedKernel, type SimulatedKernelOptions } from './simulated/simulated-kernel.js';

@@ -1,5 +1,6 @@
 import { Tokens } from '@bpfkit/core';
 import { type KernelBackend, LinuxBackend } from '@bpfkit/kernel-backend';
+import { btfMapCollector, globalDataCollector } from '@bpfkit/maps-btf';
 import { legacyMapCollector } from '@bpfkit/maps-legacy';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import { Loader } from './loader.js';
@@ -18,7 +19,8 @@ export interface DefaultContainerOptions {
 export function createDefaultContainer(options: DefaultContainerOptions = {}): DependencyContainer {
   const c = rootContainer.createChildContainer();
   c.register(Tokens.ObjectReader, { useValue: elfObjectReader });
-  c.register(Tokens.MapCollectors, { useValue: [legacyMapCollector] });
+  // libbpf's order: BTF-defined maps, then global data, then legacy definitions.
+  c.register(Tokens.MapCollectors, { useValue: [btfMapCollector, globalDataCollector, legacyMapCollector] });
   c.register(Tokens.ProgramCollector, { useValue: elfProgramCollector });
   c.register(Tokens.SpecTransforms, { useValue: [] });
   if (options.backend) c.register(Tokens.KernelBackend, { useValue: options.backend });

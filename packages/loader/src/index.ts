@@ -10,3 +10,12 @@ export { claimSections } from './open/claim-sections.js';
 export { elfObjectReader } from './open/elf-object-reader.js';
 export { type OpenObjectOptions, type OpenStages, openObject } from './open/open-object.js';
 export { collectCode, elfProgramCollector } from './open/program-collector.js';
+export {
+  type GlobalVariable,
+  getVariable,
+  globalVariables,
+  readLiveVariable,
+  setVariable,
+  specBtf,
+  writeLiveVariable,
+} from './variables.js';

@@ -77,9 +77,9 @@ function readObjectFile(path: string): Uint8Array {
   }
 }
 
-/** "xdp_prog.bpf.o" -> "xdp_prog", as libbpf names objects after their file. */
+/** "xdp_prog.bpf.o" -> "xdp_prog": the file name up to its first '.', as libbpf names objects. */
 export function objectNameOf(path: string): string {
-  return basename(path)
-    .replace(/(\.bpf(el|eb)?)?\.o$/, '')
-    .replace(/\.o$/, '');
+  const name = basename(path);
+  const dot = name.indexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
 }

@@ -1,1 +1,22 @@
-export {};
+export { mapTypeAcceptsBtfKeyValue } from './btf-key-value.js';
+export {
+  BTF_MAPS_SECTION,
+  btfMapCollector,
+  type ReadBtfMapsOptions,
+  readBtfMaps,
+} from './btf-map-collector.js';
+export {
+  type BtfMapDefinition,
+  type ParseDefinitionOptions,
+  parseBtfMapDefinition,
+} from './btf-map-definition.js';
+export { type DataVariable, dataVariables, readVariable, writeVariable } from './data-variables.js';
+export {
+  globalDataCollector,
+  isGlobalDataSection,
+  isReadOnlyDataSection,
+  readGlobalData,
+} from './global-data-collector.js';
+export { internalMapKernelName } from './internal-map-name.js';
+export { datasecLayout, objectBtf } from './object-btf.js';
+export { adjustRingbufSize, RINGBUF_PAGE_SIZE } from './ringbuf-size.js';

@@ -1,6 +1,9 @@
 import {
+  type CoreRelocation,
+  type FuncInfo,
   type FunctionSpec,
   type Instruction,
+  type LineInfo,
   type ProgramRelocation,
   PseudoCall,
   PseudoSrc,
@@ -14,6 +17,10 @@ export interface LinkedProgram {
   relocations: ProgramRelocation[];
   /** where each function starts in `instructions`, entry program first */
   layout: { function: string; start: number; length: number }[];
+  /** func_info and line_info of every placed function, re-based onto `instructions` */
+  funcInfo: FuncInfo[];
+  lineInfo: LineInfo[];
+  coreRelocations: CoreRelocation[];
 }
 
 /**
@@ -28,6 +35,9 @@ export function linkProgram(
   const instructions: Instruction[] = [];
   const relocations: ProgramRelocation[] = [];
   const layout: LinkedProgram['layout'] = [];
+  const funcInfo: FuncInfo[] = [];
+  const lineInfo: LineInfo[] = [];
+  const coreRelocations: CoreRelocation[] = [];
   const starts = new Map<string, number>();
   const pending: { fn: FunctionSpec; start: number }[] = [];
 
@@ -38,6 +48,11 @@ export function linkProgram(
     starts.set(fn.name, start);
     for (const insn of fn.instructions) instructions.push({ ...insn });
     layout.push({ function: fn.name, start, length: fn.instructions.length });
+    // libbpf's adjust_prog_btf_ext_info: each function's records move with it.
+    for (const info of fn.funcInfo ?? []) funcInfo.push({ ...info, instruction: info.instruction + start });
+    for (const info of fn.lineInfo ?? []) lineInfo.push({ ...info, instruction: info.instruction + start });
+    for (const relo of fn.coreRelocations ?? [])
+      coreRelocations.push({ ...relo, instruction: relo.instruction + start });
     pending.push({ fn, start });
     return start;
   };
@@ -66,5 +81,5 @@ export function linkProgram(
       insn.src = relocation.kind === 'call' ? PseudoCall.CALL : PseudoSrc.FUNC;
     }
   }
-  return { instructions, relocations, layout };
+  return { instructions, relocations, layout, funcInfo, lineInfo, coreRelocations };
 }

@@ -8,7 +8,7 @@ import {
   programTypeName,
 } from '@bpfkit/core';
 import { readElf } from '@bpfkit/elf-reader';
-import type { Loader } from '@bpfkit/loader';
+import { getVariable, globalVariables, type Loader, objectNameOf, specBtf } from '@bpfkit/loader';
 import { formatTable } from '../table.js';
 
 const SECTION_TYPES: Record<number, string> = {
@@ -58,6 +58,17 @@ export interface InspectReport {
     flags: number;
     pinning: string;
     extraBytes: number;
+    /** C types of key and value, from BTF */
+    keyType?: string;
+    valueType?: string;
+  }[];
+  variables: {
+    name: string;
+    map: string;
+    type: string;
+    offset: number;
+    size: number;
+    initialValue: unknown;
   }[];
 }
 
@@ -73,7 +84,11 @@ export function inspectObject(
   const events = {
     emit: (e: LoaderEvent) => (e.type === 'decision' || e.type === 'warning') && decisions.push(e.message),
   };
-  const spec: ObjectSpec = loader.open(bytes, { name: nameOf(path), ...(format ? { format } : {}) }, events);
+  const spec: ObjectSpec = loader.open(
+    bytes,
+    { name: objectNameOf(path), ...(format ? { format } : {}) },
+    events,
+  );
   return {
     object: spec.name,
     decisions,
@@ -106,20 +121,35 @@ export function inspectObject(
       global: f.global,
       relocations: f.relocations.map(describeRelocation),
     })),
-    maps: spec.maps.map(describeMap),
+    maps: spec.maps.map((m) => describeMap(m, spec)),
+    variables: globalVariables(spec).map((v) => ({
+      name: v.name,
+      map: v.map,
+      type: v.typeName,
+      offset: v.offset,
+      size: v.size,
+      initialValue: jsonValue(getVariable(spec, v.name)),
+    })),
   };
 }
 
-function nameOf(path: string): string {
-  return (path.split('/').pop() ?? path).replace(/(\.bpf(el|eb)?)?\.o$/, '');
+/** bigints as strings (JSON has none); everything else as decoded. */
+function jsonValue(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
 
 function sectionFlags(flags: bigint): string {
   return (flags & 1n ? 'W' : '') + (flags & 2n ? 'A' : '') + (flags & 4n ? 'X' : '');
 }
 
-function describeMap(map: MapSpec): InspectReport['maps'][number] {
+function describeMap(map: MapSpec, spec: ObjectSpec): InspectReport['maps'][number] {
+  const btf = specBtf(spec);
+  const typeName = (id: number | undefined) => (btf && id ? btf.formatType(id) : undefined);
+  const keyType = typeName(map.btfKeyTypeId);
+  const valueType = typeName(map.btfValueTypeId);
   return {
+    ...(keyType ? { keyType } : {}),
+    ...(valueType ? { valueType } : {}),
     name: map.name,
     format: map.source.format,
     section: map.source.section,
@@ -197,8 +227,8 @@ export function renderInspect(report: InspectReport): string {
           m.name,
           m.format,
           m.type,
-          m.keySize,
-          m.valueSize,
+          m.keyType ? `${m.keySize} (${m.keyType})` : m.keySize,
+          m.valueType ? `${m.valueSize} (${m.valueType})` : m.valueSize,
           m.maxEntries,
           `0x${m.flags.toString(16)}`,
           m.pinning,
@@ -206,6 +236,17 @@ export function renderInspect(report: InspectReport): string {
       ),
     ),
   );
+  if (report.variables.length > 0) {
+    out.push('', 'global variables:');
+    out.push(
+      indent(
+        formatTable(
+          ['name', 'map', 'type', 'offset', 'initial value'],
+          report.variables.map((v) => [v.name, v.map, v.type, v.offset, JSON.stringify(v.initialValue)]),
+        ),
+      ),
+    );
+  }
   out.push('', 'relocations:');
   for (const p of [...report.programs, ...report.functions]) {
     for (const r of p.relocations) out.push(`  ${p.name} ${r}`);

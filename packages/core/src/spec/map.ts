@@ -24,7 +24,10 @@ export interface MapSource {
 
 /** A map blueprint: plain data, copyable, identical on every machine. */
 export interface MapSpec {
+  /** the name users look the map up by (a global-data map is named after its section, ".rodata") */
   name: string;
+  /** the name given to the kernel when it differs from `name` (libbpf's "obj_name.rodata") */
+  kernelName?: string;
   /** BPF_MAP_TYPE_* */
   type: number;
   keySize: number;

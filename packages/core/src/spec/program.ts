@@ -1,6 +1,37 @@
 import type { Instruction } from './instruction.js';
 import type { ProgramRelocation } from './relocation.js';
 
+/** struct bpf_func_info: the BTF FUNC of the function starting at an instruction. */
+export interface FuncInfo {
+  /** instruction index inside the function */
+  instruction: number;
+  /** BTF type id of the FUNC */
+  typeId: number;
+}
+
+/** struct bpf_line_info: which C source line an instruction came from. */
+export interface LineInfo {
+  /** instruction index inside the function */
+  instruction: number;
+  /** offsets into the object's BTF string table (PROG_LOAD passes them as they are) */
+  fileNameOffset: number;
+  lineOffset: number;
+  line: number;
+  column: number;
+}
+
+/** struct bpf_core_relo: one CO-RE relocation, symbolic until the relocator sees the target BTF. */
+export interface CoreRelocation {
+  /** instruction index inside the function */
+  instruction: number;
+  /** the local (object BTF) type id of the access's root type */
+  typeId: number;
+  /** "0:1:2": member/array index path from the root type, as clang writes it */
+  accessString: string;
+  /** enum bpf_core_relo_kind (FIELD_BYTE_OFFSET = 0 ... TYPE_MATCHES = 12) */
+  kind: number;
+}
+
 /** Code that is not an entry point: a `.text` function or another callee. */
 export interface FunctionSpec {
   name: string;
@@ -12,6 +43,11 @@ export interface FunctionSpec {
   relocations: ProgramRelocation[];
   /** true for STB_GLOBAL functions (verified separately by the kernel when they have BTF) */
   global: boolean;
+  /** from .BTF.ext, when the object has it */
+  funcInfo?: FuncInfo[];
+  lineInfo?: LineInfo[];
+  /** CO-RE relocations from .BTF.ext, when the object has them */
+  coreRelocations?: CoreRelocation[];
 }
 
 /** A blueprint of one program: plain data, copyable, identical on every machine. */

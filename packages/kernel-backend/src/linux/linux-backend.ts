@@ -1,10 +1,12 @@
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KernelError } from '@bpfkit/core';
+import { createIterator, createLink, detachLink, openRawTracepoint } from '../attach/link-commands.js';
 import type {
   BatchResult,
   FdArg,
   KernelBackend,
+  LinkCreateAttr,
   MapCreateAttr,
   MapInfo,
   ProgLoadAttr,
@@ -23,7 +25,7 @@ import { loadBtf } from './btf-load.js';
 import { MAP_CREATE_SIZE, writeMapCreateAttr } from './map-create.js';
 import { MapOps } from './map-ops.js';
 import { readMapInfo, readProgramInfo } from './obj-info.js';
-import { fdById, getPinnedObject, pinObject } from './objects.js';
+import { bindMapToProgram, fdById, getPinnedObject, pinObject } from './objects.js';
 import { probeMapType, probeProgramType } from './probes.js';
 import { loadProgram } from './prog-load.js';
 import { BpfSyscall } from './syscall.js';
@@ -142,6 +144,10 @@ export class LinuxBackend implements KernelBackend {
     this.#maps.freeze(fdValue(map));
   }
 
+  bindMap(program: FdArg, map: FdArg): void {
+    bindMapToProgram(this.#sys, fdValue(program), fdValue(map));
+  }
+
   loadProgram(attr: ProgLoadAttr): Fd {
     return this.#own(loadProgram(this.#sys, attr).fd);
   }
@@ -157,6 +163,22 @@ export class LinuxBackend implements KernelBackend {
 
   testRun(program: FdArg, options: TestRunOptions): TestRunResult {
     return testRun(this.#sys, fdValue(program), options);
+  }
+
+  createLink(attr: LinkCreateAttr): Fd {
+    return this.#own(createLink(this.#sys, attr));
+  }
+
+  openRawTracepoint(program: FdArg, name: string | null): Fd {
+    return this.#own(openRawTracepoint(this.#sys, fdValue(program), name));
+  }
+
+  createIterator(link: FdArg): Fd {
+    return this.#own(createIterator(this.#sys, fdValue(link)));
+  }
+
+  detachLink(link: FdArg): void {
+    detachLink(this.#sys, fdValue(link));
   }
 
   /** Creates missing parent directories first, as libbpf's make_parent_dir and iproute2 do. */

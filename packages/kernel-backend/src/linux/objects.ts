@@ -32,3 +32,14 @@ export function fdById(sys: BpfSyscall, cmd: number, id: number, what: string): 
   attr.setU32(0, id);
   return sys.call(cmd, attr, BY_ID_SIZE, { what: `${what} id ${id}` });
 }
+
+// The BPF_PROG_BIND_MAP struct of union bpf_attr: prog_fd, map_fd, flags.
+const BIND_MAP_SIZE = 12;
+
+/** BPF_PROG_BIND_MAP: the program holds a reference to the map (libbpf binds .rodata this way). */
+export function bindMapToProgram(sys: BpfSyscall, programFd: number, mapFd: number): void {
+  const attr = new AttrBuffer(BIND_MAP_SIZE);
+  attr.setU32(0, programFd);
+  attr.setU32(4, mapFd);
+  sys.call(BpfCommand.PROG_BIND_MAP, attr, BIND_MAP_SIZE, { what: 'bind map to program' });
+}

@@ -1,10 +1,11 @@
-import { KernelError, VerifierError } from '@bpfkit/core';
+import { AttachType, KernelError, ProgramType, VerifierError } from '@bpfkit/core';
 import type { ProgLoadAttr } from '../backend.js';
 import { BpfCommand } from '../bpf-command.js';
 import { describeErrno, Errno } from '../errno.js';
 import { kernelObjectName } from '../object-name.js';
 import { lastLogLine } from '../verifier-log.js';
 import { AttrBuffer } from './attr-buffer.js';
+import { holdsBpfCapabilities } from './capabilities.js';
 import { addressOf } from './libc.js';
 import { LogBuffer } from './log-buffer.js';
 import type { BpfSyscall } from './syscall.js';
@@ -58,6 +59,9 @@ export function loadProgram(sys: BpfSyscall, program: ProgLoadAttr): LoadedProgr
     if (errno === Errno.EAGAIN && attempt < EAGAIN_ATTEMPTS) continue;
     if (!log) {
       // refused without a log: ask again for the verifier's reasons (libbpf's behaviour)
+      if (errno === Errno.EPERM && needsTrampoline(program) && holdsBpfCapabilities()) {
+        throw trampolineRefused(program.name);
+      }
       if (errno === Errno.EPERM || errno === Errno.EBADF || errno === Errno.EFAULT) {
         throw loadError(sys, errno, program.name, '', false);
       }
@@ -102,6 +106,32 @@ function writeProgLoadAttr(attr: AttrBuffer, program: ProgLoadAttr, name: string
   if (program.fdArray && program.fdArray.length > 0) {
     attr.setU64(120, addressOf(new Uint8Array(program.fdArray.buffer, program.fdArray.byteOffset)));
   }
+}
+
+/**
+ * fentry/fexit/fmod_ret (TRACING), lsm and freplace (EXT) programs run from a BPF trampoline; a
+ * kernel built without them answers EPERM with an empty log even to root (tp_btf and iter, also
+ * TRACING with an attach BTF id, need no trampoline).
+ */
+function needsTrampoline(program: ProgLoadAttr): boolean {
+  if (!program.attachBtfId) return false;
+  if (program.type === ProgramType.LSM || program.type === ProgramType.EXT) return true;
+  if (program.type !== ProgramType.TRACING) return false;
+  const attachType = program.expectedAttachType ?? 0;
+  return attachType !== AttachType.TRACE_ITER && attachType !== AttachType.TRACE_RAW_TP;
+}
+
+function trampolineRefused(program: string): KernelError {
+  return new KernelError(
+    'BPF_PROG_LOAD',
+    Errno.EPERM,
+    `BPF_PROG_LOAD of program ${program}: this kernel refused the trampoline program type ` +
+      '(fentry/fexit/lsm need BPF trampolines)',
+    {
+      location: { program },
+      hint: 'the process holds CAP_BPF/CAP_SYS_ADMIN and the kernel gave no log: it lacks BPF trampolines; tp_btf, raw_tp and tracepoint programs need none',
+    },
+  );
 }
 
 function loadError(sys: BpfSyscall, errno: number, program: string, log: string, truncated: boolean): Error {

@@ -1,4 +1,4 @@
-import type { MapCreateAttr, ProgLoadAttr } from '../backend.js';
+import type { LinkCreateAttr, MapCreateAttr, ProgLoadAttr } from '../backend.js';
 import type { MapStore } from './map-store.js';
 
 /**
@@ -34,4 +34,13 @@ export interface SimBtf extends SimObjectBase {
   data: Uint8Array;
 }
 
-export type SimObject = SimMap | SimProgram | SimBtf;
+/** A link (BPF_LINK_CREATE or BPF_RAW_TRACEPOINT_OPEN): holds its program until released. */
+export interface SimLink extends SimObjectBase {
+  kind: 'link';
+  /** the attr as given; raw tracepoints record attachType 0 and the name in `what` */
+  attr: LinkCreateAttr;
+  program: SimProgram;
+  detached: boolean;
+}
+
+export type SimObject = SimMap | SimProgram | SimBtf | SimLink;

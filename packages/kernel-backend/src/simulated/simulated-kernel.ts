@@ -1,9 +1,18 @@
 import { basename } from 'node:path';
-import { isMapInMapType, KernelError, MapType, mapTypeName, UpdateFlag, VerifierError } from '@bpfkit/core';
+import {
+  isMapInMapType,
+  KernelError,
+  MapType,
+  mapTypeName,
+  NotSupportedError,
+  UpdateFlag,
+  VerifierError,
+} from '@bpfkit/core';
 import type {
   BatchResult,
   FdArg,
   KernelBackend,
+  LinkCreateAttr,
   MapCreateAttr,
   MapInfo,
   ProgLoadAttr,
@@ -27,7 +36,7 @@ import { SimFault } from './fault.js';
 import { FdSlotStore } from './fd-slot-store.js';
 import { interpret } from './interpreter.js';
 import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
-import type { SimBtf, SimMap, SimObject, SimProgram } from './objects.js';
+import type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './objects.js';
 import { checkProgram, isKnownProgramType, programTag } from './program-check.js';
 
 export interface SimulatedKernelOptions {
@@ -65,6 +74,8 @@ export class SimulatedKernel implements KernelBackend {
   readonly programLoads: ProgLoadAttr[] = [];
   /** every successful BPF_MAP_CREATE, as a copy of the attr */
   readonly mapCreates: MapCreateAttr[] = [];
+  /** every successful BPF_LINK_CREATE / BPF_RAW_TRACEPOINT_OPEN, as a copy of the attr */
+  readonly linkCreates: LinkCreateAttr[] = [];
   /** every successful BPF_BTF_LOAD blob */
   readonly btfLoads: Uint8Array[] = [];
   /** scheduled failures: `sim.failures.failAt('createMap', 2, { errno: Errno.ENOMEM })` */
@@ -78,7 +89,7 @@ export class SimulatedKernel implements KernelBackend {
   readonly #maps = new Map<number, SimMap>();
   readonly #programs = new Map<number, SimProgram>();
   readonly #btfs = new Map<number, SimBtf>();
-  readonly #ids = { map: 0, program: 0, btf: 0 };
+  readonly #ids = { map: 0, program: 0, btf: 0, link: 0 };
   readonly #owner: FdOwner;
   #nextFd: number;
 
@@ -324,6 +335,14 @@ export class SimulatedKernel implements KernelBackend {
     });
   }
 
+  bindMap(program: FdArg, map: FdArg): void {
+    this.#run('bindMap', C.PROG_BIND_MAP, { what: 'bind map to program' }, () => {
+      const prog = this.#object(fdValue(program), 'program') as SimProgram;
+      const bound = this.#object(fdValue(map), 'map');
+      if (!prog.mapIds.includes(bound.id)) prog.mapIds.push(bound.id);
+    });
+  }
+
   // --- programs and BTF ---
 
   loadProgram(attr: ProgLoadAttr): Fd {
@@ -383,6 +402,59 @@ export class SimulatedKernel implements KernelBackend {
       const retval = Number(interpret(sim.attr.instructions) & 0xffff_ffffn);
       return { retval, duration: 0, dataOut: (options.data ?? new Uint8Array(0)).slice() };
     });
+  }
+
+  // --- links ---
+
+  createLink(attr: LinkCreateAttr): Fd {
+    return this.#run('createLink', C.LINK_CREATE, { what: attr.what ?? 'link' }, () => {
+      const program = this.#object(attr.programFd, 'program') as SimProgram;
+      const copy: LinkCreateAttr = { ...attr };
+      if (attr.iterInfo) copy.iterInfo = attr.iterInfo.slice();
+      return this.#openLink(copy, program);
+    });
+  }
+
+  openRawTracepoint(program: FdArg, name: string | null): Fd {
+    const what = name === null ? 'tracing program' : `raw tracepoint ${name}`;
+    return this.#run('openRawTracepoint', C.RAW_TRACEPOINT_OPEN, { what }, () => {
+      const sim = this.#object(fdValue(program), 'program') as SimProgram;
+      return this.#openLink({ programFd: fdValue(program), attachType: 0, what }, sim);
+    });
+  }
+
+  /** Iterators produce their output in the kernel; the simulated kernel has none to run. */
+  createIterator(link: FdArg): Fd {
+    return this.#run('createIterator', C.ITER_CREATE, { what: 'iter link' }, () => {
+      this.#object(fdValue(link), 'link');
+      throw new NotSupportedError('BPF iterators in the simulated kernel', undefined, {
+        hint: 'reading an iterator runs its program: use the Linux backend',
+      });
+    });
+  }
+
+  detachLink(link: FdArg): void {
+    this.#run('detachLink', C.LINK_DETACH, { what: 'link' }, () => {
+      const sim = this.#object(fdValue(link), 'link') as SimLink;
+      if (sim.detached) throw new SimFault(Errno.ENOLINK);
+      sim.detached = true;
+    });
+  }
+
+  /** links still attached (open or pinned), for tests and dry-run reports */
+  attachedLinks(): Readonly<LinkCreateAttr>[] {
+    const links = new Set<SimLink>();
+    for (const object of [...this.#fds.values(), ...this.#pins.values()]) {
+      if (object.kind === 'link' && !object.detached) links.add(object);
+    }
+    return [...links].map((link) => link.attr);
+  }
+
+  #openLink(attr: LinkCreateAttr, program: SimProgram): Fd {
+    const link: SimLink = { kind: 'link', id: ++this.#ids.link, refs: 0, attr, program, detached: false };
+    program.refs++;
+    this.linkCreates.push(attr);
+    return this.#open(link);
   }
 
   // --- bpffs ---
@@ -609,6 +681,8 @@ export class SimulatedKernel implements KernelBackend {
         const map = this.#maps.get(id);
         if (map) this.#release(map);
       }
+    } else if (object.kind === 'link') {
+      this.#release(object.program);
     } else {
       this.#btfs.delete(object.id);
     }

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import type { BtfValue } from '@bpfkit/btf';
 import { NotFoundError, type ObjectSpec } from '@bpfkit/core';
-import type { KernelBackend } from '@bpfkit/kernel-backend';
+import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
+import { readLiveVariable, writeLiveVariable } from '../variables.js';
 import type { LiveMap } from './live-map.js';
 import type { LiveProgram } from './live-program.js';
 
@@ -11,17 +13,21 @@ export class LoadedObject {
   readonly programs: ReadonlyMap<string, LiveProgram>;
   readonly #backend: KernelBackend;
   readonly #pins: string[] = [];
+  /** the object's BTF in the kernel, kept open while maps and programs refer to it */
+  readonly #btfFd: Fd | undefined;
 
   constructor(
     spec: ObjectSpec,
     maps: ReadonlyMap<string, LiveMap>,
     programs: ReadonlyMap<string, LiveProgram>,
     backend: KernelBackend,
+    btfFd?: Fd,
   ) {
     this.spec = spec;
     this.maps = maps;
     this.programs = programs;
     this.#backend = backend;
+    this.#btfFd = btfFd;
   }
 
   map(name: string): LiveMap {
@@ -39,6 +45,16 @@ export class LoadedObject {
       });
     }
     return program;
+  }
+
+  /** A global variable's current value in the kernel (`.data`, `.bss`, `.rodata`). */
+  readVariable(name: string): BtfValue {
+    return readLiveVariable(this.spec, this.maps, name);
+  }
+
+  /** Writes a global variable in the kernel (`.data`, `.bss`; `.rodata` is frozen). */
+  writeVariable(name: string, value: BtfValue): void {
+    writeLiveVariable(this.spec, this.maps, name, value);
   }
 
   /**
@@ -65,6 +81,7 @@ export class LoadedObject {
   close(): void {
     for (const program of this.programs.values()) program.close();
     for (const map of this.maps.values()) map.close();
+    this.#btfFd?.close();
   }
 
   [Symbol.dispose](): void {

@@ -1,13 +1,18 @@
 import {
   isMapInMapType,
   KernelError,
+  MapFlag,
   type MapSpec,
+  MapType,
   NotFoundError,
   PinConflictError,
   withContext,
 } from '@bpfkit/core';
-import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
+import type { Fd, KernelBackend, MapCreateAttr } from '@bpfkit/kernel-backend';
+import { mapTypeAcceptsBtfKeyValue } from '@bpfkit/maps-btf';
 import { LiveMap } from '../live/live-map.js';
+import type { KernelFeatures } from './kernel-features.js';
+import type { LoadedBtf } from './load-btf.js';
 import { mapIncompatibility } from './map-compatibility.js';
 import { mapPinPath } from './pin-paths.js';
 import type { LoadResources } from './resources.js';
@@ -16,6 +21,9 @@ export interface CreateMapsOptions {
   pinRoot?: string;
   /** maps supplied by the caller instead of created: name -> fd (checked for compatibility) */
   replacements?: ReadonlyMap<string, Fd>;
+  /** the object's BTF in the kernel, for key/value type ids */
+  btf?: LoadedBtf | undefined;
+  features: KernelFeatures;
 }
 
 /**
@@ -29,8 +37,9 @@ export function createMaps(
   options: CreateMapsOptions,
 ): Map<string, LiveMap> {
   const live = new Map<string, LiveMap>();
-  for (const spec of maps) {
-    withContext('', { map: spec.name }, () => {
+  for (const declared of maps) {
+    withContext('', { map: declared.name }, () => {
+      const spec = adaptToKernel(declared, backend, options.features);
       live.set(spec.name, createOne(spec, backend, resources, options));
     });
   }
@@ -62,7 +71,7 @@ function createOne(
     return new LiveMap(spec, fd, backend, true);
   }
 
-  const created = createKernelMap(spec, backend, resources);
+  const created = createKernelMap(spec, backend, resources, options.btf);
   const map = new LiveMap(spec, created, backend);
   writeInitialContents(map, spec);
   if (spec.freeze) backend.mapFreeze(created);
@@ -80,7 +89,12 @@ function openPinIfPresent(backend: KernelBackend, path: string): Fd | undefined 
   }
 }
 
-function createKernelMap(spec: MapSpec, backend: KernelBackend, resources: LoadResources): Fd {
+function createKernelMap(
+  spec: MapSpec,
+  backend: KernelBackend,
+  resources: LoadResources,
+  btf?: LoadedBtf,
+): Fd {
   let inner: Fd | undefined;
   if (isMapInMapType(spec.type)) {
     if (!spec.innerMap) {
@@ -88,23 +102,56 @@ function createKernelMap(spec: MapSpec, backend: KernelBackend, resources: LoadR
         hint: 'set innerMap on the spec (BTF: __array(values, ...); iproute2: inner_id)',
       });
     }
-    inner = createKernelMap(spec.innerMap, backend, resources);
+    inner = createKernelMap(spec.innerMap, backend, resources, btf);
   }
-  const fd = backend.createMap({
+  const attr: MapCreateAttr = {
     type: spec.type,
     keySize: spec.keySize,
     valueSize: spec.valueSize,
     maxEntries: spec.maxEntries,
     flags: spec.flags,
-    name: spec.name,
+    name: spec.kernelName ?? spec.name,
     ...(inner ? { innerMapFd: inner.value } : {}),
     ...(spec.numaNode === undefined ? {} : { numaNode: spec.numaNode }),
     ...(spec.mapExtra === undefined ? {} : { mapExtra: spec.mapExtra }),
-  });
+  };
+  const typed = btf?.fd && spec.btfValueTypeId && mapTypeAcceptsBtfKeyValue(spec.type);
+  let fd: Fd;
+  if (typed) {
+    const withBtf = {
+      ...attr,
+      btfFd: btf.fd!.value,
+      btfKeyTypeId: spec.btfKeyTypeId ?? 0,
+      btfValueTypeId: spec.btfValueTypeId!,
+    };
+    try {
+      fd = backend.createMap(withBtf);
+    } catch {
+      // libbpf's bpf_object__create_map: when the kernel refuses the BTF types, retry without them.
+      fd = backend.createMap(attr);
+    }
+  } else {
+    fd = backend.createMap(attr);
+  }
   resources.adopt('map', spec.name, fd);
   // The kernel keeps what it needs of the template; libbpf closes it right after, and so do we.
   if (inner) resources.release(inner);
   return fd;
+}
+
+/**
+ * What depends on the running kernel, decided at load so specs stay machine-independent:
+ * PERF_EVENT_ARRAY sized to the possible CPUs when left 0, BPF_F_MMAPABLE dropped where unsupported.
+ */
+function adaptToKernel(spec: MapSpec, backend: KernelBackend, features: KernelFeatures): MapSpec {
+  let adapted = spec;
+  if (spec.type === MapType.PERF_EVENT_ARRAY && spec.maxEntries === 0) {
+    adapted = { ...adapted, maxEntries: backend.possibleCpus() };
+  }
+  if (spec.flags & MapFlag.MMAPABLE && !features.mmapableArrays) {
+    adapted = { ...adapted, flags: spec.flags & ~MapFlag.MMAPABLE };
+  }
+  return adapted;
 }
 
 function writeInitialContents(map: LiveMap, spec: MapSpec): void {

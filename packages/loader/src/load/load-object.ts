@@ -1,10 +1,10 @@
 import { endianness } from 'node:os';
 import { type EventSink, type ObjectSpec, runStage, UsageError } from '@bpfkit/core';
 import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
-import type { LiveMap } from '../live/live-map.js';
-import type { LiveProgram } from '../live/live-program.js';
 import { LoadedObject } from '../live/loaded-object.js';
 import { createMaps } from './create-maps.js';
+import { kernelFeatures } from './kernel-features.js';
+import { loadObjectBtf } from './load-btf.js';
 import { fillReferenceSlots, type LoadProgramsOptions, loadPrograms } from './load-programs.js';
 import { LoadResources } from './resources.js';
 
@@ -15,14 +15,10 @@ export interface LoadOptions extends LoadProgramsOptions {
   mapReplacements?: ReadonlyMap<string, Fd>;
 }
 
-interface LoadState {
-  maps?: Map<string, LiveMap>;
-  programs?: Map<string, LiveProgram>;
-}
-
 /**
- * The load phase, in order (aya-style, the function is its own table of contents): create maps,
- * load programs, fill program-array slots. Any failure undoes everything done so far.
+ * The load phase, in order (aya-style, the function is its own table of contents): probe the
+ * kernel, load BTF, create maps, load programs, fill program-array and map-in-map slots. Any
+ * failure undoes everything done so far.
  */
 export async function loadObject(
   spec: ObjectSpec,
@@ -30,6 +26,33 @@ export async function loadObject(
   options: LoadOptions,
   events: EventSink,
 ): Promise<LoadedObject> {
+  refuseForeignByteOrder(spec);
+  const resources = new LoadResources(backend, events);
+  const stage = <T>(name: string, run: () => T) => runStage('load', { name, run }, spec, undefined, events);
+  try {
+    const features = await stage('probe kernel features', () => kernelFeatures(backend));
+    const btf = await stage('load btf', () => loadObjectBtf(spec, backend, features, resources, events));
+    const maps = await stage('create maps', () =>
+      createMaps(spec.maps, backend, resources, {
+        btf,
+        features,
+        ...(options.pinRoot === undefined ? {} : { pinRoot: options.pinRoot }),
+        ...(options.mapReplacements === undefined ? {} : { replacements: options.mapReplacements }),
+      }),
+    );
+    const programs = await stage('load programs', () =>
+      loadPrograms(spec, maps, backend, resources, options, btf),
+    );
+    await stage('fill map slots', () => fillReferenceSlots(spec, maps, programs));
+    resources.commit();
+    return new LoadedObject(spec, maps, programs, backend, btf?.fd);
+  } catch (error) {
+    resources.rollback();
+    throw addObjectName(error, spec.name);
+  }
+}
+
+function refuseForeignByteOrder(spec: ObjectSpec): void {
   const hostOrder = endianness() === 'LE' ? 'little' : 'big';
   if (spec.byteOrder !== hostOrder) {
     throw new UsageError(
@@ -40,48 +63,6 @@ export async function loadObject(
       },
     );
   }
-  const resources = new LoadResources(backend, events);
-  const state: LoadState = {};
-  try {
-    state.maps = await runStage(
-      'load',
-      {
-        name: 'create maps',
-        run: () => createMaps(spec.maps, backend, resources, optionalMapOptions(options)),
-      },
-      spec,
-      undefined,
-      events,
-    );
-    const maps = state.maps;
-    state.programs = await runStage(
-      'load',
-      { name: 'load programs', run: () => loadPrograms(spec, maps, backend, resources, options) },
-      spec,
-      undefined,
-      events,
-    );
-    const programs = state.programs;
-    await runStage(
-      'load',
-      { name: 'fill map slots', run: () => fillReferenceSlots(spec, maps, programs) },
-      spec,
-      undefined,
-      events,
-    );
-  } catch (error) {
-    resources.rollback();
-    throw addObjectName(error, spec.name);
-  }
-  resources.commit();
-  return new LoadedObject(spec, state.maps, state.programs, backend);
-}
-
-function optionalMapOptions(options: LoadOptions) {
-  return {
-    ...(options.pinRoot === undefined ? {} : { pinRoot: options.pinRoot }),
-    ...(options.mapReplacements === undefined ? {} : { replacements: options.mapReplacements }),
-  };
 }
 
 function addObjectName(error: unknown, object: string): unknown {

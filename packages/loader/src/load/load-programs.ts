@@ -8,11 +8,21 @@ import {
   UsageError,
   withContext,
 } from '@bpfkit/core';
-import type { KernelBackend } from '@bpfkit/kernel-backend';
-import { linkProgram, resolveMapRelocations } from '@bpfkit/relocator';
+import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
+import {
+  encodeFuncInfo,
+  encodeLineInfo,
+  FUNC_INFO_SIZE,
+  LINE_INFO_SIZE,
+  linkProgram,
+  resolveMapRelocations,
+} from '@bpfkit/relocator';
 import type { LiveMap } from '../live/live-map.js';
 import { LiveProgram } from '../live/live-program.js';
+import { attachBtfId } from './attach-btf.js';
+import type { LoadedBtf } from './load-btf.js';
 import type { LoadResources } from './resources.js';
+import { addSourceLine } from './verifier-source.js';
 
 export interface LoadProgramsOptions {
   /** verifier log level for every load (0: only on failure) */
@@ -28,6 +38,7 @@ export function loadPrograms(
   backend: KernelBackend,
   resources: LoadResources,
   options: LoadProgramsOptions,
+  btf: LoadedBtf | undefined,
 ): Map<string, LiveProgram> {
   const callable = callableFunctions(spec);
   const select = options.select ?? ((p: ProgramSpec) => p.autoload);
@@ -56,21 +67,47 @@ export function loadPrograms(
           },
         );
       }
-      const fd = backend.loadProgram({
-        type: program.type,
-        instructions: encodeInstructions(linked.instructions, 'little'),
-        license: program.license,
-        kernelVersion: program.kernelVersion,
-        name: program.name,
-        flags: program.flags,
-        expectedAttachType: program.expectedAttachType,
-        ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
-      });
+      // func_info and line_info go with the BTF they index into, as libbpf sends them.
+      const withBtf = btf?.fd && linked.funcInfo.length > 0;
+      let fd: Fd;
+      try {
+        fd = backend.loadProgram({
+          type: program.type,
+          instructions: encodeInstructions(linked.instructions, 'little'),
+          license: program.license,
+          kernelVersion: program.kernelVersion,
+          name: program.name,
+          flags: program.flags,
+          expectedAttachType: program.expectedAttachType,
+          ...attachTarget(program),
+          ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+          ...(withBtf
+            ? {
+                btfFd: btf.fd!.value,
+                funcInfo: encodeFuncInfo(linked.funcInfo),
+                funcInfoRecSize: FUNC_INFO_SIZE,
+                lineInfo: encodeLineInfo(linked.lineInfo),
+                lineInfoRecSize: LINE_INFO_SIZE,
+              }
+            : {}),
+        });
+      } catch (error) {
+        throw addSourceLine(error, linked.lineInfo, btf?.btf);
+      }
       resources.adopt('program', program.name, fd);
+      // libbpf binds .rodata to every program so metadata variables there (bpftool's
+      // bpf_metadata_*) stay visible even when the code never reads them.
+      const rodata = maps.get('.rodata');
+      if (rodata) backend.bindMap(fd, rodata.fd);
       live.set(program.name, new LiveProgram(program, fd, linked.instructions.length, backend));
     });
   }
   return live;
+}
+
+function attachTarget(program: ProgramSpec): { attachBtfId?: number } {
+  const id = attachBtfId(program);
+  return id === undefined ? {} : { attachBtfId: id };
 }
 
 /** Functions a call may reach: .text functions first, then other programs by name. */

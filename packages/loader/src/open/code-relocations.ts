@@ -12,6 +12,8 @@ import {
   type SymbolView,
 } from '@bpfkit/core';
 
+import type { CompilerQuirks } from './compiler-quirks.js';
+
 const CALL_CODE = 0x85; // BPF_JMP | BPF_CALL
 
 /** A function's extent inside its section, used to find which function a relocation patches. */
@@ -39,6 +41,7 @@ export function recordCodeRelocations(
   functions: readonly FunctionExtent[],
   maps: readonly MapSpec[],
   functionAt: FunctionAt,
+  quirks: CompilerQuirks,
 ): void {
   const section = file.sections[sectionIndex]!;
   for (const reloc of file.relocationsFor(sectionIndex)) {
@@ -57,7 +60,7 @@ export function recordCodeRelocations(
       });
     }
     const here = { ...location, symbol: sym.name, program: fn.name, instruction: index };
-    const relocation = classify(file, insn, sym, maps, functionAt, here);
+    const relocation = classify(file, insn, sym, maps, functionAt, quirks, here);
     fn.relocations.push({ ...relocation, instruction: index } as ProgramRelocation);
   }
 }
@@ -74,6 +77,7 @@ function classify(
   sym: SymbolView,
   maps: readonly MapSpec[],
   functionAt: FunctionAt,
+  quirks: CompilerQuirks,
   location: { section: string; symbol: string; instruction: number; byteOffset: number },
 ): Unplaced {
   if (insn.code === CALL_CODE) {
@@ -112,7 +116,8 @@ function classify(
   if (definition && sym.type !== STT_SECTION) return { kind: 'map-fd', map: definition.name };
   const data = maps.find((m) => m.source.sectionIndex === sym.sectionIndex && m.source.format === 'data');
   if (data) {
-    return { kind: 'map-value', map: data.name, offset: (sym.type === STT_SECTION ? 0 : value) + insn.imm };
+    const symbolOffset = sym.type === STT_SECTION || quirks.dataImmediateIncludesSymbolValue ? 0 : value;
+    return { kind: 'map-value', map: data.name, offset: symbolOffset + insn.imm };
   }
   throw new RelocationError(
     `references ${sym.name} in section ${targetSection?.name ?? '?'}, which is no map`,

@@ -1,3 +1,4 @@
+import { encodeBtf } from '@bpfkit/btf';
 import {
   Artifacts,
   type EventSink,
@@ -12,6 +13,7 @@ import {
   runStageSync,
   type Stage,
 } from '@bpfkit/core';
+import { objectBtf } from '@bpfkit/maps-btf';
 import { claimSections } from './claim-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
 import { selectCollectors } from './select-collectors.js';
@@ -74,10 +76,11 @@ export function openObject(
     functions: code.functions,
     maps,
   };
-  const btf = file.sections.find((s) => s.name === '.BTF');
+  // The BTF as libbpf would send it: DATASEC sizes and offsets fixed from the ELF symbols.
+  const btf = objectBtf(file, context);
   const btfExt = file.sections.find((s) => s.name === '.BTF.ext');
-  if (btf) spec.btf = file.sectionData(btf.index).slice();
-  if (btfExt) spec.btfExt = file.sectionData(btfExt.index).slice();
+  if (btf) spec.btf = encodeBtf(btf);
+  if (btfExt) spec.btfExt = new Uint8Array(file.sectionData(btfExt.index));
 
   for (const transform of stages.transforms) spec = runStageSync('open', transform, spec, context, events);
   return spec;

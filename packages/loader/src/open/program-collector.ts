@@ -13,7 +13,10 @@ import {
   STB_LOCAL,
   STT_FUNC,
 } from '@bpfkit/core';
+import { objectBtf } from '@bpfkit/maps-btf';
+import { functionDebugInfo, readSectionDebugInfo } from './btf-ext-info.js';
 import { type FunctionExtent, recordCodeRelocations } from './code-relocations.js';
+import { compilerQuirks } from './compiler-quirks.js';
 import { executableSections } from './executable-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
 
@@ -67,10 +70,12 @@ export function collectCode(
 
   const functionAt = (sectionIndex: number, byteOffset: number) =>
     extents.get(sectionIndex)?.find((f) => f.start === byteOffset);
+  const quirks = compilerQuirks(file);
   for (const [sectionIndex, list] of extents) {
-    recordCodeRelocations(file, sectionIndex, list, input.maps, functionAt);
+    recordCodeRelocations(file, sectionIndex, list, input.maps, functionAt, quirks);
   }
 
+  const debugInfo = readSectionDebugInfo(file, objectBtf(file, context));
   const programs: ProgramSpec[] = [];
   const functions: FunctionSpec[] = [];
   for (const section of executableSections(file)) {
@@ -88,6 +93,7 @@ export function collectCode(
         instructions: extent.instructions,
         relocations: extent.relocations,
         global: sym.bind !== STB_LOCAL,
+        ...functionDebugInfo(debugInfo?.get(section.name), extent.start, extent.end),
       };
       if (section.name === '.text') {
         functions.push(fn);

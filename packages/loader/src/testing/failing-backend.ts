@@ -2,10 +2,12 @@ import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
 
 /** The backend calls that change kernel state, where a load can fail part-way. */
 export const MUTATING_CALLS = [
+  'loadBtf',
   'createMap',
   'mapUpdate',
   'mapFreeze',
   'loadProgram',
+  'bindMap',
   'pin',
   'getPinned',
 ] as const;
@@ -42,6 +44,8 @@ export function failingBackend(inner: KernelBackend, failOn?: { call: MutatingCa
   return {
     backend,
     counts,
+    /** forget the calls so far (the memoized feature probes), so `nth` counts from the load */
+    reset: () => counts.clear(),
     openFds: () => handedOut.filter((fd) => !fd.closed),
     pins: () => [...pins],
   };

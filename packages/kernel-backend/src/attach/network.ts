@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { AttachType, NotFoundError } from '@bpfkit/core';
+import type { FdArg, KernelBackend } from '../backend.js';
+import { fdValue } from '../fd.js';
+import { Link } from './link.js';
+
+/** XDP_FLAGS_* from include/uapi/linux/if_link.h: where the program runs. */
+export const XdpFlags = {
+  UPDATE_IF_NOEXIST: 1 << 0,
+  /** generic XDP, in the networking stack (works on every device) */
+  SKB_MODE: 1 << 1,
+  /** native XDP, in the driver */
+  DRV_MODE: 1 << 2,
+  HW_MODE: 1 << 3,
+  REPLACE: 1 << 4,
+} as const;
+
+/** An interface given by name ('veth0') or by index. */
+export type NetworkInterface = string | number;
+
+/** The ifindex of an interface in this process's network namespace (/sys/class/net/<name>/ifindex). */
+export function interfaceIndex(device: NetworkInterface): number {
+  if (typeof device === 'number') return device;
+  try {
+    return Number(readFileSync(`/sys/class/net/${device}/ifindex`, 'latin1').trim());
+  } catch (error) {
+    throw new NotFoundError(`no network interface named ${device} in this network namespace`, {
+      hint: 'list interfaces with `ip link`; an interface moved into another namespace is invisible here',
+      cause: error,
+    });
+  }
+}
+
+export interface XdpAttachOptions {
+  /** XdpFlags.SKB_MODE / DRV_MODE / HW_MODE; 0 lets the kernel choose (native when the driver has it) */
+  flags?: number;
+}
+
+/** BPF_LINK_CREATE with BPF_XDP on an interface (libbpf's bpf_program__attach_xdp). */
+export function attachXdp(
+  backend: KernelBackend,
+  program: FdArg,
+  device: NetworkInterface,
+  options: XdpAttachOptions = {},
+): Link {
+  const ifindex = interfaceIndex(device);
+  const target = `xdp on ${device}`;
+  const fd = backend.createLink({
+    programFd: fdValue(program),
+    targetIfindex: ifindex,
+    attachType: AttachType.XDP,
+    flags: options.flags ?? 0,
+    what: target,
+  });
+  return new Link('xdp', target, backend, fd);
+}
+
+export type TcxDirection = 'ingress' | 'egress';
+
+export interface TcxAttachOptions {
+  /** attach relative to this program or link fd (0: at the end); see BPF_F_BEFORE/AFTER */
+  relativeFd?: number;
+  /** BPF_F_BEFORE, BPF_F_AFTER, BPF_F_REPLACE... */
+  flags?: number;
+  /** refuse with ESTALE unless the hook is at this revision (0: do not check) */
+  expectedRevision?: bigint;
+}
+
+/** BPF_LINK_CREATE with BPF_TCX_INGRESS / BPF_TCX_EGRESS (tcx, Linux 6.6; libbpf's attach_tcx). */
+export function attachTcx(
+  backend: KernelBackend,
+  program: FdArg,
+  device: NetworkInterface,
+  direction: TcxDirection,
+  options: TcxAttachOptions = {},
+): Link {
+  const target = `tcx ${direction} on ${device}`;
+  const fd = backend.createLink({
+    programFd: fdValue(program),
+    targetIfindex: interfaceIndex(device),
+    attachType: direction === 'ingress' ? AttachType.TCX_INGRESS : AttachType.TCX_EGRESS,
+    flags: options.flags ?? 0,
+    relativeFd: options.relativeFd ?? 0,
+    expectedRevision: options.expectedRevision ?? 0n,
+    what: target,
+  });
+  return new Link('tcx', target, backend, fd);
+}

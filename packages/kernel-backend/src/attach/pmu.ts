@@ -1,0 +1,33 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { KernelError, NotSupportedError } from '@bpfkit/core';
+
+const DEVICES = '/sys/bus/event_source/devices';
+
+/** The dynamic PMU of kprobes or uprobes: its perf type and the config bit that makes a retprobe. */
+export interface ProbePmu {
+  type: number;
+  retprobeBit: number;
+}
+
+const cache = new Map<string, ProbePmu>();
+
+/** Reads /sys/bus/event_source/devices/<pmu>/type and format/retprobe ("config:0"). */
+export function probePmu(pmu: 'kprobe' | 'uprobe', feature: string): ProbePmu {
+  const known = cache.get(pmu);
+  if (known) return known;
+  const dir = `${DEVICES}/${pmu}`;
+  if (!existsSync(`${dir}/type`)) {
+    throw new NotSupportedError(feature, `${feature} is not available: ${dir} does not exist`, {
+      hint: `the running kernel was built without the ${pmu} PMU`,
+    });
+  }
+  const type = Number(readFileSync(`${dir}/type`, 'latin1').trim());
+  const format = readFileSync(`${dir}/format/retprobe`, 'latin1').trim();
+  const match = /^config:(\d+)$/.exec(format);
+  if (!match) {
+    throw new KernelError('read', 22, `unexpected ${dir}/format/retprobe: ${JSON.stringify(format)}`);
+  }
+  const found = { type, retprobeBit: Number(match[1]) };
+  cache.set(pmu, found);
+  return found;
+}

@@ -1,0 +1,94 @@
+import { type Btf, type BtfExt, parseBtfExt } from '@bpfkit/btf';
+import {
+  addContext,
+  type CoreRelocation,
+  type FuncInfo,
+  type LineInfo,
+  type ObjectFileView,
+} from '@bpfkit/core';
+
+/** func_info and line_info records of one section, with byte offsets inside that section. */
+export interface SectionDebugInfo {
+  funcInfo: { byteOffset: number; typeId: number }[];
+  coreRelocations: { byteOffset: number; typeId: number; accessString: string; kind: number }[];
+  lineInfo: {
+    byteOffset: number;
+    fileNameOffset: number;
+    lineOffset: number;
+    line: number;
+    column: number;
+  }[];
+}
+
+/** Reads .BTF.ext into per-section records; undefined when the object has no .BTF.ext. */
+export function readSectionDebugInfo(
+  file: ObjectFileView,
+  btf: Btf | undefined,
+): Map<string, SectionDebugInfo> | undefined {
+  const section = file.sections.find((s) => s.name === '.BTF.ext');
+  if (!section || !btf) return undefined;
+  let ext: BtfExt;
+  try {
+    ext = parseBtfExt(file.sectionData(section.index), btf);
+  } catch (error) {
+    throw addContext(error, 'parse .BTF.ext', { object: file.name, section: '.BTF.ext' });
+  }
+  const bySection = new Map<string, SectionDebugInfo>();
+  const entry = (name: string) => {
+    let info = bySection.get(name);
+    if (!info) {
+      info = { funcInfo: [], lineInfo: [], coreRelocations: [] };
+      bySection.set(name, info);
+    }
+    return info;
+  };
+  for (const s of ext.funcInfo) {
+    entry(s.section).funcInfo.push(...s.records.map((r) => ({ byteOffset: r.insnOff, typeId: r.typeId })));
+  }
+  for (const s of ext.coreRelos) {
+    entry(s.section).coreRelocations.push(
+      ...s.records.map((r) => ({
+        byteOffset: r.insnOff,
+        typeId: r.typeId,
+        accessString: r.accessStr,
+        kind: r.kind,
+      })),
+    );
+  }
+  for (const s of ext.lineInfo) {
+    entry(s.section).lineInfo.push(
+      ...s.records.map((r) => ({
+        byteOffset: r.insnOff,
+        fileNameOffset: r.fileNameOff,
+        lineOffset: r.lineOff,
+        line: r.lineNumber,
+        column: r.column,
+      })),
+    );
+  }
+  return bySection;
+}
+
+/** The records that fall inside one function, re-based to its first instruction (libbpf's adjust_prog_btf_ext_info). */
+export function functionDebugInfo(
+  info: SectionDebugInfo | undefined,
+  start: number,
+  end: number,
+): { funcInfo?: FuncInfo[]; lineInfo?: LineInfo[]; coreRelocations?: CoreRelocation[] } {
+  if (!info) return {};
+  const inside = (byteOffset: number) => byteOffset >= start && byteOffset < end;
+  const funcInfo = info.funcInfo
+    .filter((r) => inside(r.byteOffset))
+    .map((r) => ({ instruction: (r.byteOffset - start) / 8, typeId: r.typeId }));
+  const lineInfo = info.lineInfo
+    .filter((r) => inside(r.byteOffset))
+    .map(({ byteOffset, ...rest }) => ({ instruction: (byteOffset - start) / 8, ...rest }));
+  const coreRelocations = info.coreRelocations
+    .filter((r) => inside(r.byteOffset))
+    .map(({ byteOffset, ...rest }) => ({ instruction: (byteOffset - start) / 8, ...rest }));
+  return {
+    ...(funcInfo.length > 0 ? { funcInfo } : {}),
+    ...(lineInfo.length > 0 ? { lineInfo } : {}),
+    ...(coreRelocations.length > 0 ? { coreRelocations } : {}),
+  };
+}

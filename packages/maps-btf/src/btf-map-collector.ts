@@ -1,0 +1,168 @@
+import type { Btf } from '@bpfkit/btf';
+import {
+  type ErrorLocation,
+  type EventSink,
+  LibbpfPinType,
+  type MapCollector,
+  MapDefinitionError,
+  type MapSource,
+  type MapSpec,
+  MapType,
+  type ObjectFileView,
+  type OpenContext,
+  type SectionView,
+  silentEvents,
+} from '@bpfkit/core';
+import { type BtfMapDefinition, parseBtfMapDefinition } from './btf-map-definition.js';
+import { type PlacedDefinition, readInitialSlots } from './map-slots.js';
+import { objectBtf } from './object-btf.js';
+import { adjustRingbufSize } from './ringbuf-size.js';
+
+/** The ELF section and BTF DATASEC that hold libbpf's BTF-defined maps. */
+export const BTF_MAPS_SECTION = '.maps';
+
+export interface ReadBtfMapsOptions {
+  /** object name for messages (defaults to the file name) */
+  objectName?: string;
+  /** keep and ignore unknown definition members instead of failing (libbpf's relaxed_maps) */
+  relaxedMaps?: boolean;
+  /** where 'warning' events for ignored members go */
+  events?: EventSink;
+}
+
+/**
+ * Reads the BTF-defined maps of a `.maps` section as libbpf's bpf_object__init_user_btf_maps
+ * does: one map per VAR of the `.maps` DATASEC, in DATASEC order. `btf` must be the object's BTF
+ * with DATASECs fixed up (objectBtf gives it). PERF_EVENT_ARRAY keeps max_entries 0 when the
+ * definition gives none: libbpf fills in the number of possible CPUs, which depends on the
+ * machine, so the loader does that at load.
+ */
+export function readBtfMaps(
+  file: ObjectFileView,
+  section: SectionView,
+  btf: Btf,
+  options: ReadBtfMapsOptions = {},
+): MapSpec[] {
+  const location: ErrorLocation = { object: options.objectName ?? file.name, section: section.name };
+  const events = options.events ?? silentEvents;
+  const [datasecId] = btf.findByName(BTF_MAPS_SECTION, 'DATASEC');
+  if (datasecId === undefined) {
+    throw new MapDefinitionError(`BTF has no DATASEC '${BTF_MAPS_SECTION}' for the maps section`, {
+      location,
+      hint: 'was the object compiled with -g? BTF-defined maps need BTF',
+    });
+  }
+  const datasec = btf.typeById(datasecId);
+  if (datasec.kind !== 'DATASEC') throw new Error('unreachable: findByName returned another kind');
+
+  const placed: PlacedDefinition[] = [];
+  const specs = datasec.vars.map((info, index): MapSpec => {
+    const variable = btf.typeById(info.type);
+    const name = variable.name;
+    const at: ErrorLocation = { ...location, typeId: info.type, byteOffset: info.offset };
+    if (name === '') throw new MapDefinitionError(`map #${index} has an empty name`, { location: at });
+    const here = { ...at, map: name };
+    if (info.offset + info.size > section.size) {
+      throw new MapDefinitionError(`map '${name}' lies past the end of the section (BTF data is corrupted)`, {
+        location: here,
+      });
+    }
+    if (variable.kind !== 'VAR') {
+      throw new MapDefinitionError(`map '${name}': unexpected ${variable.kind} in the DATASEC`, {
+        location: here,
+      });
+    }
+    if (variable.linkage !== 'global') {
+      throw new MapDefinitionError(`map '${name}': unsupported map linkage ${variable.linkage}`, {
+        location: here,
+        hint: 'BTF-defined maps must be global variables (not static)',
+      });
+    }
+    const structId = btf.skipModsAndTypedefs(variable.type);
+    const struct = structId === 0 ? undefined : btf.typeById(structId);
+    if (struct?.kind !== 'STRUCT') {
+      throw new MapDefinitionError(`map '${name}': unexpected def kind ${struct?.kind ?? 'void'}`, {
+        location: here,
+        hint: 'a map definition is an anonymous struct of __uint/__type members',
+      });
+    }
+    if (struct.size > info.size) {
+      throw new MapDefinitionError(`map '${name}': invalid def size`, { location: here });
+    }
+    const definition = parseBtfMapDefinition(btf, structId, name, {
+      strict: !options.relaxedMaps,
+      location: { ...location, byteOffset: info.offset },
+      onUnknownMember: (map, member) =>
+        events.emit({
+          type: 'warning',
+          message: `map '${map}': ignoring unknown field '${member}'`,
+          location: { ...location, map, field: member, typeId: structId },
+        }),
+    });
+    placed.push({ name, offset: info.offset, size: info.size, definition });
+    const source: MapSource = {
+      format: 'btf',
+      section: section.name,
+      sectionIndex: section.index,
+      offset: info.offset,
+      btfTypeId: structId,
+      btfVarId: info.type,
+    };
+    return specFromDefinition(name, definition, source);
+  });
+
+  const slots = readInitialSlots(file, section, placed, location);
+  for (const spec of specs) {
+    const contents = slots.get(spec.name);
+    if (contents) spec.contents = contents;
+  }
+  return specs;
+}
+
+/** libbpf's fill_map_from_def, for the outer map and (recursively) its inner template. */
+function specFromDefinition(name: string, def: BtfMapDefinition, source: MapSource): MapSpec {
+  const ringbuf = def.type === MapType.RINGBUF || def.type === MapType.USER_RINGBUF;
+  const spec: MapSpec = {
+    name,
+    type: def.type,
+    keySize: def.keySize,
+    valueSize: def.valueSize,
+    maxEntries: ringbuf ? adjustRingbufSize(def.maxEntries) : def.maxEntries,
+    flags: def.flags,
+    pinning: def.pinning === LibbpfPinType.BY_NAME ? { kind: 'by-name' } : { kind: 'none' },
+    source,
+  };
+  if (def.numaNode !== undefined) spec.numaNode = def.numaNode;
+  if (def.mapExtra !== undefined) spec.mapExtra = def.mapExtra;
+  if (def.keyTypeId !== undefined) spec.btfKeyTypeId = def.keyTypeId;
+  if (def.valueTypeId !== undefined) spec.btfValueTypeId = def.valueTypeId;
+  if (def.inner) {
+    // The inner template has no variable of its own; it shares the outer map's place.
+    const innerSource: MapSource = { ...source, btfTypeId: def.inner.typeId };
+    delete innerSource.btfVarId;
+    spec.innerMap = specFromDefinition(`${name}.inner`, def.inner, innerSource);
+  }
+  return spec;
+}
+
+/**
+ * The collector of SEC(".maps"). It parses the object's BTF once (leaving it, DATASECs fixed, in
+ * the ObjectBtfArtifact for later stages) and honours OpenOptions.relaxedMaps.
+ */
+export const btfMapCollector: MapCollector = {
+  format: 'btf',
+  claims: (section: SectionView) => section.name === BTF_MAPS_SECTION,
+  collect(file: ObjectFileView, sections: readonly SectionView[], context: OpenContext): MapSpec[] {
+    if (sections.length === 0) return [];
+    const btf = objectBtf(file, context);
+    if (!btf) {
+      throw new MapDefinitionError('the .maps section needs BTF, and the object has no .BTF section', {
+        location: { object: context.objectName, section: BTF_MAPS_SECTION },
+        hint: 'compile with clang -g so that BTF describes the map definitions',
+      });
+    }
+    const options: ReadBtfMapsOptions = { objectName: context.objectName, events: context.events };
+    if (context.options.relaxedMaps !== undefined) options.relaxedMaps = context.options.relaxedMaps;
+    return sections.flatMap((section) => readBtfMaps(file, section, btf, options));
+  },
+};

@@ -1,0 +1,67 @@
+import { type Btf, type DatasecLayout, fixupDatasecs, ObjectBtfArtifact, parseBtf } from '@bpfkit/btf';
+import {
+  addContext,
+  type ObjectFileView,
+  type OpenContext,
+  STB_GLOBAL,
+  STB_WEAK,
+  STT_OBJECT,
+  type SymbolView,
+} from '@bpfkit/core';
+
+// ELF st_other visibility values (elf.h): libbpf treats both as "hidden".
+const STV_INTERNAL = 1;
+const STV_HIDDEN = 2;
+
+/** Btf instances whose DATASECs this package has already fixed up, so stages share one pass. */
+const fixed = new WeakSet<Btf>();
+
+/**
+ * The object's parsed `.BTF` with DATASEC sizes and offsets filled in from the ELF file (libbpf's
+ * bpf_object_fixup_btf runs before any map is read). Parsed once per open: the result is left in
+ * the ObjectBtfArtifact for later stages, and reused when an earlier stage left one there.
+ * Undefined when the object has no `.BTF` section.
+ */
+export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'artifacts'>): Btf | undefined {
+  let btf = context.artifacts.get(ObjectBtfArtifact);
+  if (btf && fixed.has(btf)) return btf;
+  if (!btf) {
+    const section = file.sections.find((s) => s.name === '.BTF');
+    if (!section) return undefined;
+    try {
+      btf = parseBtf(file.sectionData(section.index));
+    } catch (error) {
+      throw addContext(error, 'parse .BTF', { object: file.name, section: '.BTF' });
+    }
+  }
+  try {
+    btf = fixupDatasecs(btf, datasecLayout(file));
+  } catch (error) {
+    throw addContext(error, 'fix up DATASECs', { object: file.name });
+  }
+  fixed.add(btf);
+  context.artifacts.set(ObjectBtfArtifact, btf);
+  return btf;
+}
+
+/**
+ * What fixupDatasecs needs from the ELF file. A variable's symbol is found as libbpf's
+ * find_elf_var_sym finds it: a global or weak STT_OBJECT of that name, in any section.
+ */
+export function datasecLayout(file: ObjectFileView): DatasecLayout {
+  const variable = (name: string): SymbolView | undefined =>
+    file.symbols.find(
+      (s) => s.name === name && s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK),
+    );
+  return {
+    sectionSize: (name) => file.sections.find((s) => s.name === name)?.size,
+    symbolOffset: (_section, name) => {
+      const symbol = variable(name);
+      return symbol === undefined ? undefined : Number(symbol.value);
+    },
+    symbolHidden: (_section, name) => {
+      const visibility = variable(name)?.visibility;
+      return visibility === STV_HIDDEN || visibility === STV_INTERNAL;
+    },
+  };
+}
