@@ -1,6 +1,7 @@
 // bpfkit's benchmarks against libbpf, in the same run: `node bench/run.js [--json] [filter...]`.
-// Each file in bench/cases/ default-exports { name, unit, bpfkit(opts), libbpf(opts) }; both
-// return samples (numbers in `unit`). Rounds alternate between the two sides so that noise on a
+// Each file in bench/cases/ default-exports { name, unit, bpfkit(opts), libbpf(opts) } and
+// optionally its own `iterations` and `repetitions`; both sides return samples (numbers in `unit`,
+// or a promise of them). Rounds alternate between the two sides so that noise on a
 // shared machine hits both alike; the table shows medians and ratio = bpfkit / libbpf.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -13,14 +14,19 @@ const root = join(here, '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const filters = args.filter((a) => !a.startsWith('--'));
-const options = {
-  iterations: Number(process.env.BENCH_ITERATIONS ?? 200_000),
-  repetitions: Number(process.env.BENCH_REPETITIONS ?? 3),
-};
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-// the cases import @bpfkit/* packages from their dist: build them first (a no-op when up to date)
-execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/kernel-backend'], {
+/** A case's iteration and repetition counts: the environment's, else the case's own, else the defaults. */
+function optionsFor(bench) {
+  return {
+    iterations: Number(process.env.BENCH_ITERATIONS ?? bench.iterations ?? 200_000),
+    repetitions: Number(process.env.BENCH_REPETITIONS ?? bench.repetitions ?? 3),
+  };
+}
+
+// the cases import @bpfkit/* packages from their dist: build them first (a no-op when up to date).
+// The loader's build also builds everything it depends on (kernel-backend, btf, ...).
+execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/loader'], {
   cwd: root,
   stdio: 'inherit',
 });
@@ -32,6 +38,7 @@ const rows = [];
 for (const file of files) {
   const { default: bench } = await import(pathToFileURL(join(here, 'cases', file)).href);
   if (filters.length > 0 && !filters.some((f) => bench.name.includes(f) || file.includes(f))) continue;
+  const options = optionsFor(bench);
   const ours = [];
   const theirs = [];
   for (let round = 0; round < rounds; round++) {
@@ -43,8 +50,8 @@ for (const file of files) {
   rows.push({
     name: bench.name,
     unit: bench.unit,
-    bpfkit: round1(bpfkit),
-    libbpf: round1(libbpf),
+    bpfkit: significant(bpfkit),
+    libbpf: significant(libbpf),
     ratio: round2(bpfkit / libbpf),
   });
   if (!json) process.stderr.write(`  ${bench.name}: done\n`);
@@ -66,8 +73,9 @@ function printTable(table) {
   for (const c of cells) console.log(line(c));
 }
 
-function round1(x) {
-  return Math.round(x * 10) / 10;
+/** ns-scale values keep one decimal, ms-scale ones (0.0213 ms) four significant digits. */
+function significant(x) {
+  return x >= 1000 ? Math.round(x * 10) / 10 : Number(x.toPrecision(4));
 }
 
 function round2(x) {

@@ -53,6 +53,7 @@ export { type RecordCallback, RingBuffer } from './events/ringbuf.js';
 export { type RingBufferEventsOptions, ringBufferEvents } from './events/ringbuf-events.js';
 export { Fd, type FdOwner, fdValue } from './fd.js';
 export { BtfLoadError } from './kernel-errors.js';
+export { bpfCallPath } from './linux/libc.js';
 export { LinuxBackend } from './linux/linux-backend.js';
 export { UdpSocket } from './linux/udp-socket.js';
 export { kernelObjectName } from './object-name.js';

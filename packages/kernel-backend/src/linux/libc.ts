@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 
 /** x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
@@ -10,6 +13,8 @@ const F_DUPFD_CLOEXEC = 1030;
  * measured here, about 10% faster than letting koffi pin a Buffer argument on every call.
  */
 export interface Libc {
+  /** true when bpf() is the native addon's (native/bpf_syscall.c) rather than koffi's */
+  native: boolean;
   /** syscall(SYS_BPF, cmd, attr, size): the result, or -errno on failure */
   bpf(cmd: number, attrAddress: number, size: number): number;
   /** close(2): 0 or -errno */
@@ -31,6 +36,23 @@ export function libc(): Libc {
   return bound;
 }
 
+/** The Node-API addon built at install (native/bpf_syscall.c), unless BPFKIT_NATIVE=0 or it is absent. */
+function nativeBpf(): Libc['bpf'] | undefined {
+  if (process.env.BPFKIT_NATIVE === '0') return undefined;
+  const path = fileURLToPath(new URL('../../native/build/bpf_syscall.node', import.meta.url));
+  if (!existsSync(path)) return undefined;
+  try {
+    return (createRequire(import.meta.url)(path) as { bpf: Libc['bpf'] }).bpf;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which path bpf() calls take: the native addon, or koffi's FFI. */
+export function bpfCallPath(): 'native' | 'koffi' {
+  return libc().native ? 'native' : 'koffi';
+}
+
 function bind(): Libc {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(
@@ -41,13 +63,17 @@ function bind(): Libc {
   const syscall = lib.func('long syscall(long, long, long, unsigned int)');
   const close = lib.func('int close(int)');
   const fcntl = lib.func('int fcntl(int, int, int)');
+  const native = nativeBpf();
   return {
+    native: native !== undefined,
     syscall: syscall as (nr: number, cmd: number, attrAddress: number, size: number) => number,
     errno: () => koffi.errno(),
-    bpf(cmd, attrAddress, size) {
-      const result = syscall(SYS_BPF, cmd, attrAddress, size) as number;
-      return result < 0 ? -koffi.errno() : result;
-    },
+    bpf:
+      native ??
+      ((cmd, attrAddress, size) => {
+        const result = syscall(SYS_BPF, cmd, attrAddress, size) as number;
+        return result < 0 ? -koffi.errno() : result;
+      }),
     close(fd) {
       return close(fd) < 0 ? -koffi.errno() : 0;
     },

@@ -37,8 +37,7 @@ export class MapOps {
   readonly #addresses = new AddressCache();
   // a second cache so that key and value alternate without evicting each other's fast path
   readonly #valueAddresses = new AddressCache();
-  readonly #syscall: Libc['syscall'];
-  readonly #errno: Libc['errno'];
+  readonly #bpf: Libc['bpf'];
   readonly #elemAddress: number;
   // what the elem attr holds now: a repeated call on the same map and buffers rewrites nothing
   #elemFd = -1;
@@ -50,8 +49,13 @@ export class MapOps {
     this.#sys = sys;
     this.#shapes = shapes;
     const bound = libc();
-    this.#syscall = bound.syscall;
-    this.#errno = bound.errno;
+    // The native addon's bpf() is one Node-API call; koffi's path is the bare syscall plus errno().
+    this.#bpf = bound.native
+      ? bound.bpf
+      : (cmd, address, size) => {
+          const result = bound.syscall(SYS_BPF, cmd, address, size);
+          return result < 0 ? -bound.errno() : result;
+        };
     this.#elemAddress = this.#elem.address;
   }
 
@@ -193,8 +197,7 @@ export class MapOps {
       attr.setU64(ELEM_FLAGS, flags);
       this.#elemFlags = flags;
     }
-    const result = this.#syscall(SYS_BPF, cmd, this.#elemAddress, ELEM_SIZE);
-    return result < 0 ? -this.#errno() : result;
+    return this.#bpf(cmd, this.#elemAddress, ELEM_SIZE);
   }
 
   /** Fills the elem attr for a less travelled command (and forgets the hot path's cached fields). */

@@ -1,5 +1,14 @@
 import type { ProgramSpec } from '@bpfkit/core';
-import type { Fd, KernelBackend, ProgramInfo, TestRunOptions, TestRunResult } from '@bpfkit/kernel-backend';
+import {
+  type AttachOptions,
+  attachProgram,
+  type Fd,
+  type KernelBackend,
+  type Link,
+  type ProgramInfo,
+  type TestRunOptions,
+  type TestRunResult,
+} from '@bpfkit/kernel-backend';
 
 /** A program the kernel has verified and loaded. */
 export class LiveProgram {
@@ -24,6 +33,26 @@ export class LiveProgram {
 
   pin(path: string): void {
     this.#backend.pin(this.fd, path);
+  }
+
+  /**
+   * Attaches the program where its section says (tracepoint, raw_tp, tp_btf, kprobe, uprobe, iter),
+   * or where `options` say for what a section cannot name (interface, cgroup, socket).
+   */
+  attach(options: AttachOptions = {}): Link {
+    const { spec } = this;
+    return attachProgram(
+      this.#backend,
+      {
+        fd: this.fd,
+        name: spec.name,
+        type: spec.type,
+        expectedAttachType: spec.expectedAttachType,
+        attachTarget: spec.attachTarget,
+        section: spec.section,
+      },
+      options,
+    );
   }
 
   /** Runs the program once (or `repeat` times) on the given input with BPF_PROG_TEST_RUN. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { BtfValue } from '@bpfkit/btf';
-import { NotFoundError, type ObjectSpec } from '@bpfkit/core';
-import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
+import { NotFoundError, type ObjectSpec, type ProgramSpec, ProgramType } from '@bpfkit/core';
+import type { Fd, KernelBackend, Link } from '@bpfkit/kernel-backend';
 import { readLiveVariable, writeLiveVariable } from '../variables.js';
 import type { LiveMap } from './live-map.js';
 import type { LiveProgram } from './live-program.js';
@@ -58,6 +58,25 @@ export class LoadedObject {
   }
 
   /**
+   * Attaches every program whose section names its target (libbpf's skeleton attach): tracepoints,
+   * raw and BTF tracepoints, kprobes and uprobes with a target, iterators. Programs that need an
+   * interface, cgroup or socket are left for `program(name).attach(options)`. If one attach fails,
+   * the links already made are detached again.
+   */
+  attachAll(): Link[] {
+    const links: Link[] = [];
+    try {
+      for (const program of this.programs.values()) {
+        if (canAutoAttach(program.spec)) links.push(program.attach());
+      }
+    } catch (error) {
+      for (const link of links) link.close();
+      throw error;
+    }
+    return links;
+  }
+
+  /**
    * Pins every program at `<dir>/<program name>` (bpftool prog loadall's layout). If one pin
    * fails, the pins this call made are removed again.
    */
@@ -87,4 +106,18 @@ export class LoadedObject {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+const autoAttachTypes: ReadonlySet<number> = new Set([
+  ProgramType.TRACEPOINT,
+  ProgramType.RAW_TRACEPOINT,
+  ProgramType.RAW_TRACEPOINT_WRITABLE,
+  ProgramType.TRACING,
+  ProgramType.LSM,
+  ProgramType.KPROBE,
+]);
+
+/** Programs whose section alone says where they attach. */
+export function canAutoAttach(spec: ProgramSpec): boolean {
+  return autoAttachTypes.has(spec.type) && spec.attachTarget !== '';
 }
