@@ -83,6 +83,13 @@ export class Btf implements RawTypeSource {
     }
   }
 
+  /** Byte offset of type `id`'s record inside `bytes` (for in-place patches such as DATASEC fixup). @internal */
+  recordOffset(id: number): number {
+    this.#checkId(id);
+    if (id < this.firstTypeId) throw new UsageError(`type ${id} belongs to the base BTF`);
+    return this.header.typeStart + this.#offsets[id - this.firstTypeId]! * 4;
+  }
+
   /** Length of the string tables, base included: every valid name offset is below it. */
   get stringsLength(): number {
     return this.stringsBase + this.#strings.length;

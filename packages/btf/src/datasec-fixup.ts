@@ -1,6 +1,5 @@
 import { BtfError } from '@bpfkit/core';
-import type { Btf } from './btf.js';
-import { BtfBuilder } from './builder.js';
+import { type Btf, parseBtf } from './btf.js';
 
 /** What the ELF file knows and BTF lacks, handed over as plain data (no ELF reader needed here). */
 export interface DatasecLayout {
@@ -22,54 +21,88 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
  * libbpf does. Returns a new Btf; the input is unchanged.
  */
 export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
-  const builder = BtfBuilder.from(btf);
+  const patches: DatasecPatch[] = [];
+  for (let id = btf.firstTypeId; id <= btf.typeCount; id++) {
+    if (btf.kindOf(id) !== 'DATASEC') continue;
+    const patch = planDatasec(btf, id, layout);
+    if (patch) patches.push(patch);
+  }
+  if (patches.length === 0) return btf;
+  // Patch a copy of the bytes in place, as libbpf does, rather than decoding and re-encoding
+  // every type: only DATASEC sizes, secinfo order and offsets, and VAR linkage change.
+  const bytes = new Uint8Array(btf.bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const little = btf.byteOrder === 'little';
+  for (const patch of patches) {
+    const at = btf.recordOffset(patch.id);
+    view.setUint32(at + 8, patch.size, little);
+    patch.vars.forEach((info, index) => {
+      const secinfo = at + 12 + index * 12;
+      view.setUint32(secinfo, info.type, little);
+      view.setUint32(secinfo + 4, info.offset, little);
+      view.setUint32(secinfo + 8, info.size, little);
+    });
+    for (const varId of patch.hidden)
+      view.setUint32(btf.recordOffset(varId) + 12, 0 /* BTF_VAR_STATIC */, little);
+  }
+  return parseBtf(bytes, btf.base ? { base: btf.base } : {});
+}
+
+interface DatasecPatch {
+  id: number;
+  size: number;
+  vars: { type: number; offset: number; size: number }[];
+  /** VARs whose symbol is hidden: libbpf makes them static */
+  hidden: number[];
+}
+
+/** What libbpf's btf_fixup_datasec would change in one DATASEC, or undefined when nothing. */
+function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch | undefined {
+  const type = btf.typeById(id);
+  if (type.kind !== 'DATASEC') return undefined;
+  const section = type.name;
   let changed = false;
-  for (const [id, type] of builder.entries()) {
-    if (type.kind !== 'DATASEC') continue;
-    const section = type.name;
-    if (!EXTERN_SECTIONS.has(section)) {
-      let fixOffsets = false;
-      if (type.size === 0) {
-        const size = layout.sectionSize(section);
-        if (!size) {
-          throw new BtfError(`cannot find the size of section ${section} for its DATASEC`, {
-            location: { typeId: id, section, field: 'size' },
-            hint: 'the ELF file has no such section, or it is empty',
-          });
-        }
-        type.size = size;
-        fixOffsets = true;
-        changed = true;
+  let size = type.size;
+  const vars = type.vars.map((info) => ({ ...info }));
+  const hidden: number[] = [];
+  if (!EXTERN_SECTIONS.has(section)) {
+    const fixOffsets = size === 0;
+    if (fixOffsets) {
+      const sectionSize = layout.sectionSize(section);
+      if (!sectionSize) {
+        throw new BtfError(`cannot find the size of section ${section} for its DATASEC`, {
+          location: { typeId: id, section, field: 'size' },
+          hint: 'the ELF file has no such section, or it is empty',
+        });
       }
-      type.vars.forEach((info, index) => {
-        const variable = builder.type(info.type);
-        if (variable.kind !== 'VAR') {
-          throw new BtfError(`DATASEC ${section} holds a ${variable.kind}, not a VAR`, {
-            location: { typeId: id, section, field: `vars[${index}].type` },
-          });
-        }
-        if (variable.linkage === 'static' || variable.linkage === 'extern') return;
-        const offset = layout.symbolOffset(section, variable.name);
-        if (offset === undefined) {
-          throw new BtfError(`no ELF symbol for variable ${variable.name}`, {
-            location: { typeId: info.type, section, symbol: variable.name },
-          });
-        }
-        if (fixOffsets && info.offset !== offset) {
-          info.offset = offset;
-          changed = true;
-        }
-        if (layout.symbolHidden?.(section, variable.name)) {
-          variable.linkage = 'static';
-          changed = true;
-        }
-      });
-    }
-    const sorted = [...type.vars].sort((a, b) => a.offset - b.offset);
-    if (sorted.some((info, index) => info !== type.vars[index])) {
-      type.vars = sorted;
+      size = sectionSize;
       changed = true;
     }
+    vars.forEach((info, index) => {
+      const variable = btf.typeById(info.type);
+      if (variable.kind !== 'VAR') {
+        throw new BtfError(`DATASEC ${section} holds a ${variable.kind}, not a VAR`, {
+          location: { typeId: id, section, field: `vars[${index}].type` },
+        });
+      }
+      if (variable.linkage === 'static' || variable.linkage === 'extern') return;
+      const offset = layout.symbolOffset(section, variable.name);
+      if (offset === undefined) {
+        throw new BtfError(`no ELF symbol for variable ${variable.name}`, {
+          location: { typeId: info.type, section, symbol: variable.name },
+        });
+      }
+      if (fixOffsets && info.offset !== offset) {
+        info.offset = offset;
+        changed = true;
+      }
+      if (layout.symbolHidden?.(section, variable.name)) {
+        hidden.push(info.type);
+        changed = true;
+      }
+    });
   }
-  return changed ? builder.build() : btf;
+  const sorted = [...vars].sort((a, b) => a.offset - b.offset);
+  if (sorted.some((info, index) => info !== vars[index])) changed = true;
+  return changed ? { id, size, vars: sorted, hidden } : undefined;
 }

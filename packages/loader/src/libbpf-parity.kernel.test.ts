@@ -74,6 +74,8 @@ describe.skipIf(skip)(
     for (const object of [
       '../../../fixtures/global_vars.bpfel.o',
       '../../maps-btf/src/fixtures/btf_maps.bpfel.o',
+      '../../relocator/src/fixtures/core_relocs.bpfel.o',
+      '../../relocator/src/fixtures/externs.bpfel.o',
     ]) {
       it(`${basename(object)}: same programs, maps, flags and xlated instructions`, async () => {
         const result = await compare(here(object));

@@ -99,6 +99,7 @@ describe('load through the simulated kernel', () => {
     (await operation.result).close();
     expect(events.filter((e) => e.type === 'stage-finished').map((e) => 'stage' in e && e.stage)).toEqual([
       'probe kernel features',
+      'resolve externs',
       'load btf',
       'create maps',
       'load programs',

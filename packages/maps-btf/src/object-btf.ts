@@ -49,10 +49,14 @@ export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'arti
  * find_elf_var_sym finds it: a global or weak STT_OBJECT of that name, in any section.
  */
 export function datasecLayout(file: ObjectFileView): DatasecLayout {
-  const variable = (name: string): SymbolView | undefined =>
-    file.symbols.find(
-      (s) => s.name === name && s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK),
-    );
+  // One pass over the symbols, not one search per variable.
+  const variables = new Map<string, SymbolView>();
+  for (const s of file.symbols) {
+    if (s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && !variables.has(s.name)) {
+      variables.set(s.name, s);
+    }
+  }
+  const variable = (name: string): SymbolView | undefined => variables.get(name);
   return {
     sectionSize: (name) => file.sections.find((s) => s.name === name)?.size,
     symbolOffset: (_section, name) => {

@@ -16,6 +16,8 @@ export interface ObjectSpec {
   /** functions callable from programs (`.text` and other non-entry functions) */
   functions: FunctionSpec[];
   maps: MapSpec[];
+  /** undefined symbols the code refers to: .kconfig / .ksyms variables and kfuncs, resolved at load */
+  externs?: { name: string; weak: boolean }[];
   /** raw .BTF and .BTF.ext sections, when present */
   btf?: Uint8Array;
   btfExt?: Uint8Array;

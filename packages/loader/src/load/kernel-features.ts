@@ -1,5 +1,6 @@
+import { encodeInstructions } from '@bpfkit/asm';
 import { BtfBuilder, type BtfFeatures, type BtfTypeDef } from '@bpfkit/btf';
-import { MapFlag, MapType } from '@bpfkit/core';
+import { type Instruction, MapFlag, MapType, ProgramType } from '@bpfkit/core';
 import type { KernelBackend } from '@bpfkit/kernel-backend';
 
 /** What the loader asks of the running kernel before it shapes BTF and maps; probed once per backend. */
@@ -7,6 +8,8 @@ export interface KernelFeatures {
   btf: BtfFeatures;
   /** BPF_F_MMAPABLE on arrays (5.5) */
   mmapableArrays: boolean;
+  /** the bpf_get_attach_cookie helper (5.15), libbpf's FEAT_BPF_COOKIE: LINUX_HAS_BPF_COOKIE */
+  bpfCookie: boolean;
 }
 
 const cache = new WeakMap<KernelBackend, KernelFeatures>();
@@ -47,6 +50,11 @@ export function kernelFeatures(backend: KernelBackend): KernelFeatures {
         ),
       },
       mmapableArrays: acceptsMap(backend, MapFlag.MMAPABLE),
+      bpfCookie: acceptsProgram(backend, ProgramType.TRACEPOINT, [
+        { code: 0x85, dst: 0, src: 0, off: 0, imm: 174 /* bpf_get_attach_cookie */ },
+        { code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 },
+        { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 },
+      ]),
     };
     cache.set(backend, features);
   }
@@ -63,6 +71,22 @@ function acceptsBtf(backend: KernelBackend, build: (b: BtfBuilder, int: number) 
   build(builder, builder.addInt('int', 4, { signed: true }));
   try {
     backend.loadBtf(builder.encode()).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function acceptsProgram(backend: KernelBackend, type: number, instructions: Instruction[]): boolean {
+  try {
+    backend
+      .loadProgram({
+        type,
+        instructions: encodeInstructions(instructions, 'little'),
+        license: 'GPL',
+        name: 'probe',
+      })
+      .close();
     return true;
   } catch {
     return false;

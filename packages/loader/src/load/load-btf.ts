@@ -1,4 +1,4 @@
-import { type Btf, encodeBtf, parseBtf, sanitizeBtf } from '@bpfkit/btf';
+import { type Btf, encodeBtf, sanitizeBtf } from '@bpfkit/btf';
 import type { EventSink, ObjectSpec } from '@bpfkit/core';
 import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
 import type { KernelFeatures } from './kernel-features.js';
@@ -17,16 +17,16 @@ export interface LoadedBtf {
  */
 export function loadObjectBtf(
   spec: ObjectSpec,
+  btf: Btf | undefined,
   backend: KernelBackend,
   features: KernelFeatures,
   resources: LoadResources,
   events: EventSink,
 ): LoadedBtf | undefined {
-  if (!spec.btf) return undefined;
-  const btf = parseBtf(spec.btf);
+  if (!btf) return undefined;
   const sanitized = sanitizeBtf(btf, features.btf);
   try {
-    const fd = backend.loadBtf(sanitized === btf ? spec.btf : encodeBtf(sanitized));
+    const fd = backend.loadBtf(sanitized === btf ? btf.bytes : encodeBtf(sanitized));
     resources.adopt('btf', spec.name, fd);
     return { btf, fd };
   } catch (error) {

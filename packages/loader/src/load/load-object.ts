@@ -1,14 +1,17 @@
 import { endianness } from 'node:os';
+import { loadKernelBtf } from '@bpfkit/btf';
 import { type EventSink, type ObjectSpec, runStage, UsageError } from '@bpfkit/core';
 import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
 import { LoadedObject } from '../live/loaded-object.js';
+import { specBtf } from '../variables.js';
 import { createMaps } from './create-maps.js';
+import { type ExternOptions, prepareExterns } from './externs.js';
 import { kernelFeatures } from './kernel-features.js';
 import { loadObjectBtf } from './load-btf.js';
 import { fillReferenceSlots, type LoadProgramsOptions, loadPrograms } from './load-programs.js';
 import { LoadResources } from './resources.js';
 
-export interface LoadOptions extends LoadProgramsOptions {
+export interface LoadOptions extends LoadProgramsOptions, Omit<ExternOptions, 'kernelBtf'> {
   /** root of LIBBPF_PIN_BY_NAME pins (default /sys/fs/bpf) */
   pinRoot?: string;
   /** existing maps to use instead of creating the spec's maps of the same name */
@@ -31,9 +34,19 @@ export async function loadObject(
   const stage = <T>(name: string, run: () => T) => runStage('load', { name, run }, spec, undefined, events);
   try {
     const features = await stage('probe kernel features', () => kernelFeatures(backend));
-    const btf = await stage('load btf', () => loadObjectBtf(spec, backend, features, resources, events));
+    const objectBtf = specBtf(spec);
+    const externs = await stage('resolve externs', () =>
+      prepareExterns(spec, objectBtf, features, {
+        ...(options.kconfig ? { kconfig: options.kconfig } : {}),
+        kernelBtf: () => loadKernelBtf(options.btfPath),
+      }),
+    );
+    const btf = await stage('load btf', () =>
+      loadObjectBtf(spec, externs?.btf ?? objectBtf, backend, features, resources, events),
+    );
+    const mapSpecs = externs?.kconfigMap ? [...spec.maps, externs.kconfigMap] : spec.maps;
     const maps = await stage('create maps', () =>
-      createMaps(spec.maps, backend, resources, {
+      createMaps(mapSpecs, backend, resources, {
         btf,
         features,
         ...(options.pinRoot === undefined ? {} : { pinRoot: options.pinRoot }),
@@ -41,7 +54,7 @@ export async function loadObject(
       }),
     );
     const programs = await stage('load programs', () =>
-      loadPrograms(spec, maps, backend, resources, options, btf),
+      loadPrograms(spec, maps, backend, resources, options, btf, externs),
     );
     await stage('fill map slots', () => fillReferenceSlots(spec, maps, programs));
     resources.commit();

@@ -1,4 +1,5 @@
 import { encodeInstructions } from '@bpfkit/asm';
+import { type Btf, loadKernelBtf } from '@bpfkit/btf';
 import {
   type FunctionSpec,
   type ObjectSpec,
@@ -6,25 +7,34 @@ import {
   ProgramType,
   RelocationError,
   UsageError,
+  VerifierError,
   withContext,
 } from '@bpfkit/core';
 import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
 import {
+  type CoreRelocationResult,
+  describePoisonedRelocation,
   encodeFuncInfo,
   encodeLineInfo,
   FUNC_INFO_SIZE,
+  findPoisonedRelocation,
   LINE_INFO_SIZE,
   linkProgram,
+  relocateCore,
+  resolveExterns,
   resolveMapRelocations,
 } from '@bpfkit/relocator';
 import type { LiveMap } from '../live/live-map.js';
 import { LiveProgram } from '../live/live-program.js';
 import { attachBtfId } from './attach-btf.js';
+import type { PreparedExterns } from './externs.js';
 import type { LoadedBtf } from './load-btf.js';
 import type { LoadResources } from './resources.js';
 import { addSourceLine } from './verifier-source.js';
 
 export interface LoadProgramsOptions {
+  /** the BTF CO-RE relocations resolve against (a btfhub-style file); default the running kernel's */
+  btfPath?: string;
   /** verifier log level for every load (0: only on failure) */
   logLevel?: number;
   /** which programs to load; default: those with autoload set */
@@ -39,7 +49,11 @@ export function loadPrograms(
   resources: LoadResources,
   options: LoadProgramsOptions,
   btf: LoadedBtf | undefined,
+  externs: PreparedExterns | undefined,
 ): Map<string, LiveProgram> {
+  // libbpf prunes CO-RE candidates per object: one cache shared by the object's programs.
+  const candidateCache = new Map<number, number[]>();
+  const coreTarget = () => loadKernelBtf(options.btfPath);
   const callable = callableFunctions(spec);
   const select = options.select ?? ((p: ProgramSpec) => p.autoload);
   const live = new Map<string, LiveProgram>();
@@ -52,18 +66,35 @@ export function loadPrograms(
         });
       }
       const linked = linkProgram(program, callable);
+      const core =
+        linked.coreRelocations.length > 0
+          ? relocateCore(
+              linked.instructions,
+              linked.coreRelocations,
+              requireBtf(btf, program),
+              coreTarget(),
+              {
+                program: program.name,
+                candidateCache,
+              },
+            )
+          : [];
+      const afterExterns = externs
+        ? resolveExterns(linked.instructions, linked.relocations, externs.targets, { program: program.name })
+        : linked.relocations;
       const rest = resolveMapRelocations(
         linked.instructions,
-        linked.relocations,
+        afterExterns,
         (name) => maps.get(name)?.fd.value,
         program.name,
       );
       const unresolved = rest[0];
       if (unresolved) {
         throw new RelocationError(
-          `${unresolved.kind} relocation of ${'name' in unresolved ? unresolved.name : '?'} is not supported yet`,
+          `${unresolved.kind} relocation of ${'name' in unresolved ? unresolved.name : '?'} was left unresolved`,
           {
             location: { instruction: unresolved.instruction },
+            hint: 'externs need the object BTF (build with -g)',
           },
         );
       }
@@ -92,7 +123,7 @@ export function loadPrograms(
             : {}),
         });
       } catch (error) {
-        throw addSourceLine(error, linked.lineInfo, btf?.btf);
+        throw explainPoisonedRelocation(addSourceLine(error, linked.lineInfo, btf?.btf), core);
       }
       resources.adopt('program', program.name, fd);
       // libbpf binds .rodata to every program so metadata variables there (bpftool's
@@ -103,6 +134,26 @@ export function loadPrograms(
     });
   }
   return live;
+}
+
+function requireBtf(btf: LoadedBtf | undefined, program: ProgramSpec): Btf {
+  if (!btf) {
+    throw new RelocationError('CO-RE relocations need the object BTF, which is missing', {
+      location: { program: program.name },
+    });
+  }
+  return btf.btf;
+}
+
+/** A verifier stop at a poisoned CO-RE instruction names the relocation that could not resolve. */
+function explainPoisonedRelocation(error: unknown, results: readonly CoreRelocationResult[]): unknown {
+  if (!(error instanceof VerifierError)) return error;
+  const poisoned = findPoisonedRelocation(error.log, results);
+  if (poisoned) {
+    error.message += `\n  the failing instruction is an unresolved CO-RE relocation: ${describePoisonedRelocation(poisoned)}`;
+    error.location.instruction = poisoned.instruction;
+  }
+  return error;
 }
 
 function attachTarget(program: ProgramSpec): { attachBtfId?: number } {

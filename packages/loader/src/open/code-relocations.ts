@@ -25,6 +25,8 @@ export interface FunctionExtent {
   end: number;
   instructions: Instruction[];
   relocations: ProgramRelocation[];
+  /** STB_GLOBAL or STB_WEAK */
+  global: boolean;
 }
 
 /** Finds the function that starts at a byte offset of a section (call and callback targets). */
@@ -81,6 +83,8 @@ function classify(
   location: { section: string; symbol: string; instruction: number; byteOffset: number },
 ): Unplaced {
   if (insn.code === CALL_CODE) {
+    // A call to an undefined symbol is a kfunc: resolved against the kernel's BTF at load.
+    if (sym.sectionIndex === SHN_UNDEF) return { kind: 'extern', name: sym.name, offset: 0 };
     if (insn.src !== PseudoCall.CALL) {
       throw new RelocationError(`call relocation on an instruction with src_reg ${insn.src}`, { location });
     }

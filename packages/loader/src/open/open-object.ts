@@ -1,16 +1,19 @@
-import { encodeBtf } from '@bpfkit/btf';
 import {
   Artifacts,
   type EventSink,
   type MapCollector,
   MapDefinitionError,
   type MapSpec,
+  type ObjectFileView,
   type ObjectReader,
   type ObjectSpec,
   type OpenContext,
   type OpenOptions,
   type ProgramCollector,
   runStageSync,
+  SHN_UNDEF,
+  STB_WEAK,
+  STT_SECTION,
   type Stage,
 } from '@bpfkit/core';
 import { objectBtf } from '@bpfkit/maps-btf';
@@ -76,10 +79,12 @@ export function openObject(
     functions: code.functions,
     maps,
   };
+  const externs = externSymbols(file);
+  if (externs.length > 0) spec.externs = externs;
   // The BTF as libbpf would send it: DATASEC sizes and offsets fixed from the ELF symbols.
   const btf = objectBtf(file, context);
   const btfExt = file.sections.find((s) => s.name === '.BTF.ext');
-  if (btf) spec.btf = encodeBtf(btf);
+  if (btf) spec.btf = new Uint8Array(btf.bytes);
   if (btfExt) spec.btfExt = new Uint8Array(file.sectionData(btfExt.index));
 
   for (const transform of stages.transforms) spec = runStageSync('open', transform, spec, context, events);
@@ -97,4 +102,11 @@ function rejectDuplicateNames(maps: readonly MapSpec[], object: string): void {
     }
     seen.add(map.name);
   }
+}
+
+/** Undefined, named symbols: the object's externs (libbpf's bpf_object__collect_externs). */
+function externSymbols(file: ObjectFileView): { name: string; weak: boolean }[] {
+  return file.symbols
+    .filter((s) => s.sectionIndex === SHN_UNDEF && s.name !== '' && s.type !== STT_SECTION && s.index !== 0)
+    .map((s) => ({ name: s.name, weak: s.bind === STB_WEAK }));
 }

@@ -12,6 +12,7 @@ import {
   parseSectionName,
   STB_LOCAL,
   STT_FUNC,
+  type SymbolView,
 } from '@bpfkit/core';
 import { objectBtf } from '@bpfkit/maps-btf';
 import { functionDebugInfo, readSectionDebugInfo } from './btf-ext-info.js';
@@ -32,12 +33,17 @@ export function collectCode(
   const license = readLicense(file);
   const kernelVersion = readKernelVersion(file);
   const extents = new Map<number, FunctionExtent[]>();
+  const functionSymbols = new Map<number, SymbolView[]>();
+  for (const sym of file.symbols) {
+    if (sym.type !== STT_FUNC) continue;
+    const list = functionSymbols.get(sym.sectionIndex) ?? [];
+    list.push(sym);
+    functionSymbols.set(sym.sectionIndex, list);
+  }
 
   for (const section of executableSections(file)) {
     const bytes = file.sectionData(section.index);
-    const symbols = file.symbols
-      .filter((s) => s.sectionIndex === section.index && s.type === STT_FUNC)
-      .sort((a, b) => Number(a.value - b.value));
+    const symbols = (functionSymbols.get(section.index) ?? []).sort((a, b) => Number(a.value - b.value));
     const list: FunctionExtent[] = [];
     for (const sym of symbols) {
       const start = Number(sym.value);
@@ -63,6 +69,7 @@ export function collectCode(
         end,
         instructions: decodeInstructions(bytes.subarray(start, end), file.byteOrder),
         relocations: [],
+        global: sym.bind !== STB_LOCAL,
       });
     }
     extents.set(section.index, list);
@@ -79,20 +86,14 @@ export function collectCode(
   const programs: ProgramSpec[] = [];
   const functions: FunctionSpec[] = [];
   for (const section of executableSections(file)) {
-    const symbolsByName = new Map(
-      file.symbols
-        .filter((s) => s.sectionIndex === section.index && s.type === STT_FUNC)
-        .map((s) => [s.name, s]),
-    );
     for (const extent of extents.get(section.index) ?? []) {
-      const sym = symbolsByName.get(extent.name)!;
       const fn: FunctionSpec = {
         name: extent.name,
         section: section.name,
         sectionOffset: extent.start,
         instructions: extent.instructions,
         relocations: extent.relocations,
-        global: sym.bind !== STB_LOCAL,
+        global: extent.global,
         ...functionDebugInfo(debugInfo?.get(section.name), extent.start, extent.end),
       };
       if (section.name === '.text') {
