@@ -6,8 +6,14 @@ import {
   RelocationError,
 } from '@bpfkit/core';
 
-/** What a map relocation needs at load: the live map's fd. */
-export type MapFdLookup = (name: string) => number | undefined;
+/**
+ * What a map relocation needs at load: the live map's fd, by name, or by the section and offset of
+ * a definition no format read (then a map added between open and load with that source is meant).
+ */
+export type MapFdLookup = (
+  name: string,
+  definition?: { sectionIndex: number; offset: number },
+) => number | undefined;
 
 /**
  * Writes map fds into the ld_imm64 instructions of map and global-data references, as libbpf's
@@ -34,7 +40,7 @@ export function resolveMapRelocations(
         location,
       });
     }
-    const fd = mapFd(relocation.map);
+    const fd = mapFd(relocation.map, relocation.kind === 'map-fd' ? relocation.definition : undefined);
     if (fd === undefined) {
       throw new RelocationError(`references map ${relocation.map}, which was not created`, {
         location,

@@ -14,7 +14,14 @@ export interface MapFdRelocation {
   kind: 'map-fd';
   /** index of the ld_imm64's first slot */
   instruction: number;
+  /** the map's name (the symbol's name when no collector read the definition) */
   map: string;
+  /**
+   * Set when no map of the object defines the symbol (its section was not claimed by any format):
+   * at load, a map whose source has this section index and offset is the target, so a map added
+   * between open and load (an external map, a map from another object) can stand in.
+   */
+  definition?: { sectionIndex: number; offset: number };
 }
 
 /** ld_imm64 of an address inside a map's value (global data): BPF_PSEUDO_MAP_VALUE + offset. */

@@ -55,7 +55,9 @@ function createOne(
   const replacement = options.replacements?.get(spec.name);
   if (replacement) {
     checkCompatible(spec, replacement, backend, `the replacement for map ${spec.name}`);
-    return new LiveMap(spec, replacement, backend, true);
+    // Our own descriptor: the caller keeps theirs, and closing the loaded object closes only ours.
+    const fd = resources.adopt('map', spec.name, replacement.dup());
+    return new LiveMap(spec, fd, backend, true);
   }
 
   const pinPath = mapPinPath(spec, options.pinRoot);

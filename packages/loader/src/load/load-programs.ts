@@ -20,6 +20,7 @@ import {
   findPoisonedRelocation,
   LINE_INFO_SIZE,
   linkProgram,
+  type MapFdLookup,
   relocateCore,
   resolveExterns,
   resolveMapRelocations,
@@ -82,12 +83,7 @@ export function loadPrograms(
       const afterExterns = externs
         ? resolveExterns(linked.instructions, linked.relocations, externs.targets, { program: program.name })
         : linked.relocations;
-      const rest = resolveMapRelocations(
-        linked.instructions,
-        afterExterns,
-        (name) => maps.get(name)?.fd.value,
-        program.name,
-      );
+      const rest = resolveMapRelocations(linked.instructions, afterExterns, mapLookup(maps), program.name);
       const unresolved = rest[0];
       if (unresolved) {
         throw new RelocationError(
@@ -134,6 +130,20 @@ export function loadPrograms(
     });
   }
   return live;
+}
+
+/** Live maps by name, or by the section and offset of their definition (maps added between open and load). */
+function mapLookup(maps: ReadonlyMap<string, LiveMap>): MapFdLookup {
+  return (name, definition) => {
+    const byName = maps.get(name);
+    if (byName) return byName.fd.value;
+    if (!definition) return undefined;
+    for (const map of maps.values()) {
+      const { sectionIndex, offset } = map.spec.source;
+      if (sectionIndex === definition.sectionIndex && offset === definition.offset) return map.fd.value;
+    }
+    return undefined;
+  };
 }
 
 function requireBtf(btf: LoadedBtf | undefined, program: ProgramSpec): Btf {

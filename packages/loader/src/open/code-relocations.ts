@@ -123,11 +123,11 @@ function classify(
     const symbolOffset = sym.type === STT_SECTION || quirks.dataImmediateIncludesSymbolValue ? 0 : value;
     return { kind: 'map-value', map: data.name, offset: symbolOffset + insn.imm };
   }
-  throw new RelocationError(
-    `references ${sym.name} in section ${targetSection?.name ?? '?'}, which is no map`,
-    {
-      location,
-      hint: 'is the section a map-definition format that no collector claimed? try another --format',
-    },
-  );
+  // No format claimed the section: keep the reference by section and offset, so a map supplied
+  // between open and load can be its target (load fails, naming it, when none is).
+  return {
+    kind: 'map-fd',
+    map: sym.name || `${targetSection?.name ?? sym.sectionIndex}+${value}`,
+    definition: { sectionIndex: sym.sectionIndex, offset: value },
+  };
 }
