@@ -18,6 +18,9 @@ build_one() {
   if [[ $src == *.gcc.bpf.c ]]; then
     if command -v bpf-gcc >/dev/null; then
       bpf-gcc -O2 -gbtf -I"$dir" -I/usr/include/x86_64-linux-gnu -c "$src" -o "${src%.bpf.c}.o"
+      # bpf-gcc 12 writes the absolute source path into BTF whatever the prefix maps say: overwrite
+      # the checkout's path with "./////..." of the same length, so string offsets stay valid.
+      CHECKOUT="$PWD" perl -0777 -pi -e 'my $p = $ENV{CHECKOUT}; my $r = "." . ("/" x (length($p) - 1)); s/\Q$p\E/$r/g' "${src%.bpf.c}.o"
     else
       echo "skip $src: bpf-gcc not installed" >&2
     fi

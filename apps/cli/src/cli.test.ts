@@ -67,6 +67,22 @@ describe('bpfkit inspect', () => {
     });
   });
 
+  it('lists CO-RE relocations with their access paths and what they resolve to on a target BTF', async () => {
+    const vmlinux = '/sys/kernel/btf/vmlinux';
+    const report = JSON.parse(
+      (await run('inspect', fixturePath('exec_tracer.bpfel.o'), '--json', '--btf', vmlinux)).stdout,
+    );
+    const core = report.programs.find((p: { name: string }) => p.name === 'exec_tracepoint').coreRelocations;
+    expect(core).toContainEqual(
+      expect.objectContaining({
+        kind: 'FIELD_BYTE_OFFSET',
+        access: 'struct task_struct.tgid',
+        local: '4',
+        target: expect.stringMatching(/^\d+$/),
+      }),
+    );
+  });
+
   it('prints a human table', async () => {
     const { code, stdout } = await run('inspect', fixturePath('legacy_xdp.bpfel.o'));
     expect(code).toBe(0);

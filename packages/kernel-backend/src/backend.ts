@@ -7,6 +7,9 @@ import type { Fd } from './fd.js';
 
 export { Fd, type FdOwner, fdValue } from './fd.js';
 
+/** The kinds of kernel object that have ids. */
+export type ObjectKind = 'program' | 'map' | 'btf' | 'link';
+
 /** A descriptor argument: an owned Fd or a raw number the caller keeps alive. */
 export type FdArg = Fd | number;
 
@@ -231,6 +234,10 @@ export interface KernelBackend {
   mapInfo(fd: FdArg): MapInfo;
   programInfo(fd: FdArg): ProgramInfo;
   mapFdById(id: number): Fd;
+  /** BPF_*_GET_NEXT_ID: the first id of that kind above `after`, undefined when there is none */
+  nextId(kind: ObjectKind, after: number): number | undefined;
+  /** the raw bytes of the kernel's BTF object `id` (as loaded with BPF_BTF_LOAD) */
+  btfBytes(id: number): Uint8Array;
   programFdById(id: number): Fd;
   btfFdById(id: number): Fd;
 

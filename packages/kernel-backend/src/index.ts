@@ -38,6 +38,7 @@ export type {
   LinkCreateAttr,
   MapCreateAttr,
   MapInfo,
+  ObjectKind,
   ProgLoadAttr,
   ProgLoadResult,
   ProgramInfo,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { type Btf, loadKernelBtf } from '@bpfkit/btf';
 import {
   attachTypeName,
   type LoaderEvent,
@@ -5,10 +7,12 @@ import {
   mapTypeName,
   type ObjectSpec,
   type ProgramRelocation,
+  type ProgramSpec,
   programTypeName,
 } from '@bpfkit/core';
 import { readElf } from '@bpfkit/elf-reader';
 import { getVariable, globalVariables, type Loader, objectNameOf, specBtf } from '@bpfkit/loader';
+import { type CoreRelocationResult, coreReloKindName, linkProgram, relocateCore } from '@bpfkit/relocator';
 import { formatTable } from '../table.js';
 
 const SECTION_TYPES: Record<number, string> = {
@@ -39,6 +43,8 @@ export interface InspectReport {
     instructions: number;
     autoload: boolean;
     relocations: string[];
+    /** CO-RE relocations: the access clang recorded, and what it resolves to on the target BTF */
+    coreRelocations: { instruction: number; kind: string; access: string; local: string; target: string }[];
   }[];
   functions: {
     name: string;
@@ -78,7 +84,9 @@ export function inspectObject(
   path: string,
   bytes: Uint8Array,
   format: string | undefined,
+  targetBtf: () => Btf | undefined = defaultTargetBtf,
 ): InspectReport {
+  const target = targetBtf;
   const elf = readElf(bytes, path);
   const decisions: string[] = [];
   const events = {
@@ -113,6 +121,7 @@ export function inspectObject(
       instructions: p.instructions.length,
       autoload: p.autoload,
       relocations: p.relocations.map(describeRelocation),
+      coreRelocations: describeCoreRelocations(spec, p, target),
     })),
     functions: spec.functions.map((f) => ({
       name: f.name,
@@ -134,6 +143,55 @@ export function inspectObject(
 }
 
 /** bigints as strings (JSON has none); everything else as decoded. */
+/** The running kernel's BTF, when there is one to resolve CO-RE relocations against. */
+function defaultTargetBtf(): Btf | undefined {
+  return existsSync('/sys/kernel/btf/vmlinux') ? loadKernelBtf() : undefined;
+}
+
+/**
+ * Each CO-RE relocation of a program (its own and its callees'), resolved on a copy of the
+ * instructions against the target BTF: "offset 2552 -> 2560", or why it would be poisoned.
+ */
+function describeCoreRelocations(
+  spec: ObjectSpec,
+  program: ProgramSpec,
+  targetBtf: () => Btf | undefined,
+): InspectReport['programs'][number]['coreRelocations'] {
+  const local = specBtf(spec);
+  const callable = new Map([...spec.programs, ...spec.functions].map((f) => [f.name, f]));
+  const linked = linkProgram(program, (name) => callable.get(name));
+  if (!local || linked.coreRelocations.length === 0) return [];
+  const target = targetBtf();
+  let results: CoreRelocationResult[] = [];
+  let failure = '';
+  if (target) {
+    try {
+      results = relocateCore(linked.instructions, linked.coreRelocations, local, target, {
+        program: program.name,
+      });
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+  }
+  return linked.coreRelocations.map((relocation, i) => {
+    const result = results[i];
+    const describe = (value: bigint | undefined) => (value === undefined ? '-' : String(value));
+    return {
+      instruction: relocation.instruction,
+      kind: coreReloKindName(relocation.kind),
+      access: result?.accessPath ?? `type ${relocation.typeId} access ${relocation.accessString}`,
+      local: describe(result?.local.value),
+      target: !target
+        ? 'no target BTF'
+        : !result
+          ? failure || 'unresolved'
+          : result.poisoned
+            ? `poisoned: ${result.poisonReason ?? 'no match'}`
+            : describe(result.target.value),
+    };
+  });
+}
+
 function jsonValue(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
@@ -246,6 +304,13 @@ export function renderInspect(report: InspectReport): string {
         ),
       ),
     );
+  }
+  const core = report.programs.flatMap((p) =>
+    p.coreRelocations.map((r) => [p.name, r.instruction, r.kind, r.access, r.local, r.target]),
+  );
+  if (core.length > 0) {
+    out.push('', 'CO-RE relocations (local value -> value on the target BTF):');
+    out.push(indent(formatTable(['program', 'insn', 'kind', 'access', 'local', 'target'], core)));
   }
   out.push('', 'relocations:');
   for (const p of [...report.programs, ...report.functions]) {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { type EventSink, mapTypeName, programTypeName, silentEvents, UsageError } from '@bpfkit/core';
 import type { Fd } from '@bpfkit/kernel-backend';
 import type { LoadedObject, Loader } from '@bpfkit/loader';
+import { applyMaxEntries, applySets } from '../run/assignments.js';
 
 export interface LoadCommandOptions {
   format?: string;
@@ -10,6 +11,12 @@ export interface LoadCommandOptions {
   logLevel?: number;
   /** NAME=PINPATH: use the map pinned at PINPATH instead of creating map NAME */
   reuseMaps?: string[];
+  /** VAR=VALUE: global variables set before load */
+  sets?: string[];
+  /** MAP=N: max_entries set before load */
+  maxEntries?: string[];
+  /** the BTF CO-RE relocates against, instead of the running kernel's */
+  btfPath?: string;
   /** where open-time decisions and warnings go */
   events?: EventSink;
 }
@@ -33,12 +40,15 @@ export async function loadCommand(
     options.format ? { format: options.format } : {},
     options.events ?? silentEvents,
   );
+  applySets(spec, options.sets ?? []);
+  applyMaxEntries(spec, options.maxEntries ?? []);
   const replacements = openReplacements(loader, options.reuseMaps ?? []);
   let loaded: LoadedObject;
   try {
     loaded = await loader.load(spec, {
       ...(options.pinRoot ? { pinRoot: options.pinRoot } : {}),
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      ...(options.btfPath ? { btfPath: options.btfPath } : {}),
       ...(replacements.size > 0 ? { mapReplacements: replacements } : {}),
     });
   } finally {

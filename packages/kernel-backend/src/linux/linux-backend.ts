@@ -9,6 +9,7 @@ import type {
   LinkCreateAttr,
   MapCreateAttr,
   MapInfo,
+  ObjectKind,
   ProgLoadAttr,
   ProgLoadResult,
   ProgramInfo,
@@ -22,6 +23,7 @@ import { kernelObjectName } from '../object-name.js';
 import { hostPossibleCpus } from '../possible-cpus.js';
 import { AttrBuffer } from './attr-buffer.js';
 import { loadBtf } from './btf-load.js';
+import { btfObjectBytes, nextObjectId } from './introspection.js';
 import { MAP_CREATE_SIZE, writeMapCreateAttr } from './map-create.js';
 import { MapOps } from './map-ops.js';
 import { readMapInfo, readProgramInfo } from './obj-info.js';
@@ -142,6 +144,15 @@ export class LinuxBackend implements KernelBackend {
 
   mapFreeze(map: FdArg): void {
     this.#maps.freeze(fdValue(map));
+  }
+
+  nextId(kind: ObjectKind, after: number): number | undefined {
+    return nextObjectId(this.#sys, kind, after);
+  }
+
+  btfBytes(id: number): Uint8Array {
+    using fd = this.btfFdById(id);
+    return btfObjectBytes(this.#sys, fd.value, id);
   }
 
   bindMap(program: FdArg, map: FdArg): void {

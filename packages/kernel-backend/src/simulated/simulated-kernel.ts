@@ -4,6 +4,7 @@ import {
   KernelError,
   MapType,
   mapTypeName,
+  NotFoundError,
   NotSupportedError,
   UpdateFlag,
   VerifierError,
@@ -15,6 +16,7 @@ import type {
   LinkCreateAttr,
   MapCreateAttr,
   MapInfo,
+  ObjectKind,
   ProgLoadAttr,
   ProgLoadResult,
   ProgramInfo,
@@ -333,6 +335,21 @@ export class SimulatedKernel implements KernelBackend {
       if (sim.frozen) throw new SimFault(Errno.EPERM);
       sim.frozen = true;
     });
+  }
+
+  nextId(kind: ObjectKind, after: number): number | undefined {
+    let next: number | undefined;
+    for (const object of this.#fds.values()) {
+      const id = object.id;
+      if (object.kind === kind && id > after && (next === undefined || id < next)) next = id;
+    }
+    return next;
+  }
+
+  btfBytes(id: number): Uint8Array {
+    const btf = this.#btfs.get(id);
+    if (!btf) throw new NotFoundError(`no BTF object with id ${id}`);
+    return btf.data.slice();
   }
 
   bindMap(program: FdArg, map: FdArg): void {

@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { UsageError } from '@bpfkit/core';
+import type { TcxDirection } from '@bpfkit/kernel-backend';
+import { TC_DIR } from '@bpfkit/maps-iproute2';
+
+/** Where bpfkit-tc keeps its tcx links, beside tc's own tc/globals: `<pin root>/tc/links`. */
+export const LINKS_DIR = 'links';
+
+/**
+ * The pin of the tcx link on one hook: `<pin root>/tc/links/<iface>-<direction>`. One name per
+ * hook, so `filter del` finds the link from the same words `filter add` was given.
+ */
+export function linkPinPath(pinRoot: string, device: string, direction: TcxDirection): string {
+  // bpffs refuses names with a dot (reserved by the kernel), which VLAN devices like eth0.100 have.
+  if (device.includes('.') || device.includes('/')) {
+    throw new UsageError(`interface name ${device} cannot be part of a bpffs pin name`, {
+      hint: 'bpffs refuses "." in names; rename the interface or attach by another name (ip link set ... name)',
+    });
+  }
+  return join(pinRoot, TC_DIR, LINKS_DIR, `${device}-${direction}`);
+}
