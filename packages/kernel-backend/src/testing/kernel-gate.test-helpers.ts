@@ -1,51 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MapType } from '@bpfkit/core';
 import { LinuxBackend } from '../linux/linux-backend.js';
+import { mountBpffs, kernelSkipReason as skipReason } from './kernel-gate.js';
 
-/**
- * Whether the real kernel can be used here, and why not. With BPFKIT_REQUIRE_KERNEL=1 (CI) a
- * kernel that cannot be used is a failure, never a silent skip.
- */
-function probeKernel(): { ok: true; backend: LinuxBackend } | { ok: false; why: string } {
-  try {
-    const backend = new LinuxBackend();
-    backend
-      .createMap({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, name: 'gate' })
-      .close();
-    return { ok: true, backend };
-  } catch (error) {
-    return { ok: false, why: `the bpf() syscall is not usable here: ${(error as Error).message}` };
-  }
-}
+export { mountBpffs };
 
-const gate = probeKernel();
-if (!gate.ok && process.env.BPFKIT_REQUIRE_KERNEL === '1') {
-  throw new Error(`BPFKIT_REQUIRE_KERNEL=1 but ${gate.why}`);
-}
+// The package's shared gate (./kernel-gate.ts, exported as @bpfkit/kernel-backend/testing).
+const why = skipReason();
 
-export const kernelOk = gate.ok;
-export const kernelSkipReason = gate.ok ? '' : gate.why;
+export const kernelOk = why === undefined;
+export const kernelSkipReason = why ?? '';
+
+let backend: LinuxBackend | undefined;
 
 /** The shared Linux backend; only call it inside tests gated by kernelOk. */
 export function linuxBackend(): LinuxBackend {
-  if (!gate.ok) throw new Error(gate.why);
-  return gate.backend;
-}
-
-/** A fresh bpffs mounted on a temporary directory, so pins never collide; unmount() removes it. */
-export function mountBpffs(): { dir: string; unmount(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-bpffs-'));
-  execFileSync('mount', ['-t', 'bpf', 'bpf', dir]);
-  return {
-    dir,
-    unmount() {
-      execFileSync('umount', [dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  if (why !== undefined) throw new Error(why);
+  backend ??= new LinuxBackend();
+  return backend;
 }
 
 /** `r0 = imm; exit` as encoded instructions (BPF_ALU64|BPF_MOV|BPF_K, BPF_JMP|BPF_EXIT). */
