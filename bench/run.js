@@ -1,8 +1,9 @@
 // bpfkit's benchmarks against libbpf, in the same run: `node bench/run.js [--json] [filter...]`.
 // Each file in bench/cases/ default-exports { name, unit, bpfkit(opts), libbpf(opts) } and
-// optionally its own `iterations` and `repetitions`; both sides return samples (numbers in `unit`,
-// or a promise of them). Rounds alternate between the two sides so that noise on a
-// shared machine hits both alike; the table shows medians and ratio = bpfkit / libbpf.
+// optionally its own `iterations` and `repetitions`, and `unavailable()`, which names what this
+// machine lacks for the case (a skipped row) or returns undefined; both sides return samples
+// (numbers in `unit`, or a promise of them). Rounds alternate between the two sides so that noise
+// on a shared machine hits both alike; the table shows medians and ratio = bpfkit / libbpf.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,8 +26,11 @@ function optionsFor(bench) {
 }
 
 // the cases import @bpfkit/* packages from their dist: build them first (a no-op when up to date).
-// The loader's build also builds everything it depends on (kernel-backend, btf, ...).
-execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', 'packages/loader'], {
+// The loader's build also builds everything it depends on (kernel-backend, btf, relocator, ...);
+// the list names every package a case imports, so a case's import stays built if the loader's
+// dependencies change.
+const IMPORTED_PACKAGES = ['loader', 'btf', 'kernel-backend', 'relocator'];
+execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', ...IMPORTED_PACKAGES.map((p) => `packages/${p}`)], {
   cwd: root,
   stdio: 'inherit',
 });
@@ -38,6 +42,19 @@ const rows = [];
 for (const file of files) {
   const { default: bench } = await import(pathToFileURL(join(here, 'cases', file)).href);
   if (filters.length > 0 && !filters.some((f) => bench.name.includes(f) || file.includes(f))) continue;
+  const missing = bench.unavailable?.();
+  if (missing) {
+    rows.push({
+      name: bench.name,
+      unit: bench.unit,
+      bpfkit: null,
+      libbpf: null,
+      ratio: null,
+      skipped: missing,
+    });
+    process.stderr.write(`  ${bench.name}: skipped, ${missing}\n`);
+    continue;
+  }
   const options = optionsFor(bench);
   const ours = [];
   const theirs = [];
@@ -65,7 +82,11 @@ if (json) {
 
 function printTable(table) {
   const header = ['name', 'unit', 'bpfkit', 'libbpf', 'ratio'];
-  const cells = table.map((r) => [r.name, r.unit, String(r.bpfkit), String(r.libbpf), r.ratio.toFixed(2)]);
+  const cells = table.map((r) =>
+    r.skipped
+      ? [r.name, r.unit, '-', '-', 'skipped']
+      : [r.name, r.unit, String(r.bpfkit), String(r.libbpf), r.ratio.toFixed(2)],
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   console.log(line(header));
