@@ -73,6 +73,7 @@ describe.skipIf(skip)(
 
     for (const object of [
       '../../../fixtures/global_vars.bpfel.o',
+      '../../../fixtures/subprograms.bpfel.o',
       '../../maps-btf/src/fixtures/btf_maps.bpfel.o',
       '../../relocator/src/fixtures/core_relocs.bpfel.o',
       '../../relocator/src/fixtures/externs.bpfel.o',

@@ -39,8 +39,9 @@ export function linkProgram(
   const lineInfo: LineInfo[] = [];
   const coreRelocations: CoreRelocation[] = [];
   const starts = new Map<string, number>();
-  const pending: { fn: FunctionSpec; start: number }[] = [];
 
+  // Depth first, as libbpf's bpf_object__reloc_code recurses: a callee is appended when the first
+  // call to it is met and its own calls are resolved right away, before its caller's next call.
   const place = (fn: FunctionSpec): number => {
     const known = starts.get(fn.name);
     if (known !== undefined) return known;
@@ -53,15 +54,11 @@ export function linkProgram(
     for (const info of fn.lineInfo ?? []) lineInfo.push({ ...info, instruction: info.instruction + start });
     for (const relo of fn.coreRelocations ?? [])
       coreRelocations.push({ ...relo, instruction: relo.instruction + start });
-    pending.push({ fn, start });
+    resolveCalls(fn, start);
     return start;
   };
 
-  place(entry);
-  // Breadth over the queue: each function's calls are resolved after it is placed, so a
-  // function reached from several places is appended once.
-  for (let i = 0; i < pending.length; i++) {
-    const { fn, start } = pending[i]!;
+  const resolveCalls = (fn: FunctionSpec, start: number): void => {
     for (const relocation of fn.relocations) {
       const at = start + relocation.instruction;
       if (relocation.kind !== 'call' && relocation.kind !== 'func-pointer') {
@@ -80,6 +77,8 @@ export function linkProgram(
       insn.imm = targetStart - (at + 1);
       insn.src = relocation.kind === 'call' ? PseudoCall.CALL : PseudoSrc.FUNC;
     }
-  }
+  };
+
+  place(entry);
   return { instructions, relocations, layout, funcInfo, lineInfo, coreRelocations };
 }

@@ -58,6 +58,13 @@ export function loadPrograms(
   const callable = callableFunctions(spec);
   const select = options.select ?? ((p: ProgramSpec) => p.autoload);
   const live = new Map<string, LiveProgram>();
+  // libbpf binds its read-only data map (the last `.rodata*` section's, its rodata_map_idx) to
+  // every program, so metadata variables there (bpftool's bpf_metadata_*) stay visible even when
+  // the code never reads them.
+  const rodataName = spec.maps
+    .filter((m) => m.source.format === 'data' && m.name.startsWith('.rodata'))
+    .at(-1)?.name;
+  const rodata = rodataName === undefined ? undefined : maps.get(rodataName);
   for (const program of spec.programs) {
     if (!select(program)) continue;
     withContext('', { program: program.name, section: program.section }, () => {
@@ -122,9 +129,6 @@ export function loadPrograms(
         throw explainPoisonedRelocation(addSourceLine(error, linked.lineInfo, btf?.btf), core);
       }
       resources.adopt('program', program.name, fd);
-      // libbpf binds .rodata to every program so metadata variables there (bpftool's
-      // bpf_metadata_*) stay visible even when the code never reads them.
-      const rodata = maps.get('.rodata');
       if (rodata) backend.bindMap(fd, rodata.fd);
       live.set(program.name, new LiveProgram(program, fd, linked.instructions.length, backend));
     });

@@ -131,3 +131,32 @@ function classify(
     definition: { sectionIndex: sym.sectionIndex, offset: value },
   };
 }
+
+/**
+ * Calls to a function of the same section need no ELF relocation: clang writes the pc-relative
+ * offset into the immediate (src_reg BPF_PSEUDO_CALL). They become symbolic calls too, as libbpf's
+ * bpf_object__reloc_code finds them, so linking can lay functions out anew.
+ */
+export function recordLocalCalls(
+  fn: FunctionExtent,
+  functionAt: FunctionAt,
+  object: string,
+  section: string,
+): void {
+  const relocated = new Set(fn.relocations.map((r) => r.instruction));
+  fn.instructions.forEach((insn, index) => {
+    if (insn.code !== CALL_CODE || insn.src !== PseudoCall.CALL || relocated.has(index)) return;
+    const targetOffset = fn.start + (index + insn.imm + 1) * 8;
+    const target = functionAt(fn.sectionIndex, targetOffset);
+    if (!target) {
+      throw new RelocationError(
+        `call to byte 0x${targetOffset.toString(16)} of its section, where no function starts`,
+        {
+          location: { object, section, program: fn.name, instruction: index },
+        },
+      );
+    }
+    fn.relocations.push({ kind: 'call', instruction: index, function: target.name });
+  });
+  fn.relocations.sort((a, b) => a.instruction - b.instruction);
+}

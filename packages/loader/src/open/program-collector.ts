@@ -16,7 +16,7 @@ import {
 } from '@bpfkit/core';
 import { objectBtf } from '@bpfkit/maps-btf';
 import { functionDebugInfo, readSectionDebugInfo } from './btf-ext-info.js';
-import { type FunctionExtent, recordCodeRelocations } from './code-relocations.js';
+import { type FunctionExtent, recordCodeRelocations, recordLocalCalls } from './code-relocations.js';
 import { compilerQuirks } from './compiler-quirks.js';
 import { executableSections } from './executable-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
@@ -80,6 +80,8 @@ export function collectCode(
   const quirks = compilerQuirks(file);
   for (const [sectionIndex, list] of extents) {
     recordCodeRelocations(file, sectionIndex, list, input.maps, functionAt, quirks);
+    const sectionName = file.sections[sectionIndex]!.name;
+    for (const fn of list) recordLocalCalls(fn, functionAt, context.objectName, sectionName);
   }
 
   const debugInfo = readSectionDebugInfo(file, objectBtf(file, context));
