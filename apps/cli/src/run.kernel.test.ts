@@ -60,6 +60,29 @@ describe.skipIf(skip)(`bpfkit run against the real kernel${skip ? ` (skipped: ${
     }
   });
 
+  it('runs the CO-RE exec tracer: each process the test starts, with its pid, parent pid and name', async () => {
+    let pids: number[] = [];
+    const { code, out, err } = await runWhile(
+      [repoFixture('exec_tracer.bpfel.o'), '--json', '--set', `only_ppid=${process.pid}`],
+      async (stop) => {
+        pids = await execTrue(2);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        stop.abort();
+      },
+    );
+    expect(code, err.join('\n')).toBe(0);
+    const events = out
+      .flatMap((chunk) => chunk.split('\n'))
+      .map((line) => JSON.parse(line))
+      .filter((line) => !('summary' in line));
+    for (const pid of pids) {
+      const seen = events.filter((e) => e.pid === pid);
+      // one event from each of the tracepoint, raw_tp and tp_btf programs
+      expect(seen.map((e) => e.source).sort(), `events for pid ${pid}`).toEqual([1, 2, 3]);
+      for (const event of seen) expect(event).toMatchObject({ pid, ppid: process.pid, comm: 'true' });
+    }
+  });
+
   it('streams ring-buffer records decoded as struct event, one JSON object per line, then the maps', async () => {
     let pids: number[] = [];
     const { code, out, err } = await runWhile([cliFixture('exec_events.bpfel.o'), '--json'], async (stop) => {
