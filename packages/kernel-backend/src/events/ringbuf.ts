@@ -4,24 +4,38 @@ import { fdValue } from '../fd.js';
 import { LinuxBackend } from '../linux/linux-backend.js';
 import { Epoll } from './epoll.js';
 import { MemoryMap, PROT_READ, PROT_WRITE, pageSize } from './memory-map.js';
+import { type RecordBatch, ReusableRecordBatch } from './record-batch.js';
+import {
+  BPF_RINGBUF_DISCARD_BIT,
+  RECORD_HEADER_SIZE,
+  RECORD_LENGTH_MASK,
+  recordSpan,
+} from './ringbuf-layout.js';
 
-// struct bpf_ringbuf_hdr: u32 len (with the two flag bits below), u32 pg_off; records 8-aligned.
-const BPF_RINGBUF_BUSY_BIT = 0x8000_0000;
-const BPF_RINGBUF_DISCARD_BIT = 0x4000_0000;
-const HEADER_SIZE = 8;
+/** Plain header loads are safe: x86 does not reorder a load with an older load. */
+const LOADS_IN_ORDER = process.arch === 'x64' || process.arch === 'ia32';
 
 /** Called with each record; the bytes are a view into the ring, valid only during the call. */
 export type RecordCallback = (record: Uint8Array) => void;
 
+/** Called with the records of one read; the batch is valid only during the call (see RecordBatch). */
+export type BatchCallback = (batch: RecordBatch) => void;
+
 /**
  * A consumer of a BPF_MAP_TYPE_RINGBUF map, laid out as the kernel maps it (kernel/bpf/ringbuf.c):
  * page 0 is the consumer position (ours to write), page 1 the producer position (read-only), then
- * the data area mapped twice in a row, so a record that wraps around the end reads contiguously.
+ * the data area mapped twice in a row, so a record or a batch that wraps around the end reads
+ * contiguously.
  *
- * Positions are u64 byte counters. The producer position is read with an atomic load and the
- * consumer position written with an atomic store after each record (libbpf's
- * smp_store_release): Atomics are sequentially consistent, which x86 gives for any aligned store
- * anyway, and the atomic access keeps V8 from caching or reordering the read of the header.
+ * Positions are u64 byte counters, kept here as a number (2^53 bytes is centuries of traffic).
+ * The producer position is read with an atomic load once per pass, and the consumer position is
+ * written once per consume call, after the callbacks of every record it covers have returned.
+ * libbpf stores it after each record; the kernel's producer only sees the final value, and a
+ * later store just frees the space a little later.
+ *
+ * Headers are read with plain typed-array loads where the CPU keeps loads in order (x86-64: V8
+ * keeps typed-array loads in program order too), since Atomics.load costs ~5 ns a record there.
+ * Elsewhere (arm64) they are atomic loads, the acquire that pairs with the kernel's commit store.
  */
 export class RingBuffer {
   readonly mapFd: number;
@@ -32,9 +46,9 @@ export class RingBuffer {
   readonly #consumerPos: BigUint64Array;
   readonly #producerPos: BigUint64Array;
   readonly #data: Uint8Array;
-  readonly #headers: Uint32Array;
+  readonly #headers: Int32Array;
   readonly #mask: number;
-  readonly #dataOffset: number;
+  readonly #batch = new ReusableRecordBatch();
   #epoll: Epoll | undefined;
   #consumer: number;
   #consuming = false;
@@ -47,9 +61,9 @@ export class RingBuffer {
     this.#producerMap = producerMap;
     this.#consumerPos = new BigUint64Array(consumerMap.buffer, 0, 1);
     this.#producerPos = new BigUint64Array(producerMap.buffer, 0, 1);
-    this.#dataOffset = pageSize();
-    this.#data = new Uint8Array(producerMap.buffer, this.#dataOffset, 2 * size);
-    this.#headers = new Uint32Array(producerMap.buffer, this.#dataOffset, (2 * size) / 4);
+    const dataOffset = pageSize();
+    this.#data = new Uint8Array(producerMap.buffer, dataOffset, 2 * size);
+    this.#headers = new Int32Array(producerMap.buffer, dataOffset, (2 * size) / 4);
     this.#mask = size - 1;
     this.#consumer = Number(Atomics.load(this.#consumerPos, 0));
   }
@@ -92,40 +106,133 @@ export class RingBuffer {
 
   /** Bytes written by the kernel and not yet consumed. */
   get pending(): number {
-    return Number(Atomics.load(this.#producerPos, 0)) - this.#consumer;
+    if (this.#closed) return 0;
+    return this.#producer() - this.#consumer;
   }
 
   /**
    * Reads every committed record in order, calling `callback` for each; stops at a record that
    * is still being written (BUSY) and skips discarded ones, and after `limit` records. Returns how
-   * many records it delivered.
+   * many records it delivered. A record whose callback throws counts as consumed (as in libbpf).
    */
   consume(callback: RecordCallback, limit = Number.POSITIVE_INFINITY): number {
     if (this.#closed || this.#consuming) return 0;
     this.#consuming = true;
+    const buffer = this.#data.buffer;
+    const base = this.#data.byteOffset;
+    const headers = this.#headers;
+    const mask = this.#mask;
+    let consumer = this.#consumer;
     let delivered = 0;
     try {
-      let producer = Number(Atomics.load(this.#producerPos, 0));
-      while (this.#consumer < producer && !this.#closed && delivered < limit) {
-        const offset = this.#consumer & this.#mask;
-        const header = Atomics.load(this.#headers, offset >>> 2);
-        if (header & BPF_RINGBUF_BUSY_BIT) break;
-        const length = header & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-        this.#consumer += (HEADER_SIZE + length + 7) & ~7;
-        if (!(header & BPF_RINGBUF_DISCARD_BIT)) {
-          delivered++;
-          const start = offset + HEADER_SIZE;
-          callback(this.#data.subarray(start, start + length));
+      let producer = this.#producer();
+      while (delivered < limit) {
+        if (consumer >= producer) {
+          producer = this.#producer();
+          if (consumer >= producer) break;
         }
-        if (this.#closed) break;
-        Atomics.store(this.#consumerPos, 0, BigInt(this.#consumer));
-        if (this.#consumer >= producer) producer = Number(Atomics.load(this.#producerPos, 0));
+        const offset = consumer & mask;
+        const header = LOADS_IN_ORDER ? headers[offset >>> 2]! : Atomics.load(headers, offset >>> 2);
+        if (header < 0) break; // BUSY: the producer has not committed it yet
+        const length = header & RECORD_LENGTH_MASK;
+        consumer += recordSpan(length);
+        if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) {
+          delivered++;
+          // the constructor is cheaper than subarray, which looks up the species constructor
+          callback(new Uint8Array(buffer, base + offset + RECORD_HEADER_SIZE, length));
+          if (this.#closed) break;
+        }
       }
     } finally {
-      this.#consuming = false;
-      if (this.#closed) this.#unmap();
+      this.#release(consumer);
     }
     return delivered;
+  }
+
+  /**
+   * Reads up to `limit` committed records (default: all there are) and hands them to `callback`
+   * as one RecordBatch, without a copy or an allocation per record; stops at a BUSY record and
+   * leaves discarded ones out. The consumer position moves past the batch once `callback`
+   * returns (or throws), short of any records it left in the ring with `batch.leaveInRing(i)`.
+   * Returns how many records the callback consumed; it is not called when there are none.
+   */
+  consumeBatch(callback: BatchCallback, limit = Number.POSITIVE_INFINITY): number {
+    if (this.#closed || this.#consuming) return 0;
+    this.#consuming = true;
+    const batch = this.#batch;
+    const start = this.#consumer;
+    let consumer = start;
+    try {
+      consumer = this.#collect(batch, limit);
+      if (batch.count === 0) return 0;
+      try {
+        callback(batch);
+      } finally {
+        consumer = start + batch.consumedBytes();
+      }
+      return batch.consumed;
+    } finally {
+      batch.release();
+      this.#release(consumer);
+    }
+  }
+
+  /**
+   * Fills the batch with the committed records from the consumer position on, up to `limit`;
+   * answers the position after the last record read (discarded ones included).
+   *
+   * Walking headers is a chain of dependent loads (each header gives the next one's place), so
+   * the loop does little else: an int32 byte offset into the doubly mapped data (a batch spans at
+   * most one ring size, so the offset stays below twice the size and needs no wrapping), one store
+   * per record, one bound for both `limit` and the offsets array's room. And it advances by the
+   * previous record's span unless this one differs: a branch the CPU predicts (records of one
+   * size are common), so it can load the next header before this one arrives.
+   */
+  #collect(batch: ReusableRecordBatch, limit: number): number {
+    const headers = this.#headers;
+    const start = this.#consumer;
+    const first = start & this.#mask;
+    const toBatchOffset = RECORD_HEADER_SIZE - first; // ring offset of a header -> batch offset of its data
+    const maxCount = limit >= 1 ? Math.min(Math.floor(limit), this.size >>> 3) : 0; // records take >= 8 bytes
+    let offsets = batch.offsets;
+    let count = 0;
+    let offset = first;
+    let span = 0;
+    let end = first + (this.#producer() - start);
+    scan: for (;;) {
+      const room = Math.min(maxCount, offsets.length);
+      while (count < room) {
+        if (offset >= end) {
+          // the kernel never writes past our unpublished position, so end - first <= size
+          end = first + (this.#producer() - start);
+          if (offset >= end) break scan;
+        }
+        const header = LOADS_IN_ORDER ? headers[offset >>> 2]! : Atomics.load(headers, offset >>> 2);
+        if (header < 0) break scan; // BUSY: the producer has not committed it yet
+        if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) offsets[count++] = offset + toBatchOffset;
+        const actual = recordSpan(header & RECORD_LENGTH_MASK);
+        if (actual !== span) span = actual; // a predicted branch, not a data dependency
+        offset += span;
+      }
+      if (count >= maxCount) break;
+      offsets = batch.grow();
+    }
+    batch.seal(count, this.#data.subarray(first, offset));
+    return start + (offset - first);
+  }
+
+  #producer(): number {
+    return Number(Atomics.load(this.#producerPos, 0));
+  }
+
+  /** Publishes the consumer position (one atomic u64 store, libbpf's smp_store_release), then unmaps if closed meanwhile. */
+  #release(consumer: number): void {
+    if (consumer !== this.#consumer) {
+      this.#consumer = consumer;
+      Atomics.store(this.#consumerPos, 0, BigInt(consumer));
+    }
+    this.#consuming = false;
+    if (this.#closed) this.#unmap();
   }
 
   /**
