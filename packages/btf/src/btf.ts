@@ -7,7 +7,7 @@ import { findMember, type MemberLocation, members } from './members.js';
 import { NameIndex } from './name-index.js';
 import { resolveSize, skipModsAndTypedefs } from './resolve.js';
 import { readCString } from './strings.js';
-import { indexTypes, typeAtWord } from './type-index.js';
+import { indexTypes } from './type-index.js';
 import { typeWords } from './type-words.js';
 import type { BtfMember, BtfType } from './types.js';
 
@@ -64,23 +64,13 @@ export class Btf implements RawTypeSource {
       });
     }
     this.words = typeWords(bytes, typeStart, typeLen, this.byteOrder);
-    const index = indexTypes(this.words, {
+    this.#offsets = indexTypes(this.words, {
       typeStart,
       firstId: this.firstTypeId,
       stringsLength: this.stringsLength,
       validate: options.validate ?? true,
     });
-    this.#offsets = index.offsets;
     this.typeCount = this.firstTypeId - 1 + this.#offsets.length;
-    if (index.maxRef > this.typeCount) {
-      const id = typeAtWord(this.#offsets, this.firstTypeId, index.maxRefWord);
-      throw new BtfError(
-        `type ${id} refers to type ${index.maxRef}, but the last type is ${this.typeCount}`,
-        {
-          location: { typeId: id, byteOffset: typeStart + index.maxRefWord * 4, field: 'type' },
-        },
-      );
-    }
   }
 
   /** Byte offset of type `id`'s record inside `bytes` (for in-place patches such as DATASEC fixup). @internal */

@@ -1,0 +1,231 @@
+import { BtfKindNumber as K } from './constants.js';
+import {
+  failAt,
+  failKind,
+  failTruncated,
+  failVlen,
+  RECORD_LAYOUT,
+  type TypeSectionPlace,
+} from './type-records.js';
+
+/**
+ * What a record holds beyond its btf_type, as far as validation cares, by kind. The walk switches
+ * on these numbers as literals, which V8 turns into a jump table; `case K.FUNC:` would cost a
+ * property load and a compare per case in the interpreter, where a process's first parse spends
+ * most of its time. Kinds share a shape where they can, so that every branch has run before V8
+ * optimizes the walk: vmlinux's first FUNC comes after 45,000 types and its first DECL_TAG after
+ * 48,000, and code that has never run makes optimized code bail out when it first does.
+ */
+// 0 (PLAIN): INT, FWD, FLOAT, nothing named or referenced; the default in WALK
+const REF = 1; // PTR, TYPEDEF, modifiers, tags, FUNC: the third word is a type id
+const VAR = 2; // a type id, and a linkage word
+const ARRAY = 3; // btf_array: element and index type ids
+const MEMBERS = 4; // STRUCT, UNION: btf_member records
+const PARAMS = 5; // FUNC_PROTO: a return type id and btf_param records
+const VALUES = 6; // ENUM, ENUM64: btf_enum and btf_enum64 records
+const SECINFO = 7; // DATASEC: btf_var_secinfo records
+
+/** RECORD_LAYOUT with each kind's shape above it (layout | shape << 8): one load per type. */
+const WALK = Uint16Array.from(RECORD_LAYOUT);
+const shape = (kinds: number[], value: number) => {
+  for (const kind of kinds) WALK[kind]! |= value << 8;
+};
+shape([K.PTR, K.TYPEDEF, K.VOLATILE, K.CONST, K.RESTRICT, K.TYPE_TAG, K.DECL_TAG, K.FUNC], REF);
+shape([K.VAR], VAR);
+shape([K.ARRAY], ARRAY);
+shape([K.STRUCT, K.UNION], MEMBERS);
+shape([K.FUNC_PROTO], PARAMS);
+shape([K.ENUM, K.ENUM64], VALUES);
+shape([K.DATASEC], SECINFO);
+
+/**
+ * indexTypes' walk with the checks libbpf's btf_sanity_check and the kernel make beyond
+ * structure: name offsets inside the string table, known linkage, referenced ids no higher than
+ * the last type. Done in the same walk, because the walk itself (each record's length read from
+ * the word before) costs as much as the checks. Referenced ids can only be compared once the count
+ * is known: the walk keeps the largest and the first type holding it, so a bad name anywhere is
+ * reported before a bad reference. Fills `offsets` and returns the number of types.
+ */
+export function indexAndValidateTypes(
+  words: Uint32Array,
+  offsets: Uint32Array,
+  place: TypeSectionPlace,
+): number {
+  const { stringsLength } = place;
+  const end = words.length;
+  let pos = 0;
+  let count = 0;
+  let maxRef = 0;
+  let maxRefType = 0;
+  while (pos < end) {
+    if (pos + 3 > end) failTruncated(place, count, pos);
+    const info = words[pos + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const walk = WALK[kind]!;
+    if (walk === 0) failKind(place, count, pos, kind);
+    const vlen = info & 0xffff;
+    // most types are a bare btf_type: a branch the CPU predicts lets it run ahead to the next one
+    let next = pos + 3;
+    if ((walk & 0xff) !== 3) next += (walk & 0xf) - 3 + ((walk >>> 4) & 0xf) * vlen;
+    if (next > end) failVlen(place, count, pos, info);
+    offsets[count] = pos;
+    if (words[pos]! >= stringsLength) failName(place, count, words, pos);
+    // the largest type id this record refers to (0, void, when none)
+    let ref = 0;
+    switch (walk >>> 8) {
+      case 1: // REF
+        // a FUNC's vlen is its linkage; other kinds here have vlen 0
+        if (vlen > 2 && kind === K.FUNC) failLinkage(place, count, pos + 1, 'info.vlen', 'FUNC', vlen);
+        ref = words[pos + 2]!;
+        break;
+      case 2: // VAR
+        if (words[pos + 3]! > 2) failLinkage(place, count, pos + 3, 'linkage', 'VAR', words[pos + 3]!);
+        ref = words[pos + 2]!;
+        break;
+      case 3: // ARRAY
+        ref = Math.max(words[pos + 3]!, words[pos + 4]!);
+        break;
+      case 4: // MEMBERS
+        ref = checkMembers(words, pos, next, place, count);
+        break;
+      case 5: // PARAMS
+        ref = checkParams(words, pos, next, place, count);
+        break;
+      case 6: // VALUES
+        checkValueNames(words, pos, next, (walk >>> 4) & 0xf, place, count);
+        break;
+      case 7: // SECINFO
+        ref = largestSecinfoType(words, pos, next);
+        break;
+    }
+    if (ref > maxRef) {
+      maxRef = ref;
+      maxRefType = count;
+    }
+    pos = next;
+    count++;
+  }
+  // kept out of the loop's function: V8 compiles less before it can run the loop optimized
+  checkLargestRef(words, offsets, count, maxRef, maxRefType, place);
+  return count;
+}
+
+/** STRUCT/UNION: btf_member records (name, type, offset); returns the largest member type. */
+function checkMembers(
+  words: Uint32Array,
+  pos: number,
+  next: number,
+  place: TypeSectionPlace,
+  index: number,
+): number {
+  const { stringsLength } = place;
+  let max = 0;
+  for (let w = pos + 3; w < next; w += 3) {
+    if (words[w]! >= stringsLength) failName(place, index, words, w);
+    const type = words[w + 1]!;
+    if (type > max) max = type;
+  }
+  return max;
+}
+
+/** FUNC_PROTO: the return type, then btf_param records (name, type); returns the largest type. */
+function checkParams(
+  words: Uint32Array,
+  pos: number,
+  next: number,
+  place: TypeSectionPlace,
+  index: number,
+): number {
+  const { stringsLength } = place;
+  let max = words[pos + 2]!;
+  for (let w = pos + 3; w < next; w += 2) {
+    if (words[w]! >= stringsLength) failName(place, index, words, w);
+    const type = words[w + 1]!;
+    if (type > max) max = type;
+  }
+  return max;
+}
+
+/** ENUM and ENUM64: btf_enum (name, value) and btf_enum64 (name, lo, hi) records, names only. */
+function checkValueNames(
+  words: Uint32Array,
+  pos: number,
+  next: number,
+  step: number,
+  place: TypeSectionPlace,
+  index: number,
+): void {
+  const { stringsLength } = place;
+  for (let w = pos + 3; w < next; w += step) {
+    if (words[w]! >= stringsLength) failName(place, index, words, w);
+  }
+}
+
+/** DATASEC: btf_var_secinfo records (type, offset, size); returns the largest type. */
+function largestSecinfoType(words: Uint32Array, pos: number, next: number): number {
+  let max = 0;
+  for (let w = pos + 3; w < next; w += 3) {
+    const type = words[w]!;
+    if (type > max) max = type;
+  }
+  return max;
+}
+
+/** The words of a record that hold type ids, in order. */
+function refWords(words: Uint32Array, pos: number): number[] {
+  const info = words[pos + 1]!;
+  const walk = WALK[(info >>> 24) & 0x1f]!;
+  const next = pos + (walk & 0xf) + ((walk >>> 4) & 0xf) * (info & 0xffff);
+  const found: number[] = [];
+  switch (walk >>> 8) {
+    case REF:
+    case VAR:
+      found.push(pos + 2);
+      break;
+    case ARRAY:
+      found.push(pos + 3, pos + 4);
+      break;
+    case MEMBERS:
+      for (let w = pos + 3; w < next; w += 3) found.push(w + 1);
+      break;
+    case PARAMS:
+      found.push(pos + 2);
+      for (let w = pos + 3; w < next; w += 2) found.push(w + 1);
+      break;
+    case SECINFO:
+      for (let w = pos + 3; w < next; w += 3) found.push(w);
+      break;
+  }
+  return found;
+}
+
+/** Referenced ids, checked once the walk has counted the types; reported where the largest first appears. */
+function checkLargestRef(
+  words: Uint32Array,
+  offsets: Uint32Array,
+  count: number,
+  maxRef: number,
+  maxRefType: number,
+  place: TypeSectionPlace,
+): void {
+  const lastId = place.firstId - 1 + count;
+  if (maxRef <= lastId) return;
+  const word = refWords(words, offsets[maxRefType]!).find((w) => words[w] === maxRef)!;
+  const message = `type ${place.firstId + maxRefType} refers to type ${maxRef}, but the last type is ${lastId}`;
+  failAt(place, maxRefType, word, 'type', message);
+}
+
+function failLinkage(
+  place: TypeSectionPlace,
+  index: number,
+  word: number,
+  field: string,
+  kind: string,
+  linkage: number,
+): never {
+  failAt(place, index, word, field, `${kind} has unknown linkage ${linkage}`);
+}
+
+function failName(place: TypeSectionPlace, index: number, words: Uint32Array, word: number): never {
+  failAt(place, index, word, 'name_off', `name offset ${words[word]} is past the string table`);
+}
