@@ -76,19 +76,45 @@ export function functionDebugInfo(
   end: number,
 ): { funcInfo?: FuncInfo[]; lineInfo?: LineInfo[]; coreRelocations?: CoreRelocation[] } {
   if (!info) return {};
-  const inside = (byteOffset: number) => byteOffset >= start && byteOffset < end;
-  const funcInfo = info.funcInfo
-    .filter((r) => inside(r.byteOffset))
-    .map((r) => ({ instruction: (r.byteOffset - start) / 8, typeId: r.typeId }));
-  const lineInfo = info.lineInfo
-    .filter((r) => inside(r.byteOffset))
-    .map(({ byteOffset, ...rest }) => ({ instruction: (byteOffset - start) / 8, ...rest }));
-  const coreRelocations = info.coreRelocations
-    .filter((r) => inside(r.byteOffset))
-    .map(({ byteOffset, ...rest }) => ({ instruction: (byteOffset - start) / 8, ...rest }));
+  const within = <R extends { byteOffset: number }>(records: R[]) => recordsWithin(records, start, end);
+  const funcInfo = within(info.funcInfo).map((r) => ({
+    instruction: (r.byteOffset - start) / 8,
+    typeId: r.typeId,
+  }));
+  const lineInfo = within(info.lineInfo).map(({ byteOffset, ...rest }) => ({
+    instruction: (byteOffset - start) / 8,
+    ...rest,
+  }));
+  const coreRelocations = within(info.coreRelocations).map(({ byteOffset, ...rest }) => ({
+    instruction: (byteOffset - start) / 8,
+    ...rest,
+  }));
   return {
     ...(funcInfo.length > 0 ? { funcInfo } : {}),
     ...(lineInfo.length > 0 ? { lineInfo } : {}),
     ...(coreRelocations.length > 0 ? { coreRelocations } : {}),
   };
+}
+
+/** The records in [start, end) of a list sorted by byte offset (sorted once, then binary search). */
+function recordsWithin<R extends { byteOffset: number }>(records: R[], start: number, end: number): R[] {
+  if (!sortedLists.has(records)) {
+    records.sort((a, b) => a.byteOffset - b.byteOffset);
+    sortedLists.add(records);
+  }
+  const first = lowerBound(records, start);
+  return records.slice(first, lowerBound(records, end, first));
+}
+
+const sortedLists = new WeakSet<object>();
+
+function lowerBound(records: readonly { byteOffset: number }[], offset: number, from = 0): number {
+  let low = from;
+  let high = records.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (records[mid]!.byteOffset < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -48,7 +48,7 @@ export function recordCodeRelocations(
   const section = file.sections[sectionIndex]!;
   for (const reloc of file.relocationsFor(sectionIndex)) {
     const byteOffset = Number(reloc.offset);
-    const fn = functions.find((f) => byteOffset >= f.start && byteOffset < f.end);
+    const fn = functionContaining(functions, byteOffset);
     const location = { object: file.name, section: section.name, byteOffset };
     if (!fn || (byteOffset - fn.start) % 8 !== 0) {
       throw new RelocationError('relocation does not point at an instruction of any function', { location });
@@ -65,6 +65,23 @@ export function recordCodeRelocations(
     const relocation = classify(file, insn, sym, maps, functionAt, quirks, here);
     fn.relocations.push({ ...relocation, instruction: index } as ProgramRelocation);
   }
+}
+
+/** The function whose bytes hold `byteOffset`; `functions` are in start order (binary search). */
+function functionContaining(
+  functions: readonly FunctionExtent[],
+  byteOffset: number,
+): FunctionExtent | undefined {
+  let low = 0;
+  let high = functions.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const fn = functions[mid]!;
+    if (byteOffset < fn.start) high = mid - 1;
+    else if (byteOffset >= fn.end) low = mid + 1;
+    else return fn;
+  }
+  return undefined;
 }
 
 type Unplaced = ProgramRelocation extends infer R
