@@ -1,4 +1,4 @@
-import type { Btf } from '@bpfkit/btf';
+import { type Btf, objectBtf } from '@bpfkit/btf';
 import {
   type ErrorLocation,
   type EventSink,
@@ -15,7 +15,6 @@ import {
 } from '@bpfkit/core';
 import { type BtfMapDefinition, parseBtfMapDefinition } from './btf-map-definition.js';
 import { type PlacedDefinition, readInitialSlots } from './map-slots.js';
-import { objectBtf } from './object-btf.js';
 import { adjustRingbufSize } from './ringbuf-size.js';
 
 /** The ELF section and BTF DATASEC that hold libbpf's BTF-defined maps. */

@@ -1,4 +1,4 @@
-import type { Btf } from '@bpfkit/btf';
+import { type Btf, objectBtf } from '@bpfkit/btf';
 import {
   type MapCollector,
   MapFlag,
@@ -12,7 +12,6 @@ import {
   SHT_PROGBITS,
 } from '@bpfkit/core';
 import { internalMapKernelName } from './internal-map-name.js';
-import { objectBtf } from './object-btf.js';
 
 const hasPrefix = (name: string, base: string) => name === base || name.startsWith(`${base}.`);
 

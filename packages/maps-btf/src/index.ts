@@ -1,3 +1,5 @@
+// objectBtf / datasecLayout moved to @bpfkit/btf (shared with maps-bcc); re-exported for callers here.
+export { datasecLayout, objectBtf } from '@bpfkit/btf';
 export { mapTypeAcceptsBtfKeyValue } from './btf-key-value.js';
 export {
   BTF_MAPS_SECTION,
@@ -18,5 +20,4 @@ export {
   readGlobalData,
 } from './global-data-collector.js';
 export { internalMapKernelName } from './internal-map-name.js';
-export { datasecLayout, objectBtf } from './object-btf.js';
 export { adjustRingbufSize, RINGBUF_PAGE_SIZE } from './ringbuf-size.js';

@@ -1,7 +1,6 @@
-import { ObjectBtfArtifact, parseBtf } from '@bpfkit/btf';
+import { ObjectBtfArtifact, objectBtf, parseBtf } from '@bpfkit/btf';
 import { BtfError } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
-import { objectBtf } from './object-btf.js';
 import { loadFixture, openContext, section } from './test-support/fixtures.js';
 
 describe('objectBtf', () => {

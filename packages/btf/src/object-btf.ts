@@ -1,4 +1,3 @@
-import { type Btf, type DatasecLayout, fixupDatasecs, ObjectBtfArtifact, parseBtf } from '@bpfkit/btf';
 import {
   addContext,
   type ObjectFileView,
@@ -8,12 +7,15 @@ import {
   STT_OBJECT,
   type SymbolView,
 } from '@bpfkit/core';
+import { ObjectBtfArtifact } from './artifacts.js';
+import { type Btf, parseBtf } from './btf.js';
+import { type DatasecLayout, fixupDatasecs } from './datasec-fixup.js';
 
 // ELF st_other visibility values (elf.h): libbpf treats both as "hidden".
 const STV_INTERNAL = 1;
 const STV_HIDDEN = 2;
 
-/** Btf instances whose DATASECs this package has already fixed up, so stages share one pass. */
+/** Btf instances whose DATASECs have been fixed up already, so every stage shares one pass. */
 const fixed = new WeakSet<Btf>();
 
 /**
