@@ -16,7 +16,7 @@ import {
   STT_SECTION,
   type Stage,
 } from '@bpfkit/core';
-import { objectBtf } from '@bpfkit/maps-btf';
+import { objectBtf } from '@bpfkit/btf';
 import { claimSections } from './claim-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
 import { selectCollectors } from './select-collectors.js';

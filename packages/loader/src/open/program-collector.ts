@@ -14,7 +14,7 @@ import {
   STT_FUNC,
   type SymbolView,
 } from '@bpfkit/core';
-import { objectBtf } from '@bpfkit/maps-btf';
+import { objectBtf } from '@bpfkit/btf';
 import { functionDebugInfo, readSectionDebugInfo } from './btf-ext-info.js';
 import { type FunctionExtent, recordCodeRelocations, recordLocalCalls } from './code-relocations.js';
 import { compilerQuirks } from './compiler-quirks.js';
