@@ -1,3 +1,4 @@
+import { objectBtf } from '@bpfkit/btf';
 import {
   Artifacts,
   type EventSink,
@@ -16,7 +17,6 @@ import {
   STT_SECTION,
   type Stage,
 } from '@bpfkit/core';
-import { objectBtf } from '@bpfkit/btf';
 import { claimSections } from './claim-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
 import { selectCollectors } from './select-collectors.js';

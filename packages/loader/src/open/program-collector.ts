@@ -1,4 +1,5 @@
 import { decodeInstructions } from '@bpfkit/asm';
+import { objectBtf } from '@bpfkit/btf';
 import {
   type CollectedCode,
   type FunctionSpec,
@@ -14,7 +15,6 @@ import {
   STT_FUNC,
   type SymbolView,
 } from '@bpfkit/core';
-import { objectBtf } from '@bpfkit/btf';
 import { functionDebugInfo, readSectionDebugInfo } from './btf-ext-info.js';
 import { type FunctionExtent, recordCodeRelocations, recordLocalCalls } from './code-relocations.js';
 import { compilerQuirks } from './compiler-quirks.js';
