@@ -138,6 +138,75 @@ export class Btf implements RawTypeSource {
     return this.name(this.words[this.#offsets[id - this.firstTypeId]!]!);
   }
 
+  /**
+   * The Btf (this one or a base) whose `words` hold type `id`'s record: with typeWordIndex, the hot
+   * paths (CO-RE, size resolution) read a type's fields without decoding it. @internal
+   */
+  typeHolder(id: number): Btf {
+    this.#checkId(id);
+    return id < this.firstTypeId ? this.base!.typeHolder(id) : this;
+  }
+
+  /** Word index of type `id`'s btf_type in typeHolder(id).words. @internal */
+  typeWordIndex(id: number): number {
+    this.#checkId(id);
+    if (id < this.firstTypeId) return this.base!.typeWordIndex(id);
+    return this.#offsets[id - this.firstTypeId]!;
+  }
+
+  /** BTF_KIND_* number of a type straight from its info word; 0 for void. @internal */
+  kindNumberOf(id: number): number {
+    if (id === 0) return 0;
+    this.#checkId(id);
+    if (id < this.firstTypeId) return this.base!.kindNumberOf(id);
+    return (this.words[this.#offsets[id - this.firstTypeId]! + 1]! >>> 24) & 0x1f;
+  }
+
+  /**
+   * The third btf_type word: the size of INT/ENUM/STRUCT/UNION/FLOAT/DATASEC, the referenced type
+   * of PTR/TYPEDEF/modifiers/FUNC/VAR/DECL_TAG, the return type of FUNC_PROTO. Read raw: a caller
+   * using it as a type id must check it against typeCount. @internal
+   */
+  sizeOrTypeOf(id: number): number {
+    this.#checkId(id);
+    if (id < this.firstTypeId) return this.base!.sizeOrTypeOf(id);
+    return this.words[this.#offsets[id - this.firstTypeId]! + 2]!;
+  }
+
+  /** vlen (member, value or parameter count) of a type straight from its info word. @internal */
+  vlenOf(id: number): number {
+    this.#checkId(id);
+    if (id < this.firstTypeId) return this.base!.vlenOf(id);
+    return this.words[this.#offsets[id - this.firstTypeId]! + 1]! & 0xffff;
+  }
+
+  /** name_off of a type (0 for void and anonymous types). @internal */
+  nameOffsetOf(id: number): number {
+    if (id === 0) return 0;
+    this.#checkId(id);
+    if (id < this.firstTypeId) return this.base!.nameOffsetOf(id);
+    return this.words[this.#offsets[id - this.firstTypeId]!]!;
+  }
+
+  /**
+   * Whether the string at a name offset is exactly `text`, compared in place without decoding it
+   * (member lookup by name over ~250 task_struct members). @internal
+   */
+  nameEquals(offset: number, text: string): boolean {
+    if (offset < this.stringsBase) return this.base!.nameEquals(offset, text);
+    const local = offset - this.stringsBase;
+    const strings = this.#strings;
+    const length = text.length;
+    if (local + length >= strings.length) return this.name(offset) === text;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(i);
+      // non-ASCII text is UTF-8 in the table: compare decoded strings instead
+      if (c >= 0x80) return this.name(offset) === text;
+      if (strings[local + i] !== c) return false;
+    }
+    return strings[local + length] === 0;
+  }
+
   /** Ids of every type called `name` (base types first), optionally of one kind only. */
   findByName(name: string, kind?: BtfKind): number[] {
     const ids = this.base ? this.base.findByName(name, kind) : [];

@@ -1,6 +1,6 @@
 import type { Btf, BtfArray } from '@bpfkit/btf';
 import type { CoreRelocation } from '@bpfkit/core';
-import { isComposite, resolvedType, typeOf } from './btf-types.js';
+import { isComposite, isCompositeId, resolvedType } from './btf-types.js';
 import { isEnumValueBased, isFieldBased, isTypeBased } from './relo-kind.js';
 
 /** libbpf's BPF_CORE_SPEC_MAX_LEN: deepest member/array nesting an access string may have. */
@@ -35,8 +35,8 @@ export class SpecError extends Error {}
 /** libbpf's is_flex_arr: a zero-length array that is the last member of the struct holding it. */
 export function isFlexibleArray(btf: Btf, parent: CoreAccessor | undefined, array: BtfArray): boolean {
   if (!parent?.name || array.length > 0) return false;
-  const holder = typeOf(btf, parent.typeId);
-  return isComposite(holder) && parent.index === holder.members.length - 1;
+  // the holder's member count from its info word: decoding the struct would cost ~250 names
+  return isCompositeId(btf, parent.typeId) && parent.index === btf.vlenOf(parent.typeId) - 1;
 }
 
 /** Parses "0:1:2" strictly: unsigned decimal indices separated by single colons. */

@@ -1,5 +1,5 @@
 import { CoreReloKind } from '@bpfkit/btf';
-import { isComposite, resolvedType, typeOf } from './btf-types.js';
+import { isCompositeId, memberBitfieldSize, memberType, rawMembers, typeOf } from './btf-types.js';
 import { type CoreSpec, SpecError } from './core-spec.js';
 import { isEnumValueBased, isFieldBased } from './relo-kind.js';
 
@@ -51,19 +51,22 @@ function fieldValue(kind: number, spec: CoreSpec | undefined): SideValue | typeo
     throw new SpecError('this relocation kind cannot be applied to an array element');
   }
 
-  const holder = typeOf(btf, last.typeId);
-  const member = isComposite(holder) ? holder.members[last.index]! : undefined;
-  if (!member) throw new SpecError(`member ${last.index} is missing`);
-  const field = resolvedType(btf, member.type);
+  // the holder's member from its words: the target's holder is often task_struct
+  const members = isCompositeId(btf, last.typeId) ? rawMembers(btf, last.typeId) : undefined;
+  if (!members || last.index >= members.count) throw new SpecError(`member ${last.index} is missing`);
+  const fieldId = btf.skipModsAndTypedefs(memberType(members, last.index));
+  // decoded only when its sign or a bitfield's declared size is needed: it may be a struct
+  const fieldType = () => (fieldId === 0 ? undefined : typeOf(btf, fieldId));
   const bitOffset = spec.bitOffset;
-  let bitSize = member.bitfieldSize;
+  let bitSize = memberBitfieldSize(members, last.index);
   const bitfield = bitSize > 0;
   let byteSize: number;
   let byteOffset: number;
   if (bitfield) {
     // The smallest naturally aligned load, starting from the field's declared size, that
     // covers every bit of the bitfield.
-    byteSize = field.type && 'size' in field.type ? field.type.size : 0;
+    const declared = fieldType();
+    byteSize = declared && 'size' in declared ? declared.size : 0;
     if (byteSize === 0) throw new SpecError('bitfield of a type without a size');
     byteOffset = Math.floor(bitOffset / 8 / byteSize) * byteSize;
     while (bitOffset + bitSize - byteOffset * 8 > byteSize * 8) {
@@ -72,7 +75,7 @@ function fieldValue(kind: number, spec: CoreSpec | undefined): SideValue | typeo
       byteOffset = Math.floor(bitOffset / 8 / byteSize) * byteSize;
     }
   } else {
-    byteSize = btf.resolveSize(field.id);
+    byteSize = btf.resolveSize(fieldId);
     byteOffset = Math.floor(bitOffset / 8);
     bitSize = byteSize * 8;
   }
@@ -83,14 +86,14 @@ function fieldValue(kind: number, spec: CoreSpec | undefined): SideValue | typeo
       result.value = BigInt(byteOffset);
       if (!bitfield) {
         result.size = byteSize;
-        result.fieldTypeId = field.id;
+        result.fieldTypeId = fieldId;
       }
       break;
     case CoreReloKind.FIELD_BYTE_SIZE:
       result.value = BigInt(byteSize);
       break;
     case CoreReloKind.FIELD_SIGNED: {
-      const t = field.type;
+      const t = fieldType();
       const signed = (t?.kind === 'ENUM' || t?.kind === 'ENUM64' || t?.kind === 'INT') && t.signed;
       result.value = signed ? 1n : 0n;
       result.validate = true;
@@ -172,10 +175,14 @@ function widthAdjustable(
   target: CoreSpec,
   targetFieldId: number,
 ): boolean {
-  const l = localFieldId === 0 ? undefined : typeOf(local.btf, localFieldId);
-  const t = targetFieldId === 0 ? undefined : typeOf(target.btf, targetFieldId);
-  if (l?.kind === 'PTR' && t?.kind === 'PTR') return true;
-  return l?.kind === 'INT' && t?.kind === 'INT' && !l.signed && !t.signed;
+  // kinds first: only two INTs need decoding (for their sign)
+  const localKind = local.btf.kindOf(localFieldId);
+  const targetKind = target.btf.kindOf(targetFieldId);
+  if (localKind === 'PTR' && targetKind === 'PTR') return true;
+  if (localKind !== 'INT' || targetKind !== 'INT') return false;
+  const l = typeOf(local.btf, localFieldId);
+  const t = typeOf(target.btf, targetFieldId);
+  return l.kind === 'INT' && t.kind === 'INT' && !l.signed && !t.signed;
 }
 
 /**

@@ -222,6 +222,19 @@ describe('relocateCore fields', () => {
     expect(insns[0]!.off).toBe(35);
   });
 
+  it('spells the access path when read, and copies of the result keep it', () => {
+    const [result] = relocateCore(
+      [ldxW(19)],
+      [relo(K.FIELD_BYTE_OFFSET, local.ids.task, '0:3:3')],
+      local.btf,
+      target.btf,
+      { program: 'p' },
+    );
+    expect(Object.keys(result!)).toContain('accessPath');
+    expect({ ...result! }.accessPath).toBe('struct task_struct.comm[3]');
+    expect(result!.accessPath).toBe('struct task_struct.comm[3]');
+  });
+
   it('finds a flavored local type (task_struct___old) by its essential name, and reports a renamed field as absent', () => {
     const insns = [movImm(1), movImm(1)];
     const results = relocateCore(

@@ -76,9 +76,23 @@ function relocateOne(
   program: string,
 ): CoreRelocationResult {
   const kindName = coreReloKindName(relocation.kind);
-  let accessPath = `type ${relocation.typeId} access ${relocation.accessString}`;
+  // The C-like access text costs a formatType per relocation: made only for errors, poison
+  // reasons and readers of a result's accessPath.
+  let localSpec: CoreSpec | undefined;
+  let formatted: string | undefined;
+  const accessPath = (): string => {
+    if (formatted !== undefined) return formatted;
+    const raw = `type ${relocation.typeId} access ${relocation.accessString}`;
+    if (localSpec === undefined) return raw;
+    try {
+      formatted = formatAccessPath(localSpec);
+    } catch {
+      formatted = raw; // BTF too broken to print: the ids and access string still say what it was
+    }
+    return formatted;
+  };
   const fail = (reason: string, hint?: string, cause?: unknown): RelocationError =>
-    new RelocationError(`CO-RE ${kindName} relocation of ${accessPath}: ${reason}`, {
+    new RelocationError(`CO-RE ${kindName} relocation of ${accessPath()}: ${reason}`, {
       location: { program, instruction: relocation.instruction, typeId: relocation.typeId },
       ...(hint === undefined ? {} : { hint }),
       ...(cause === undefined ? {} : { cause }),
@@ -94,13 +108,13 @@ function relocateOne(
     }
   };
 
-  const localSpec = guard(() => parseLocalSpec(local, relocation));
-  accessPath = guard(() => formatAccessPath(localSpec));
+  const spec = guard(() => parseLocalSpec(local, relocation));
+  localSpec = spec;
 
   let decision: Decision;
   if (relocation.kind === CoreReloKind.TYPE_ID_LOCAL) {
     // The object's own type id: no candidate search, and never validated (linking renumbers).
-    const id = BigInt(localSpec.rootTypeId);
+    const id = BigInt(spec.rootTypeId);
     decision = {
       spec: undefined,
       value: {
@@ -121,7 +135,7 @@ function relocateOne(
         'CO-RE relocations need a named root type (libbpf refuses them too)',
       );
     }
-    decision = guard(() => decide(localSpec, index, cache, rootName, fail));
+    decision = guard(() => decide(spec, index, cache, rootName, fail));
   }
 
   const outcome = guard(() => patchInstruction(instructions, relocation.instruction, decision.value));
@@ -129,7 +143,9 @@ function relocateOne(
     instruction: relocation.instruction,
     kind: relocation.kind,
     kindName,
-    accessPath,
+    get accessPath() {
+      return accessPath();
+    },
     local: { typeId: relocation.typeId, value: decision.value.original },
     target: {},
     poisoned: outcome.poisoned,
@@ -138,7 +154,7 @@ function relocateOne(
   if (!outcome.poisoned) result.target.value = decision.value.updated;
   if (outcome.poisoned) {
     result.poisonReason = decision.value.poison
-      ? `${accessPath} does not exist in the target kernel's BTF`
+      ? `${accessPath()} does not exist in the target kernel's BTF`
       : `the target field's size differs and the load cannot be widened or narrowed safely`;
   }
   return result;

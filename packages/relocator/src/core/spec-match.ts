@@ -1,6 +1,16 @@
 import type { Btf } from '@bpfkit/btf';
 import { CoreReloKind } from '@bpfkit/btf';
-import { isComposite, resolvedType, typeOf } from './btf-types.js';
+import {
+  isComposite,
+  isCompositeId,
+  memberBitOffset,
+  memberIsAnonymous,
+  memberNamed,
+  memberType,
+  rawMembers,
+  resolvedType,
+  typeOf,
+} from './btf-types.js';
 import {
   CORE_SPEC_MAX_LEN,
   type CoreAccessor,
@@ -25,25 +35,29 @@ function matchMember(
   target: CoreSpec,
   targetId: number,
 ): number | undefined {
-  const { id, type } = resolvedType(target.btf, targetId);
-  if (!isComposite(type)) return undefined;
+  const { btf } = target;
+  const id = btf.skipModsAndTypedefs(targetId);
+  if (!isCompositeId(btf, id)) return undefined;
   const localHolder = typeOf(local.btf, accessor.typeId);
   const localMember = isComposite(localHolder) ? localHolder.members[accessor.index] : undefined;
   if (!localMember) throw new SpecError(`local member ${accessor.index} is missing`);
-  for (let i = 0; i < type.members.length; i++) {
-    const member = type.members[i]!;
+  // the target struct is read from its words: task_struct has ~250 members to compare names with
+  const members = rawMembers(btf, id);
+  for (let i = 0; i < members.count; i++) {
     if (target.raw.length === CORE_SPEC_MAX_LEN) throw new SpecError('target access nests too deep');
-    target.bitOffset += member.bitOffset;
+    const bitOffset = memberBitOffset(members, i);
+    const type = memberType(members, i);
+    target.bitOffset += bitOffset;
     target.raw.push(i);
-    if (member.name === '') {
-      const found = matchMember(local, accessor, target, member.type);
+    if (memberIsAnonymous(btf, members, i)) {
+      const found = matchMember(local, accessor, target, type);
       if (found !== undefined) return found;
-    } else if (member.name === localMember.name) {
-      if (!fieldsAreCompatible(local.btf, localMember.type, target.btf, member.type)) return undefined;
-      target.accessors.push({ typeId: id, index: i, name: member.name });
-      return member.type;
+    } else if (memberNamed(btf, members, i, localMember.name)) {
+      if (!fieldsAreCompatible(local.btf, localMember.type, btf, type)) return undefined;
+      target.accessors.push({ typeId: id, index: i, name: localMember.name });
+      return type;
     }
-    target.bitOffset -= member.bitOffset;
+    target.bitOffset -= bitOffset;
     target.raw.pop();
   }
   return undefined;

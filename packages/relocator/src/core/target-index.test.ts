@@ -31,6 +31,19 @@ describe('TargetIndex', () => {
     expect(index.candidates('', 'STRUCT')).toEqual([]);
   });
 
+  it('finds FUNC, VAR, DATASEC and DECL_TAG candidates, which it does not index, by scanning', () => {
+    const b = new BtfBuilder();
+    const proto = b.add({ kind: 'FUNC_PROTO', name: '', returnType: 0, params: [] });
+    const f1 = b.add({ kind: 'FUNC', name: 'handler', type: proto, linkage: 'global' });
+    b.add({ kind: 'STRUCT', name: 'handler', size: 0, bitfieldOffsets: false, members: [] });
+    const f2 = b.add({ kind: 'FUNC', name: 'handler___v2', type: proto, linkage: 'static' });
+    const v = b.add({ kind: 'VAR', name: 'handler', type: proto, linkage: 'global' });
+    const index = new TargetIndex(b.build());
+    expect(index.candidates('handler', 'FUNC')).toEqual([f1, f2]);
+    expect(index.candidates('handler___mine', 'VAR')).toEqual([v]);
+    expect(index.candidates('handler', 'STRUCT')).toEqual([f1 + 1]);
+  });
+
   const hasKernelBtf = existsSync('/sys/kernel/btf/vmlinux');
   if (!hasKernelBtf && process.env.BPFKIT_REQUIRE_KERNEL === '1') {
     throw new Error('BPFKIT_REQUIRE_KERNEL=1 but /sys/kernel/btf/vmlinux is missing');

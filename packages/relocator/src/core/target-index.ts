@@ -38,72 +38,70 @@ function hashEssentialCString(bytes: Uint8Array, start: number): number {
   return hash >>> 0;
 }
 
-/** Words a type record takes after its 3-word header (struct btf_type), by kind number and vlen. */
-function extraWords(kind: number, vlen: number): number {
-  switch (kind) {
-    case 1: // INT
-    case 14: // VAR
-    case 17: // DECL_TAG
-      return 1;
-    case 3: // ARRAY
-      return 3;
-    case 4: // STRUCT
-    case 5: // UNION
-    case 15: // DATASEC
-    case 19: // ENUM64
-      return 3 * vlen;
-    case 6: // ENUM
-    case 13: // FUNC_PROTO
-      return 2 * vlen;
-    default:
-      return 0;
-  }
+/**
+ * Kinds left out of the index: FUNC, VAR, DATASEC, DECL_TAG (in vmlinux ~57k of the ~71k named
+ * types, 56k of them FUNCs). No CO-RE access roots at them in practice; a candidate search for
+ * one of these kinds scans the types instead, as libbpf always does.
+ */
+const UNINDEXED_KINDS: ReadonlySet<BtfKind> = new Set(['FUNC', 'VAR', 'DATASEC', 'DECL_TAG']);
+
+function isIndexedKind(kind: number): boolean {
+  return kind !== 12 && kind !== 14 && kind !== 15 && kind !== 17;
 }
 
 /**
  * The target BTF's types by essential name ("task_struct___v2" is filed under "task_struct"),
  * for CO-RE candidate search. libbpf's bpf_core_add_cands scans every target type for each local
  * root type; this index is built once per target BTF and shared by every relocation of every
- * object in the process. It is a chained hash table in two Int32Arrays whose keys are hashed
+ * object in the process. It is a chained hash table in Int32Arrays whose keys are hashed
  * where the names lie in the string table, so building it decodes no string (vmlinux: ~126k
  * types in a few ms) and it keeps none: a lookup re-reads the few names of one bucket.
  * Split BTF (a module on vmlinux) indexes its own types and asks its base's index for the rest.
  */
 export class TargetIndex {
   readonly btf: Btf;
+  /** per bucket, the first slot of its chain (-1: empty) */
   readonly #heads: Int32Array;
+  /** per slot, the next slot of the same chain (-1: end) and the type id it holds */
   readonly #next: Int32Array;
+  readonly #ids: Int32Array;
   readonly #mask: number;
 
   /** Use buildTargetIndex, which memoizes per Btf. */
   constructor(btf: Btf) {
     this.btf = btf;
-    const count = btf.typeCount - btf.firstTypeId + 1;
+    const first = btf.firstTypeId;
+    const last = btf.typeCount;
+    const { words, stringsBase } = btf;
+    const strings = btf.stringBytes;
+    const indexed = (id: number): boolean => {
+      const at = btf.typeWordIndex(id);
+      return words[at] !== 0 && isIndexedKind((words[at + 1]! >>> 24) & 0x1f);
+    };
+    // Sized for the named types of indexed kinds only (vmlinux: ~14k of ~126k types).
+    let count = 0;
+    for (let id = first; id <= last; id++) if (indexed(id)) count++;
     let buckets = 16;
     while (buckets < count) buckets *= 2;
     this.#mask = buckets - 1;
     this.#heads = new Int32Array(buckets).fill(-1);
-    this.#next = new Int32Array(count).fill(-1);
-    const { words, stringsBase } = btf;
-    const strings = btf.stringBytes;
-    // Type record starts in id order, then insertion from the last id back, so every chain
-    // lists ids in ascending order (the order libbpf finds candidates in).
-    const starts = new Int32Array(count);
-    for (let i = 0, at = 0; i < count; i++) {
-      starts[i] = at;
-      const info = words[at + 1]!;
-      at += 3 + extraWords((info >>> 24) & 0x1f, info & 0xffff);
-    }
-    for (let i = count - 1; i >= 0; i--) {
-      const nameOff = words[starts[i]!]!;
-      if (nameOff === 0) continue;
+    this.#next = new Int32Array(count);
+    this.#ids = new Int32Array(count);
+    // Inserted from the last id back, so every chain lists ids in ascending order (the order
+    // libbpf finds candidates in).
+    let slot = count;
+    for (let id = last; id >= first; id--) {
+      if (!indexed(id)) continue;
+      const nameOff = words[btf.typeWordIndex(id)]!;
       const hash =
         nameOff >= stringsBase
           ? hashEssentialCString(strings, nameOff - stringsBase)
           : hashOfName(btf.name(nameOff));
       const bucket = hash & this.#mask;
-      this.#next[i] = this.#heads[bucket]!;
-      this.#heads[bucket] = i;
+      slot--;
+      this.#ids[slot] = id;
+      this.#next[slot] = this.#heads[bucket]!;
+      this.#heads[bucket] = slot;
     }
   }
 
@@ -117,11 +115,23 @@ export class TargetIndex {
     const ids = this.btf.base ? buildTargetIndex(this.btf.base).candidates(name, kind) : [];
     const prefix = name.slice(0, length);
     const first = this.btf.firstTypeId;
-    for (let i = this.#heads[hashString(name, length) & this.#mask]!; i >= 0; i = this.#next[i]!) {
-      const id = first + i;
+    const matches = (id: number): boolean => {
       const other = this.btf.typeName(id);
-      if (essentialNameLength(other) !== length || !other.startsWith(prefix)) continue;
-      if (kindsCoreCompatible(this.btf.kindOf(id), kind)) ids.push(id);
+      return essentialNameLength(other) === length && other.startsWith(prefix);
+    };
+    if (UNINDEXED_KINDS.has(kind)) {
+      for (let id = first; id <= this.btf.typeCount; id++) {
+        if (this.btf.kindOf(id) === kind && this.btf.nameOffsetOf(id) !== 0 && matches(id)) ids.push(id);
+      }
+      return ids;
+    }
+    for (
+      let slot = this.#heads[hashString(name, length) & this.#mask]!;
+      slot >= 0;
+      slot = this.#next[slot]!
+    ) {
+      const id = this.#ids[slot]!;
+      if (matches(id) && kindsCoreCompatible(this.btf.kindOf(id), kind)) ids.push(id);
     }
     return ids;
   }

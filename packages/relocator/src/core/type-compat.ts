@@ -1,6 +1,6 @@
-import type { Btf, BtfType } from '@bpfkit/btf';
+import type { Btf, BtfArray, BtfKind, BtfType } from '@bpfkit/btf';
 import { RelocationError } from '@bpfkit/core';
-import { isComposite, resolvedType } from './btf-types.js';
+import { resolvedType, typeOf } from './btf-types.js';
 import { essentialNamesEqual } from './essential-name.js';
 import { kindsCoreCompatible } from './target-index.js';
 
@@ -18,6 +18,8 @@ function tooDeep(localId: number, targetId: number): RelocationError {
 }
 
 const kindOfType = (type: BtfType | undefined) => type?.kind ?? 'VOID';
+
+const isCompositeKind = (kind: BtfKind | 'VOID') => kind === 'STRUCT' || kind === 'UNION';
 
 /** INT with a non-zero bit offset: the deprecated bitfield-like encoding CO-RE refuses. */
 const plainInt = (type: BtfType) => type.kind !== 'INT' || type.bitOffset === 0;
@@ -99,24 +101,30 @@ export function fieldsAreCompatible(
   targetId: number,
 ): boolean {
   for (let depth = MAX_DEPTH; depth > 0; depth--) {
-    const l = resolvedType(localBtf, localId).type;
-    const t = resolvedType(targetBtf, targetId).type;
-    if (isComposite(l) && isComposite(t)) return true;
-    if (!kindsCoreCompatible(kindOfType(l), kindOfType(t))) return false;
-    if (!l || !t) return false;
-    switch (l.kind) {
+    const lid = localBtf.skipModsAndTypedefs(localId);
+    const tid = targetBtf.skipModsAndTypedefs(targetId);
+    // kinds and names first: a struct- or enum-typed field would otherwise be decoded whole
+    const localKind = localBtf.kindOf(lid);
+    const targetKind = targetBtf.kindOf(tid);
+    if (isCompositeKind(localKind) && isCompositeKind(targetKind)) return true;
+    if (!kindsCoreCompatible(localKind, targetKind)) return false;
+    if (lid === 0 || tid === 0) return false;
+    switch (localKind) {
       case 'PTR':
       case 'FLOAT':
         return true;
       case 'FWD':
       case 'ENUM':
-      case 'ENUM64':
-        return l.name === '' || t.name === '' || essentialNamesEqual(l.name, t.name);
+      case 'ENUM64': {
+        const l = localBtf.typeName(lid);
+        const t = targetBtf.typeName(tid);
+        return l === '' || t === '' || essentialNamesEqual(l, t);
+      }
       case 'INT':
-        return plainInt(l) && plainInt(t);
+        return plainInt(typeOf(localBtf, lid)) && plainInt(typeOf(targetBtf, tid));
       case 'ARRAY':
-        localId = l.type;
-        targetId = (t as typeof l).type;
+        localId = (typeOf(localBtf, lid) as BtfArray).type;
+        targetId = (typeOf(targetBtf, tid) as BtfArray).type;
         continue;
       default:
         return false;
