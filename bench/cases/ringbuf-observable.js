@@ -1,100 +1,13 @@
-// Draining a full ring buffer through the rxjs path: one ringBufferEvents(map) subscription,
-// kept across fills as libbpf keeps its ring_buffer, receives each fill's 60,000 records (copies,
-// read in batches of 4096 between event-loop turns); a sample is ns per event from the first
-// record of a fill to its last. That leaves out the wait for the first poll after the untimed
-// fill (up to idleDelayMs, 2 ms by default): a latency, not a per-event cost. The libbpf side is
-// the same ring_buffer__consume measurement as ringbuf-consume; C has no event-stream layer.
+// Draining a full ring buffer through rxjs ringBufferEvents: one Uint8Array per record (views of
+// one copy per batch). See lib/ring-stream-case.js for how a sample is timed.
 import { ringBufferEvents } from '@bpfkit/kernel-backend';
-import { bpfBuildUnavailable } from '../lib/bpf-objects.js';
-import { runHarness } from '../lib/harness.js';
-import {
-  checkDrained,
-  EVENTS_PER_FILL,
-  loadRingBufferProducer,
-  producerObject,
-} from '../lib/ringbuf-producer.js';
+import { ringStreamCase } from '../lib/ring-stream-case.js';
 
-const WARMUP = 5;
-const TIMEOUT_MS = 10_000;
-
-/** Counts records from one subscription; `next(events)` resolves with ns per event of the next batch. */
-function recordClock(map) {
-  let received = 0;
-  let expected = 0;
-  let first = 0n;
-  let sum = 0;
-  let settle = () => {};
-  let fail = () => {};
-  let failure;
-  const subscription = ringBufferEvents(map).subscribe({
-    next(record) {
-      sum += record[0];
-      if (received === 0) first = process.hrtime.bigint();
-      if (++received !== expected) return;
-      const ns = Number(process.hrtime.bigint() - first) / (expected - 1);
-      try {
-        checkDrained(received, sum);
-        settle(ns);
-      } catch (error) {
-        fail(error);
-      }
-    },
-    error(error) {
-      failure = error;
-      fail(error);
-    },
-  });
-  return {
-    next(events) {
-      received = 0;
-      sum = 0;
-      expected = events;
-      return new Promise((resolve, reject) => {
-        // a fill that delivered fewer records would otherwise leave this waiting forever
-        const timer = setTimeout(
-          () => reject(new Error(`${received} of ${events} records arrived within ${TIMEOUT_MS} ms`)),
-          TIMEOUT_MS,
-        );
-        settle = (ns) => {
-          clearTimeout(timer);
-          resolve(ns);
-        };
-        fail = (error) => {
-          clearTimeout(timer);
-          reject(error);
-        };
-        if (failure) fail(failure);
-      });
-    },
-    close: () => subscription.unsubscribe(),
-  };
-}
-
-export default {
-  name: 'ringbuf-observable',
-  unit: 'ns/event',
-  repetitions: 10,
-  unavailable: bpfBuildUnavailable,
-  async bpfkit({ repetitions }) {
-    const producer = await loadRingBufferProducer();
-    let clock;
-    try {
-      clock = recordClock(producer.map.fd);
-      const drain = () => {
-        const batch = clock.next(EVENTS_PER_FILL);
-        producer.fill(EVENTS_PER_FILL); // synchronous: the poll loop reads once it returns
-        return batch;
-      };
-      for (let i = 0; i < WARMUP; i++) await drain();
-      const samples = [];
-      for (let r = 0; r < repetitions; r++) samples.push(await drain());
-      return samples;
-    } finally {
-      clock?.close();
-      producer.close();
-    }
+export default ringStreamCase(
+  'ringbuf-observable',
+  (map, observer) => ringBufferEvents(map).subscribe(observer),
+  (record, tally) => {
+    tally.sum += record[0];
+    return 1;
   },
-  libbpf({ repetitions }) {
-    return runHarness('ringbuf_ops', ['consume', producerObject(), EVENTS_PER_FILL, repetitions]).samples;
-  },
-};
+);

@@ -1,0 +1,107 @@
+// A benchmark case for an rxjs ring-buffer stream (ringBufferEvents or ringBufferBatches): one
+// subscription, kept across fills as libbpf keeps its ring_buffer, receives each fill's records; a
+// sample is ns per event from the first item of a fill to the end of its last, divided by the
+// records after that first item (its records are read before the clock starts; their reading is
+// timed but not counted, which errs against bpfkit). That leaves out the wait for the first poll
+// after the untimed fill (up to idleDelayMs, 2 ms by default): a latency, not a per-event cost. The
+// libbpf side is the same ring_buffer__consume measurement as ringbuf-consume.
+import { bpfBuildUnavailable } from './bpf-objects.js';
+import { runHarness } from './harness.js';
+import { checkDrained, EVENTS_PER_FILL, loadRingBufferProducer, producerObject } from './ringbuf-producer.js';
+
+const WARMUP = 5;
+const TIMEOUT_MS = 10_000;
+
+/**
+ * `subscribe(mapFd, observer)` subscribes to the stream; `read(item, tally)` answers how many
+ * records an item carries and adds their first bytes to `tally.sum` (the producer writes 1 there:
+ * a drain check). No allocation per item, so the stream's own cost is what is measured.
+ */
+export function ringStreamCase(name, subscribe, read) {
+  return {
+    name,
+    unit: 'ns/event',
+    repetitions: 10,
+    unavailable: bpfBuildUnavailable,
+    async bpfkit({ repetitions }) {
+      const producer = await loadRingBufferProducer();
+      let clock;
+      try {
+        clock = streamClock(producer.map.fd, subscribe, read);
+        const drain = () => {
+          const sample = clock.next(EVENTS_PER_FILL);
+          producer.fill(EVENTS_PER_FILL); // synchronous: the poll loop reads once it returns
+          return sample;
+        };
+        for (let i = 0; i < WARMUP; i++) await drain();
+        const samples = [];
+        for (let r = 0; r < repetitions; r++) samples.push(await drain());
+        return samples;
+      } finally {
+        clock?.close();
+        producer.close();
+      }
+    },
+    libbpf({ repetitions }) {
+      return runHarness('ringbuf_ops', ['consume', producerObject(), EVENTS_PER_FILL, repetitions]).samples;
+    },
+  };
+}
+
+/** Counts the records of one subscription; `next(events)` resolves with ns per event of the next fill. */
+function streamClock(mapFd, subscribe, read) {
+  let received = 0;
+  let expected = 0;
+  let first = 0n;
+  let firstItem = 0;
+  const tally = { sum: 0 };
+  let settle = () => {};
+  let fail = () => {};
+  let failure;
+  const subscription = subscribe(mapFd, {
+    next(item) {
+      const count = read(item, tally);
+      if (received === 0) {
+        first = process.hrtime.bigint();
+        firstItem = count;
+      }
+      received += count;
+      if (received !== expected) return;
+      const ns = Number(process.hrtime.bigint() - first) / Math.max(1, expected - firstItem);
+      try {
+        checkDrained(received, tally.sum);
+        settle(ns);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    error(error) {
+      failure = error;
+      fail(error);
+    },
+  });
+  return {
+    next(events) {
+      received = 0;
+      tally.sum = 0;
+      expected = events;
+      return new Promise((resolve, reject) => {
+        // a fill that delivered fewer records would otherwise leave this waiting forever
+        const timer = setTimeout(
+          () => reject(new Error(`${received} of ${events} records arrived within ${TIMEOUT_MS} ms`)),
+          TIMEOUT_MS,
+        );
+        settle = (ns) => {
+          clearTimeout(timer);
+          resolve(ns);
+        };
+        fail = (error) => {
+          clearTimeout(timer);
+          reject(error);
+        };
+        if (failure) fail(failure);
+      });
+    },
+    close: () => subscription.unsubscribe(),
+  };
+}
