@@ -238,6 +238,20 @@ export function parseSectionName(
   section: string,
   definitions: readonly SectionDefinition[] = sectionDefinitions,
 ): ParsedSection | undefined {
+  // Objects repeat a handful of section names: remember the answers for the built-in table.
+  if (definitions !== sectionDefinitions) return matchSection(section, definitions);
+  if (!parsedSections.has(section)) {
+    if (parsedSections.size >= PARSED_SECTIONS_KEPT) parsedSections.clear();
+    const parsed = matchSection(section, definitions);
+    parsedSections.set(section, parsed && Object.freeze(parsed));
+  }
+  return parsedSections.get(section);
+}
+
+const PARSED_SECTIONS_KEPT = 1024;
+const parsedSections = new Map<string, Readonly<ParsedSection> | undefined>();
+
+function matchSection(section: string, definitions: readonly SectionDefinition[]): ParsedSection | undefined {
   const autoload = !section.startsWith('?');
   const name = autoload ? section : section.slice(1);
   for (const definition of definitions) {

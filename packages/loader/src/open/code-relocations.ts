@@ -49,19 +49,22 @@ export function recordCodeRelocations(
   for (const reloc of file.relocationsFor(sectionIndex)) {
     const byteOffset = Number(reloc.offset);
     const fn = functionContaining(functions, byteOffset);
-    const location = { object: file.name, section: section.name, byteOffset };
+    // Locations are built only when an error needs one: this loop runs for every relocation.
+    const location = () => ({ object: file.name, section: section.name, byteOffset });
     if (!fn || (byteOffset - fn.start) % 8 !== 0) {
-      throw new RelocationError('relocation does not point at an instruction of any function', { location });
+      throw new RelocationError('relocation does not point at an instruction of any function', {
+        location: location(),
+      });
     }
     const index = (byteOffset - fn.start) / 8;
     const insn = fn.instructions[index]!;
     const sym = file.symbols[reloc.symbolIndex];
     if (!sym) {
       throw new RelocationError(`relocation names symbol ${reloc.symbolIndex}, past the symbol table`, {
-        location,
+        location: location(),
       });
     }
-    const here = { ...location, symbol: sym.name, program: fn.name, instruction: index };
+    const here = () => ({ ...location(), symbol: sym.name, program: fn.name, instruction: index });
     const relocation = classify(file, insn, sym, maps, functionAt, quirks, here);
     fn.relocations.push({ ...relocation, instruction: index } as ProgramRelocation);
   }
@@ -97,24 +100,27 @@ function classify(
   maps: readonly MapSpec[],
   functionAt: FunctionAt,
   quirks: CompilerQuirks,
-  location: { section: string; symbol: string; instruction: number; byteOffset: number },
+  where: () => { section: string; symbol: string; instruction: number; byteOffset: number },
 ): Unplaced {
   if (insn.code === CALL_CODE) {
     // A call to an undefined symbol is a kfunc: resolved against the kernel's BTF at load.
     if (sym.sectionIndex === SHN_UNDEF) return { kind: 'extern', name: sym.name, offset: 0 };
     if (insn.src !== PseudoCall.CALL) {
-      throw new RelocationError(`call relocation on an instruction with src_reg ${insn.src}`, { location });
+      throw new RelocationError(`call relocation on an instruction with src_reg ${insn.src}`, {
+        location: where(),
+      });
     }
     // libbpf: target = st_value + (imm + 1) * 8; clang uses imm = -1 for function symbols.
     const target = functionAt(sym.sectionIndex, Number(sym.value) + (insn.imm + 1) * 8);
-    if (!target) throw new RelocationError('call target is not the start of a function', { location });
+    if (!target)
+      throw new RelocationError('call target is not the start of a function', { location: where() });
     return { kind: 'call', function: target.name };
   }
   if (insn.code !== LD_IMM64_CODE) {
     throw new RelocationError(
       `relocation on instruction code 0x${insn.code.toString(16)}, not a 64-bit load`,
       {
-        location,
+        location: where(),
         hint: 'only ld_imm64 and call instructions can be relocated',
       },
     );
@@ -126,7 +132,8 @@ function classify(
   if (targetSection && (targetSection.flags & SHF_EXECINSTR) !== 0n) {
     // A callback (bpf_loop, timers): the immediate is a byte offset from the symbol.
     const target = functionAt(sym.sectionIndex, Number(sym.value) + insn.imm);
-    if (!target) throw new RelocationError('callback target is not the start of a function', { location });
+    if (!target)
+      throw new RelocationError('callback target is not the start of a function', { location: where() });
     return { kind: 'func-pointer', function: target.name };
   }
   const value = Number(sym.value);
