@@ -48,50 +48,8 @@ export interface ElfHeaderFields {
   readonly shstrndx: number;
 }
 
-/** The ELF64 file header (Elf64_Ehdr). */
-export class ElfHeader implements ElfHeaderFields {
-  readonly class: number;
-  readonly data: number;
-  readonly byteOrder: 'little' | 'big';
-  readonly identVersion: number;
-  readonly osabi: number;
-  readonly abiVersion: number;
-  readonly type: number;
-  readonly machine: number;
-  readonly version: number;
-  readonly entry: bigint;
-  readonly phoff: bigint;
-  readonly shoff: bigint;
-  readonly flags: number;
-  readonly ehsize: number;
-  readonly phentsize: number;
-  readonly phnum: number;
-  readonly shentsize: number;
-  readonly shnum: number;
-  readonly shstrndx: number;
-
-  constructor(fields: ElfHeaderFields) {
-    this.class = fields.class;
-    this.data = fields.data;
-    this.byteOrder = fields.byteOrder;
-    this.identVersion = fields.identVersion;
-    this.osabi = fields.osabi;
-    this.abiVersion = fields.abiVersion;
-    this.type = fields.type;
-    this.machine = fields.machine;
-    this.version = fields.version;
-    this.entry = fields.entry;
-    this.phoff = fields.phoff;
-    this.shoff = fields.shoff;
-    this.flags = fields.flags;
-    this.ehsize = fields.ehsize;
-    this.phentsize = fields.phentsize;
-    this.phnum = fields.phnum;
-    this.shentsize = fields.shentsize;
-    this.shnum = fields.shnum;
-    this.shstrndx = fields.shstrndx;
-  }
-}
+/** The ELF64 file header (Elf64_Ehdr): plain data, frozen once read. */
+export type ElfHeader = Readonly<ElfHeaderFields>;
 
 // Byte offsets of Elf64_Ehdr fields, for error locations.
 const E_MACHINE = 18;
@@ -136,7 +94,7 @@ export function readElfHeader(bytes: Uint8Array, object: string): { header: ElfH
   }
   const reader = new ByteReader(bytes, data === ELFDATA2LSB, object);
   reader.expect(EI_NIDENT, ELF64_EHDR_SIZE - EI_NIDENT, 'Elf64_Ehdr');
-  const header = new ElfHeader({
+  const header = Object.freeze({
     class: elfClass,
     data,
     byteOrder: data === ELFDATA2LSB ? 'little' : 'big',

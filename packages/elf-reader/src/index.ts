@@ -1,5 +1,5 @@
 export { ElfFile } from './elf-file.js';
-export { ElfHeader, type ElfHeaderFields } from './elf-header.js';
+export type { ElfHeader, ElfHeaderFields } from './elf-header.js';
 export { type ExerciseSummary, exerciseElf } from './exercise-elf.js';
 export { readElf } from './read-elf.js';
 export type { SectionHeader } from './section-table.js';
