@@ -1,5 +1,12 @@
-export { type AttachableProgram, type AttachOptions, attachProgram } from './attach/auto-attach.js';
+export {
+  type AttachableProgram,
+  type Attacher,
+  type AttachOptions,
+  requireAttachOption,
+} from './attach/attacher.js';
+export { attachProgram } from './attach/auto-attach.js';
 export { attachCgroup } from './attach/cgroup.js';
+export { defaultAttachers } from './attach/default-attachers.js';
 export { attachIter, type IterAttachOptions, readIterator, readIteratorText } from './attach/iter.js';
 export { Link, type LinkKind } from './attach/link.js';
 export { attachNetns } from './attach/netns.js';

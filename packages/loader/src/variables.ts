@@ -29,7 +29,7 @@ export function globalVariables(spec: ObjectSpec): GlobalVariable[] {
   const btf = specBtf(spec);
   if (!btf) return [];
   return spec.maps
-    .filter((m) => m.source.format === 'data' && m.btfValueTypeId)
+    .filter((m) => m.kind === 'data' && m.btfValueTypeId)
     .flatMap((map) =>
       dataVariables(btf, map).map((v) => ({ ...v, map: map.name, typeName: btf.formatType(v.typeId) })),
     );

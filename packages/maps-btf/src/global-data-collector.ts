@@ -44,6 +44,7 @@ export function readGlobalData(file: ObjectFileView, section: SectionView, btf?:
   if (section.size === 0) return undefined;
   const readOnly = isReadOnlyDataSection(section.name);
   const spec: MapSpec = {
+    kind: 'data',
     name: section.name,
     type: MapType.ARRAY,
     keySize: 4,
@@ -51,7 +52,7 @@ export function readGlobalData(file: ObjectFileView, section: SectionView, btf?:
     maxEntries: 1,
     flags: readOnly ? MapFlag.RDONLY_PROG : 0,
     pinning: { kind: 'none' },
-    source: { format: 'data', section: section.name, sectionIndex: section.index, offset: 0 },
+    source: { format: 'global-data', section: section.name, sectionIndex: section.index, offset: 0 },
   };
   // A copy, as a plain Uint8Array: the view may be a Node Buffer, whose slice() shares memory.
   if (section.type !== SHT_NOBITS) spec.initialData = new Uint8Array(file.sectionData(section.index));
@@ -79,7 +80,7 @@ function hasExposedVariable(btf: Btf, datasecId: number): boolean {
 
 /** The collector of `.data`, `.rodata`, `.bss` and their `.name` variants. */
 export const globalDataCollector: MapCollector = {
-  format: 'data',
+  format: 'global-data',
   claims: (section: SectionView) => isGlobalDataSection(section),
   collect(file: ObjectFileView, sections: readonly SectionView[], context: OpenContext): MapSpec[] {
     const btf = sections.some((s) => s.size > 0) ? objectBtf(file, context) : undefined;

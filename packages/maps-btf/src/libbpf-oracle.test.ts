@@ -27,7 +27,7 @@ function bpfkitMaps(file: string, relaxedMaps = false): MapSpec[] {
 
 /** A spec as the oracle prints a map: libbpf's name for it and its defaults for absent fields. */
 function asLibbpf(spec: MapSpec, objectName: string): OracleMap {
-  const name = spec.source.format === 'data' ? internalMapKernelName(objectName, spec.name) : spec.name;
+  const name = spec.kind === 'data' ? internalMapKernelName(objectName, spec.name) : spec.name;
   return {
     name,
     type: spec.type,

@@ -64,7 +64,7 @@ export function generateModule(
   const types = new TsTypeEmitter(btf, reserved);
 
   // maps (global-data maps are reached through their variables instead)
-  const maps = spec.maps.filter((m) => m.source.format !== 'data');
+  const maps = spec.maps.filter((m) => m.kind !== 'data');
   const mapFields: string[] = [];
   const codecFields: string[] = [];
   const wrapFields: string[] = [];

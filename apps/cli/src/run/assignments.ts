@@ -51,7 +51,7 @@ export function applyMaxEntries(spec: ObjectSpec, assignments: readonly string[]
         hint: `maps: ${spec.maps.map((m) => m.name).join(', ')}`,
       });
     }
-    if (map.source.format === 'data') {
+    if (map.kind === 'data') {
       throw new UsageError(`${name} is a global-data map: it always holds one entry`, {
         location: { object: spec.name, map: name },
       });

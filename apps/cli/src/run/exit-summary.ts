@@ -33,7 +33,7 @@ export function exitSummary(loaded: LoadedObject, backend: KernelBackend, io: Io
   const maps: MapDump[] = [];
   for (const map of loaded.maps.values()) {
     const { spec } = map;
-    if (spec.source.format === 'data' || !canWalk(spec.type)) continue;
+    if (spec.kind === 'data' || !canWalk(spec.type)) continue;
     const types: MapTypes | undefined =
       btf && (spec.btfKeyTypeId || spec.btfValueTypeId)
         ? { btf, keyTypeId: spec.btfKeyTypeId ?? 0, valueTypeId: spec.btfValueTypeId ?? 0 }

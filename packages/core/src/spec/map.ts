@@ -6,9 +6,16 @@ export type MapPinning =
   /** an exact path chosen by a format plugin (iproute2's tc/globals, BCC's "maps/x:path") */
   | { kind: 'path'; path: string };
 
-/** Where a map definition came from, so a plugin can read fields only it knows. */
+/**
+ * Where a map definition came from, so a plugin can read fields only it knows.
+ *
+ * How relocations find a map: an ld_imm64 whose ELF relocation names a symbol in section S at value
+ * V binds to the map whose source has `sectionIndex` S and `offset` V ('map' kind), or to the
+ * 'data' map of section S with V as the offset into its value. A plugin that makes maps from its own
+ * sections sets these two fields to the definition's place, and its maps become relocation targets.
+ */
 export interface MapSource {
-  /** the format that produced the definition: 'legacy', 'btf', 'data', 'iproute2', 'bcc', 'builder', ... */
+  /** the format that produced the definition: 'legacy', 'btf', 'global-data', 'iproute2', 'bcc', 'builder', ... */
   format: string;
   /** ELF section the definition lives in ('' when built in code) */
   section: string;
@@ -22,8 +29,20 @@ export interface MapSource {
   btfVarId?: number;
 }
 
+/**
+ * What a map is to the programs that use it, which decides how relocations bind to it:
+ * - 'map': a defined map; an ld_imm64 of its definition's symbol becomes BPF_PSEUDO_MAP_FD.
+ * - 'data': global data (.data, .bss, .rodata*, .kconfig): one array slot whose value holds the
+ *   section; a reference to a variable in the section becomes BPF_PSEUDO_MAP_VALUE + offset.
+ * - 'struct-ops': a `.struct_ops` variable; its value is built at load from the kernel's type,
+ *   with the fds of the programs it names.
+ */
+export type MapKind = 'map' | 'data' | 'struct-ops';
+
 /** A map blueprint: plain data, copyable, identical on every machine. */
 export interface MapSpec {
+  /** how relocations bind to the map; absent means 'map' */
+  kind?: MapKind;
   /** the name users look the map up by (a global-data map is named after its section, ".rodata") */
   name: string;
   /** the name given to the kernel when it differs from `name` (libbpf's "obj_name.rodata") */

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Errno } from '../errno.js';
 import { SimulatedKernel } from '../simulated/simulated-kernel.js';
 import { returnImmediate } from '../testing/kernel-gate.test-helpers.js';
-import { type AttachableProgram, attachProgram } from './auto-attach.js';
+import type { AttachableProgram } from './attacher.js';
+import { attachProgram } from './auto-attach.js';
 import { readIterator } from './iter.js';
 
 function loaded(

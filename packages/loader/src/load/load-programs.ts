@@ -62,7 +62,7 @@ export function loadPrograms(
   // every program, so metadata variables there (bpftool's bpf_metadata_*) stay visible even when
   // the code never reads them.
   const rodataName = spec.maps
-    .filter((m) => m.source.format === 'data' && m.name.startsWith('.rodata'))
+    .filter((m) => m.kind === 'data' && m.name.startsWith('.rodata'))
     .at(-1)?.name;
   const rodata = rodataName === undefined ? undefined : maps.get(rodataName);
   for (const program of spec.programs) {

@@ -139,10 +139,10 @@ function classify(
   const value = Number(sym.value);
   const definition = maps.find(
     (m) =>
-      m.source.sectionIndex === sym.sectionIndex && m.source.format !== 'data' && m.source.offset === value,
+      m.source.sectionIndex === sym.sectionIndex && m.kind !== 'data' && m.source.offset === value,
   );
   if (definition && sym.type !== STT_SECTION) return { kind: 'map-fd', map: definition.name };
-  const data = maps.find((m) => m.source.sectionIndex === sym.sectionIndex && m.source.format === 'data');
+  const data = maps.find((m) => m.source.sectionIndex === sym.sectionIndex && m.kind === 'data');
   if (data) {
     const symbolOffset = sym.type === STT_SECTION || quirks.dataImmediateIncludesSymbolValue ? 0 : value;
     return { kind: 'map-value', map: data.name, offset: symbolOffset + insn.imm };

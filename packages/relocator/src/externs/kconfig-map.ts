@@ -19,6 +19,7 @@ export function kconfigMapSpec(plan: ExternPlan, data: Uint8Array): MapSpec | un
     pinning: { kind: 'none' },
     initialData: data,
     freeze: true,
+    kind: 'data',
     source: { format: 'kconfig', section: '.kconfig', sectionIndex: -1, offset: 0 },
   };
   // The DATASEC is only named here, not made the value type: clang leaves its offsets zero
