@@ -15,6 +15,8 @@ export interface AttachableProgram {
   attachTarget: string;
   /** the ELF section ('kretprobe/x', 'uprobe/...'): tells kprobes from uprobes and retprobes apart */
   section?: string;
+  /** the maps of the object the program was loaded with, by name (USDT attach fills its spec maps) */
+  maps?: ReadonlyMap<string, FdArg>;
 }
 
 /** What a section name cannot say: where to attach. Attacher plugins may read keys of their own. */
