@@ -1,7 +1,7 @@
 import { loadKernelBtf } from '@bpfkit/btf';
-import { type EventSink, UsageError, withPlugins } from '@bpfkit/core';
+import { type EventSink, UsageError } from '@bpfkit/core';
 import { SimulatedKernel } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader, type Loader } from '@bpfkit/loader';
+import { createLoader, type Loader } from '@bpfkit/loader';
 import { bccPlugin } from '@bpfkit/maps-bcc';
 import { iproute2Plugin } from '@bpfkit/maps-iproute2';
 import { list, onePath, parse, readInput, str } from './args.js';
@@ -97,8 +97,8 @@ export async function main(
 /** The CLI's composition root: the default pipeline plus the format plugins bpfkit ships. */
 function loaderFor(dryRun: boolean, makeLoader?: (dryRun: boolean) => Loader): Loader {
   if (makeLoader) return makeLoader(dryRun);
-  const base = createDefaultContainer(dryRun ? { backend: new SimulatedKernel() } : {});
-  return createLoader(withPlugins(base, iproute2Plugin(), bccPlugin()));
+  const plugins = [iproute2Plugin(), bccPlugin()];
+  return createLoader(dryRun ? { backend: new SimulatedKernel(), plugins } : { plugins });
 }
 
 /** Prints the open phase's decisions (which format read which section) and warnings on stderr. */

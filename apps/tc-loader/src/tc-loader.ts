@@ -1,6 +1,5 @@
-import { withPlugins } from '@bpfkit/core';
 import type { KernelBackend } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader, type Loader } from '@bpfkit/loader';
+import { createLoader, type Loader } from '@bpfkit/loader';
 import { iproute2Plugin } from '@bpfkit/maps-iproute2';
 
 /**
@@ -8,6 +7,6 @@ import { iproute2Plugin } from '@bpfkit/maps-iproute2';
  * sections plugged in, untyped sections loaded as classifiers (SCHED_CLS).
  */
 export function createTcLoader(backend?: KernelBackend): Loader {
-  const base = createDefaultContainer(backend ? { backend } : {});
-  return createLoader(withPlugins(base, iproute2Plugin({ programType: 'cls' })));
+  const plugins = [iproute2Plugin({ programType: 'cls' })];
+  return createLoader(backend ? { backend, plugins } : { plugins });
 }

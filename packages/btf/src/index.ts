@@ -23,7 +23,7 @@ export { encodeValue } from './encode-value.js';
 export { type BtfHeader, type ByteOrder, detectByteOrder } from './header.js';
 export { loadKernelBtf } from './kernel-btf.js';
 export type { MemberLocation } from './members.js';
-export { datasecLayout, objectBtf } from './object-btf.js';
+export { datasecLayout, objectBtf, parsedObjectBtf } from './object-btf.js';
 export { type BtfFeatures, sanitizeBtf } from './sanitize.js';
 export type {
   BtfArray,

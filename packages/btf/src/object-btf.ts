@@ -19,25 +19,39 @@ const STV_HIDDEN = 2;
 const fixed = new WeakSet<Btf>();
 
 /**
- * The object's parsed `.BTF` with DATASEC sizes and offsets filled in from the ELF file (libbpf's
- * bpf_object_fixup_btf runs before any map is read). Parsed once per open: the result is left in
- * the ObjectBtfArtifact for later stages, and reused when an earlier stage left one there.
- * Undefined when the object has no `.BTF` section.
+ * The object's `.BTF` as clang wrote it, parsed once per open and shared through the
+ * ObjectBtfArtifact. Enough for a format that finds types by name (BCC's tables); a stage that
+ * needs DATASEC offsets calls objectBtf, which fixes the same parse up. Undefined without `.BTF`.
+ */
+export function parsedObjectBtf(
+  file: ObjectFileView,
+  context: Pick<OpenContext, 'artifacts'>,
+): Btf | undefined {
+  const shared = context.artifacts.get(ObjectBtfArtifact);
+  if (shared) return shared;
+  const section = file.sections.find((s) => s.name === '.BTF');
+  if (!section) return undefined;
+  let btf: Btf;
+  try {
+    btf = parseBtf(file.sectionData(section.index));
+  } catch (error) {
+    throw addContext(error, 'parse .BTF', { object: file.name, section: '.BTF' });
+  }
+  context.artifacts.set(ObjectBtfArtifact, btf);
+  return btf;
+}
+
+/**
+ * The object's `.BTF` with DATASEC sizes and offsets filled in from the ELF file (libbpf's
+ * bpf_object_fixup_btf runs before any map is read). Parsed and fixed once per open: the result
+ * replaces the parse in the ObjectBtfArtifact, so every stage after sees the same instance.
  */
 export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'artifacts'>): Btf | undefined {
-  let btf = context.artifacts.get(ObjectBtfArtifact);
-  if (btf && fixed.has(btf)) return btf;
-  if (!btf) {
-    const section = file.sections.find((s) => s.name === '.BTF');
-    if (!section) return undefined;
-    try {
-      btf = parseBtf(file.sectionData(section.index));
-    } catch (error) {
-      throw addContext(error, 'parse .BTF', { object: file.name, section: '.BTF' });
-    }
-  }
+  const parsed = parsedObjectBtf(file, context);
+  if (!parsed || fixed.has(parsed)) return parsed;
+  let btf: Btf;
   try {
-    btf = fixupDatasecs(btf, datasecLayout(file));
+    btf = fixupDatasecs(parsed, datasecLayout(file));
   } catch (error) {
     throw addContext(error, 'fix up DATASECs', { object: file.name });
   }

@@ -1,11 +1,11 @@
-import 'reflect-metadata';
-
 export * from './errors.js';
 export * from './pipeline/artifacts.js';
 export * from './pipeline/events.js';
 export * from './pipeline/open-stages.js';
+export * from './pipeline/placement.js';
 export * from './pipeline/plugin.js';
 export * from './pipeline/stage.js';
+export * from './pipeline/token.js';
 export * from './pipeline/tokens.js';
 export * from './spec/instruction.js';
 export * from './spec/map.js';

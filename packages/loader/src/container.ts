@@ -1,8 +1,28 @@
-import { Tokens } from '@bpfkit/core';
-import { type KernelBackend, LinuxBackend } from '@bpfkit/kernel-backend';
+// The composition root: the one place that loads the decorator metadata polyfill tsyringe needs.
+import 'reflect-metadata';
+import {
+  type AnyPlugin,
+  DeclaredOptions,
+  type PluginLoadOptions,
+  type PluginOpenOptions,
+  registerFactory,
+  registerValue,
+  Tokens,
+  withPlugins,
+} from '@bpfkit/core';
+import { defaultAttachers, type KernelBackend, LinuxBackend } from '@bpfkit/kernel-backend';
 import { btfMapCollector, globalDataCollector } from '@bpfkit/maps-btf';
 import { legacyMapCollector } from '@bpfkit/maps-legacy';
-import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
+import { type DependencyContainer, container as rootContainer } from 'tsyringe';
+import {
+  createMapsStage,
+  fillSlotsStage,
+  loadBtfStage,
+  loadProgramsStage,
+  probeFeaturesStage,
+  resolveExternsStage,
+} from './load/default-load-stages.js';
+import { LoadTokens } from './load/load-stages.js';
 import { Loader } from './loader.js';
 import { elfObjectReader } from './open/elf-object-reader.js';
 import { elfProgramCollector } from './open/program-collector.js';
@@ -13,22 +33,54 @@ export interface DefaultContainerOptions {
 }
 
 /**
- * The composition root: a fresh container (a child of tsyringe's root, which stays empty) with
- * the default stage behind every token. Plugins register over it in a child container.
+ * A fresh container (a child of tsyringe's root, which stays empty) with the default stage behind
+ * every token of every phase. Plugins register over it in a child container (withPlugins).
  */
 export function createDefaultContainer(options: DefaultContainerOptions = {}): DependencyContainer {
   const c = rootContainer.createChildContainer();
-  c.register(Tokens.ObjectReader, { useValue: elfObjectReader });
+  registerValue(c, Tokens.ObjectReader, elfObjectReader);
   // libbpf's order: BTF-defined maps, then global data, then legacy definitions.
-  c.register(Tokens.MapCollectors, { useValue: [btfMapCollector, globalDataCollector, legacyMapCollector] });
-  c.register(Tokens.ProgramCollector, { useValue: elfProgramCollector });
-  c.register(Tokens.SpecTransforms, { useValue: [] });
-  if (options.backend) c.register(Tokens.KernelBackend, { useValue: options.backend });
-  else c.register(Tokens.KernelBackend, { useFactory: instanceCachingFactory(() => new LinuxBackend()) });
+  registerValue(c, Tokens.MapCollectors, [btfMapCollector, globalDataCollector, legacyMapCollector]);
+  registerValue(c, Tokens.ProgramCollector, elfProgramCollector);
+  registerValue(c, Tokens.SpecTransforms, []);
+  registerValue(c, DeclaredOptions, []);
+  if (options.backend) registerValue(c, LoadTokens.KernelBackend, options.backend);
+  else registerFactory(c, LoadTokens.KernelBackend, () => new LinuxBackend());
+  registerValue(c, LoadTokens.ProbeFeatures, probeFeaturesStage);
+  registerValue(c, LoadTokens.ResolveExterns, resolveExternsStage);
+  registerValue(c, LoadTokens.LoadBtf, loadBtfStage);
+  registerValue(c, LoadTokens.CreateMaps, createMapsStage);
+  registerValue(c, LoadTokens.LoadPrograms, loadProgramsStage);
+  registerValue(c, LoadTokens.FillSlots, fillSlotsStage);
+  registerValue(c, LoadTokens.Attachers, defaultAttachers);
   return c;
 }
 
-/** The loader of a container (default: the default pipeline). */
-export function createLoader(container: DependencyContainer = createDefaultContainer()): Loader {
+export interface LoaderOptions<P extends readonly AnyPlugin[]> extends DefaultContainerOptions {
+  /** plugins applied in order over the default pipeline */
+  plugins?: P;
+}
+
+/** What a loader built with these plugins accepts: the defaults plus what each plugin declared. */
+export type LoaderOf<P extends readonly AnyPlugin[]> = Loader<
+  OrEmpty<PluginOpenOptions<P>>,
+  OrEmpty<PluginLoadOptions<P>>
+>;
+type OrEmpty<T> = unknown extends T ? {} : T extends object ? T : {};
+
+/**
+ * The loader of the default pipeline with `plugins` applied (and the Linux backend unless another
+ * is given). Its open() and load() accept the options the plugins declared, checked by the type
+ * system and again at run time.
+ */
+export function createLoader<const P extends readonly AnyPlugin[] = []>(
+  options: LoaderOptions<P> = {},
+): LoaderOf<P> {
+  const base = createDefaultContainer(options.backend ? { backend: options.backend } : {});
+  return loaderFrom(withPlugins(base, ...(options.plugins ?? []))) as LoaderOf<P>;
+}
+
+/** The loader of a container built by hand (createDefaultContainer plus withPlugins, or more). */
+export function loaderFrom(container: DependencyContainer): Loader {
   return container.resolve(Loader);
 }

@@ -69,7 +69,7 @@ describe.skipIf(skip)(
       const loader = createLoader();
       const failure = loader.load(loader.open(fixture), {
         select: (p) => p.name === 'nanosleep_fentry',
-      }).result;
+      });
       await expect(failure).rejects.toThrow(/refused the trampoline program type/);
     });
   },

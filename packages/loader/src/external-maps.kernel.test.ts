@@ -1,8 +1,8 @@
-import { editMapCollectors, MapType, PinConflictError, withPlugins } from '@bpfkit/core';
+import { definePlugin, MapType, PinConflictError, removeMapCollector } from '@bpfkit/core';
 import { LinuxBackend } from '@bpfkit/kernel-backend';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { describe, expect, it } from 'vitest';
-import { createDefaultContainer, createLoader } from './container.js';
+import { createLoader } from './container.js';
 
 const fixture = new URL('../../../fixtures/legacy_sockfilter.bpfel.o', import.meta.url).pathname;
 const skip = kernelSkipReason();
@@ -21,10 +21,11 @@ function udpFrame(): Uint8Array {
 describe.skipIf(skip)(`maps made outside the object${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('become the targets of relocations by section index and offset when no format read the definitions', async () => {
     // The 2019 proposal: a tool switches the default `maps` collector off and supplies the maps itself.
-    const container = withPlugins(createDefaultContainer(), (c) =>
-      editMapCollectors(c, (list) => list.filter((x) => x.format !== 'legacy')),
-    );
-    const loader = createLoader(container);
+    const noLegacyMaps = definePlugin({
+      name: 'no legacy maps',
+      register: (c) => removeMapCollector(c, 'legacy'),
+    });
+    const loader = createLoader({ plugins: [noLegacyMaps] });
     const spec = loader.open(fixture);
     expect(spec.maps).toEqual([]);
     const references = [...spec.programs, ...spec.functions]
@@ -96,7 +97,7 @@ describe.skipIf(skip)(`maps made outside the object${skip ? ` (skipped: ${skip})
       name: 'wrong',
     });
     try {
-      const failure = loader.load(spec, { mapReplacements: new Map([['proto_packets', wrong]]) }).result;
+      const failure = loader.load(spec, { mapReplacements: new Map([['proto_packets', wrong]]) });
       await expect(failure).rejects.toThrow(PinConflictError);
       await expect(failure).rejects.toThrow(/value size 4 != 8/);
     } finally {

@@ -3,7 +3,7 @@ import { cloneObjectSpec, MapType, PinConflictError, ProgramType, PseudoSrc } fr
 import { SimulatedKernel } from '@bpfkit/kernel-backend';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createDefaultContainer, createLoader } from './container.js';
+import { createLoader } from './container.js';
 import { kernelFeatures } from './load/kernel-features.js';
 import { failingBackend, MUTATING_CALLS } from './testing/failing-backend.js';
 
@@ -11,7 +11,7 @@ const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/${name
 
 function simulatedLoader() {
   const kernel = new SimulatedKernel();
-  return { kernel, loader: createLoader(createDefaultContainer({ backend: kernel })) };
+  return { kernel, loader: createLoader({ backend: kernel }) };
 }
 
 describe('open', () => {
@@ -96,7 +96,7 @@ describe('load through the simulated kernel', () => {
     const { loader } = simulatedLoader();
     const operation = loader.load(loader.open(fixture('legacy_sockfilter.bpfel.o')));
     const events = await lastValueFrom(operation.events.pipe(toArray()));
-    (await operation.result).close();
+    (await operation).close();
     expect(events.filter((e) => e.type === 'stage-finished').map((e) => 'stage' in e && e.stage)).toEqual([
       'probe kernel features',
       'resolve externs',
@@ -112,7 +112,7 @@ describe('load through the simulated kernel', () => {
 
   it('refuses to load an object of the other byte order, saying why', async () => {
     const { loader } = simulatedLoader();
-    await expect(loader.load(loader.open(fixture('legacy_xdp.bpfeb.o'))).result).rejects.toThrow(
+    await expect(loader.load(loader.open(fixture('legacy_xdp.bpfeb.o')))).rejects.toThrow(
       /big-endian object/,
     );
   });
@@ -120,16 +120,14 @@ describe('load through the simulated kernel', () => {
   describe.each(['legacy_xdp.bpfel.o', 'global_vars.bpfel.o'])(
     'a failure at any step of loading %s leaves nothing behind',
     (object) => {
-      const spec = createLoader(createDefaultContainer({ backend: new SimulatedKernel() })).open(
-        fixture(object),
-      );
+      const spec = createLoader({ backend: new SimulatedKernel() }).open(fixture(object));
       const healthy = failingBackend(new SimulatedKernel());
       const cases: { call: (typeof MUTATING_CALLS)[number]; nth: number }[] = [];
 
       it('counts the calls of a healthy load', async () => {
         kernelFeatures(healthy.backend);
         healthy.reset();
-        const loaded = await createLoader(createDefaultContainer({ backend: healthy.backend })).load(spec);
+        const loaded = await createLoader({ backend: healthy.backend }).load(spec);
         loaded.close();
         for (const call of MUTATING_CALLS) {
           for (let nth = 1; nth <= (healthy.counts.get(call) ?? 0); nth++) cases.push({ call, nth });
@@ -144,7 +142,7 @@ describe('load through the simulated kernel', () => {
           const injected = failingBackend(new SimulatedKernel(), failOn);
           kernelFeatures(injected.backend);
           injected.reset();
-          const loader = createLoader(createDefaultContainer({ backend: injected.backend }));
+          const loader = createLoader({ backend: injected.backend });
           const outcome = await loader.load(spec).then(
             (loaded) => loaded,
             (error: Error) => error,
@@ -180,7 +178,7 @@ describe('load through the simulated kernel', () => {
     });
     kernel.pin(other, '/sys/fs/bpf/blocked_ports');
     spec.maps[0]!.pinning = { kind: 'by-name' };
-    const failure = loader.load(spec).result;
+    const failure = loader.load(spec);
     await expect(failure).rejects.toThrow(PinConflictError);
     await expect(failure).rejects.toThrow(/max entries 99 != 64/);
     expect(kernel.getPinned('/sys/fs/bpf/blocked_ports')).toBeDefined();

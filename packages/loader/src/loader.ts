@@ -1,48 +1,73 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
+  type DeclaredOption,
+  DeclaredOptions,
   type EventSink,
   type MapCollector,
   type ObjectReader,
   type ObjectSpec,
   type OpenContext,
-  type Operation,
+  type OpenOptions,
+  openOptionDescriptions,
   type ProgramCollector,
   type Stage,
   silentEvents,
-  startOperation,
   Tokens,
   UsageError,
 } from '@bpfkit/core';
-import type { KernelBackend } from '@bpfkit/kernel-backend';
+import type { Attacher, KernelBackend } from '@bpfkit/kernel-backend';
 import { inject, injectable } from 'tsyringe';
-import type { LoadedObject } from './live/loaded-object.js';
-import { type LoadOptions, loadObject } from './load/load-object.js';
-import { type OpenObjectOptions, openObject } from './open/open-object.js';
-
-/** A pending load: await it for the LoadedObject, or subscribe to `events` to watch it work. */
-export interface LoadOperation extends Operation<LoadedObject>, PromiseLike<LoadedObject> {}
+import { type LoadStages, loadObject } from './load/load-object.js';
+import { type LoadOptions, loadOptionDescriptions } from './load/load-options.js';
+import { LoadTokens } from './load/load-stages.js';
+import { type LoadOperation, startLoad } from './load-operation.js';
+import { openObject } from './open/open-object.js';
 
 /**
- * open -> (edit the spec) -> load, with every stage taken from the container it was resolved
- * from. Make one with createLoader(); plugins change stages, never this class.
+ * open -> (edit the spec) -> load -> attach, with every stage taken from the container it was
+ * resolved from. Make one with createLoader(); plugins change stages, never this class. `O` and
+ * `L` are the open() and load() options the pipeline's plugins declared, besides the defaults.
  */
 @injectable()
-export class Loader {
+export class Loader<O extends object = {}, L extends object = {}> {
+  readonly #load: LoadStages;
+
   constructor(
-    @inject(Tokens.ObjectReader) private readonly reader: ObjectReader,
-    @inject(Tokens.MapCollectors) private readonly collectors: MapCollector[],
-    @inject(Tokens.ProgramCollector) private readonly programs: ProgramCollector,
-    @inject(Tokens.SpecTransforms) private readonly transforms: Stage<ObjectSpec, ObjectSpec, OpenContext>[],
-    @inject(Tokens.KernelBackend) readonly backend: KernelBackend,
-  ) {}
+    @inject(Tokens.ObjectReader.symbol) private readonly reader: ObjectReader,
+    @inject(Tokens.MapCollectors.symbol) private readonly collectors: readonly MapCollector[],
+    @inject(Tokens.ProgramCollector.symbol) private readonly programs: ProgramCollector,
+    @inject(Tokens.SpecTransforms.symbol)
+    private readonly transforms: readonly Stage<ObjectSpec, ObjectSpec, OpenContext>[],
+    @inject(DeclaredOptions.symbol) private readonly declared: readonly DeclaredOption[],
+    @inject(LoadTokens.KernelBackend.symbol) readonly backend: KernelBackend,
+    @inject(LoadTokens.ProbeFeatures.symbol) probeFeatures: LoadStages['probeFeatures'],
+    @inject(LoadTokens.ResolveExterns.symbol) resolveExterns: LoadStages['resolveExterns'],
+    @inject(LoadTokens.LoadBtf.symbol) loadBtf: LoadStages['loadBtf'],
+    @inject(LoadTokens.CreateMaps.symbol) createMaps: LoadStages['createMaps'],
+    @inject(LoadTokens.LoadPrograms.symbol) loadPrograms: LoadStages['loadPrograms'],
+    @inject(LoadTokens.FillSlots.symbol) fillSlots: LoadStages['fillSlots'],
+    @inject(LoadTokens.Attachers.symbol) readonly attachers: readonly Attacher[],
+  ) {
+    this.#load = {
+      backend,
+      probeFeatures,
+      resolveExterns,
+      loadBtf,
+      createMaps,
+      loadPrograms,
+      fillSlots,
+      attachers,
+    };
+  }
 
   /** Reads an object (a path or its bytes) into an editable spec. Touches no kernel. */
   open(
     source: string | Uint8Array,
-    options: OpenObjectOptions = {},
+    options: OpenOptions & O = {} as OpenOptions & O,
     events: EventSink = silentEvents,
   ): ObjectSpec {
+    this.#checkOptions('open', options);
     const bytes = typeof source === 'string' ? readObjectFile(source) : source;
     const name = options.name ?? (typeof source === 'string' ? objectNameOf(source) : 'object');
     const stages = {
@@ -54,15 +79,30 @@ export class Loader {
     return openObject(bytes, name, stages, options, events);
   }
 
-  /** Creates the spec's maps and loads its programs; undoes everything if any step fails. */
-  load(spec: ObjectSpec, options: LoadOptions = {}): LoadOperation {
-    const operation = startOperation((events) => loadObject(spec, this.backend, options, events));
-    return {
-      events: operation.events,
-      result: operation.result,
-      // biome-ignore lint/suspicious/noThenProperty: a LoadOperation is awaitable on purpose.
-      then: (onFulfilled, onRejected) => operation.result.then(onFulfilled, onRejected),
-    };
+  /**
+   * Creates the spec's maps and loads its programs; undoes everything if any step fails. The
+   * result is a Promise that also carries the load's events (see LoadOperation).
+   */
+  load(spec: ObjectSpec, options: LoadOptions & L = {} as LoadOptions & L): LoadOperation {
+    return startLoad(async (events) => {
+      this.#checkOptions('load', options);
+      return loadObject(spec, this.#load, options, events);
+    });
+  }
+
+  /** An unknown option key is a UsageError naming the keys this pipeline knows. */
+  #checkOptions(phase: 'open' | 'load', options: object): void {
+    const defaults = phase === 'open' ? openOptionDescriptions : loadOptionDescriptions;
+    const known = new Set([
+      ...Object.keys(defaults),
+      ...this.declared.filter((d) => d.phase === phase).map((d) => d.key),
+    ]);
+    const unknown = Object.keys(options).filter((key) => !known.has(key));
+    if (unknown.length > 0) {
+      throw new UsageError(`unknown ${phase} option ${unknown.join(', ')}`, {
+        hint: `${phase} options of this pipeline: ${[...known].join(', ')}`,
+      });
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { parsedObjectBtf } from '@bpfkit/btf';
 import {
   artifactKey,
   type MapCollector,
@@ -14,7 +15,6 @@ import {
 import { isBccSection, parseBccSection } from './bcc-section.js';
 import { type BccTableDefinition, readBccTable } from './bcc-table-definition.js';
 import { BCC_SHARING_SECTIONS } from './bcc-table-types.js';
-import { objectBtf } from './object-btf.js';
 
 /** The format name in MapSpec.source.format and for `--format bcc`. */
 export const BCC_FORMAT = 'bcc';
@@ -45,7 +45,7 @@ export function readBccMaps(
         return;
       }
       if (symbols.length === 0) return;
-      const btf = objectBtf(file, context);
+      const btf = parsedObjectBtf(file, context);
       if (!btf) {
         throw new MapDefinitionError(
           'the object has no .BTF, so the key and leaf of its tables are unknown',

@@ -1,19 +1,19 @@
 import { parseBtf } from '@bpfkit/btf';
 import {
   Artifacts,
-  type MapCollector,
   MapDefinitionError,
   type MapSpec,
   MapType,
   type ObjectSpec,
   type OpenContext,
   RelocationError,
+  resolveToken,
   silentEvents,
   Tokens,
   withPlugins,
 } from '@bpfkit/core';
 import { SimulatedKernel } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader } from '@bpfkit/loader';
+import { createDefaultContainer, loaderFrom } from '@bpfkit/loader';
 import { describe, expect, it } from 'vitest';
 import {
   BCC_FORMAT,
@@ -111,30 +111,28 @@ describe.each(['bpfel', 'bpfeb'])('bccPlugin: opening the BCC-style socket filte
 describe('bccPlugin: a bespoke loader beside the default one', () => {
   it('builds the BCC loader in a child container; the default pipeline stays untouched', async () => {
     const parent = createDefaultContainer({ backend: new SimulatedKernel() });
-    const before = parent.resolve<MapCollector[]>(Tokens.MapCollectors);
+    const before = resolveToken(parent, Tokens.MapCollectors);
     const child = withPlugins(parent, bccPlugin());
 
-    expect(child.resolve<MapCollector[]>(Tokens.MapCollectors).map((c) => c.format)).toEqual([
+    expect(resolveToken(child, Tokens.MapCollectors).map((c) => c.format)).toEqual([
       'bcc',
       ...before.map((c) => c.format),
     ]);
-    expect(parent.resolve<MapCollector[]>(Tokens.MapCollectors)).toEqual(before);
+    expect(resolveToken(parent, Tokens.MapCollectors)).toEqual(before);
     expect(before.map((c) => c.format)).not.toContain('bcc');
 
     const bytes = fixtureBytes('bcc_style.bpfel.o');
-    expect(createLoader(child).open(bytes).maps).toHaveLength(7);
+    expect(loaderFrom(child).open(bytes).maps).toHaveLength(7);
     // Without the plugin nothing reads maps/*: the references stay unresolved (by section and
     // offset, for maps supplied before load) and loading names the missing map.
-    const plain = createLoader(parent).open(bytes);
+    const plain = loaderFrom(parent).open(bytes);
     expect(plain.maps).toHaveLength(0);
-    await expect(createLoader(parent).load(plain).result).rejects.toThrow(RelocationError);
+    await expect(loaderFrom(parent).load(plain)).rejects.toThrow(RelocationError);
   });
 
   it('adding the plugin twice still leaves one BCC collector', () => {
     const child = withPlugins(createDefaultContainer(), bccPlugin(), bccPlugin());
-    expect(
-      child.resolve<MapCollector[]>(Tokens.MapCollectors).filter((c) => c.format === 'bcc'),
-    ).toHaveLength(1);
+    expect(resolveToken(child, Tokens.MapCollectors).filter((c) => c.format === 'bcc')).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,6 @@
-import { type Btf, ObjectBtfArtifact, parseBtf } from '@bpfkit/btf';
+import { type Btf, objectBtf } from '@bpfkit/btf';
 import type { ObjectFileView, OpenContext } from '@bpfkit/core';
+import type { Iproute2OpenOptions } from './options.js';
 
 /** The BTF type ids iproute2 objects carry for one map definition. */
 export interface ElfMapBtfIds {
@@ -20,10 +21,10 @@ export interface ElfMapBtfIds {
 export function elfMapBtfIds(
   file: ObjectFileView,
   names: readonly string[],
-  context: OpenContext,
+  context: OpenContext<Iproute2OpenOptions>,
 ): Map<string, ElfMapBtfIds> {
   const ids = new Map<string, ElfMapBtfIds>();
-  const btf = objectBtf(file, context);
+  const btf = readableBtf(file, context);
   if (!btf) return ids;
   const [datasec] = btf.findByName('maps', 'DATASEC');
   const datasecType = datasec === undefined ? undefined : btf.typeById(datasec);
@@ -43,13 +44,10 @@ export function elfMapBtfIds(
   return ids;
 }
 
-function objectBtf(file: ObjectFileView, context: OpenContext): Btf | undefined {
-  const parsed = context.artifacts.get(ObjectBtfArtifact);
-  if (parsed) return parsed;
-  const section = file.sections.find((s) => s.name === '.BTF');
-  if (!section) return undefined;
+/** The object's shared BTF; BTF that cannot be read gives a warning and no ids, as iproute2 loads without it. */
+function readableBtf(file: ObjectFileView, context: OpenContext): Btf | undefined {
   try {
-    return parseBtf(file.sectionData(section.index));
+    return objectBtf(file, context);
   } catch (error) {
     context.events.emit({
       type: 'warning',

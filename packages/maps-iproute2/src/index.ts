@@ -17,7 +17,13 @@ export {
 } from './iproute2-map-collector.js';
 export { iproute2SpecTransform } from './iproute2-spec-transform.js';
 export { iproute2MapSymbols } from './map-symbols.js';
-export { Iproute2OptionKeys, type Iproute2Options, parseProgramType } from './options.js';
+export {
+  type Iproute2OpenOptions,
+  Iproute2OptionKeys,
+  type Iproute2Options,
+  iproute2OpenOptionDescriptions,
+  parseProgramType,
+} from './options.js';
 export { GLOBALS_DIR, objectUid, TC_DIR } from './pin-paths.js';
 export { DEFAULT_BPFFS_ROOT, prepareIproute2PinRoot } from './pin-root.js';
 export { DEFAULT_PINNING_FILE, parsePinningDatabase, readPinningDatabase } from './pinning-database.js';

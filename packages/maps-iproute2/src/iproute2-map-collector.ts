@@ -16,7 +16,7 @@ import {
   readElfMapDefinitions,
 } from './elf-map-definition.js';
 import { linkMapsInMaps } from './map-in-map.js';
-import { type Iproute2Options, resolveOptions } from './options.js';
+import { type Iproute2OpenOptions, type Iproute2Options, resolveOptions } from './options.js';
 import { elfMapPinning, objectUid } from './pin-paths.js';
 import { readPinningDatabase } from './pinning-database.js';
 import { hasTailCallSections } from './tail-call-sections.js';
@@ -37,7 +37,7 @@ export const ElfMapDefinitionsArtifact = artifactKey<readonly ElfMapDefinition[]
 export function readIproute2Maps(
   file: ObjectFileView,
   section: SectionView,
-  context: OpenContext,
+  context: OpenContext<Iproute2OpenOptions>,
   defaults: Iproute2Options = {},
 ): { definitions: ElfMapDefinition[]; maps: MapSpec[] } {
   const object = context.objectName;
@@ -95,7 +95,7 @@ export function readIproute2Maps(
 function claimDecision(
   section: SectionView,
   file: ObjectFileView,
-  context: OpenContext,
+  context: OpenContext<Iproute2OpenOptions>,
 ): { claim: boolean; why: string } {
   const format = context.options.format;
   if (format === IPROUTE2_FORMAT) return { claim: true, why: '--format iproute2' };
@@ -116,7 +116,7 @@ function claimDecision(
  * object looks like iproute2's (36-byte definitions, or "ID/KEY" tail-call sections), so libbpf
  * 0.x legacy objects stay with the legacy collector.
  */
-export function iproute2MapCollector(defaults: Iproute2Options = {}): MapCollector {
+export function iproute2MapCollector(defaults: Iproute2Options = {}): MapCollector<Iproute2OpenOptions> {
   return {
     format: IPROUTE2_FORMAT,
     claims(section, file, context) {

@@ -5,19 +5,19 @@ import { join } from 'node:path';
 import { parseBtf } from '@bpfkit/btf';
 import {
   Artifacts,
-  type MapCollector,
   MapDefinitionError,
   type MapSpec,
   MapType,
   type ObjectFileView,
   type ObjectSpec,
   ProgramType,
+  resolveToken,
   Tokens,
   UsageError,
   withPlugins,
 } from '@bpfkit/core';
 import { SimulatedKernel } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader } from '@bpfkit/loader';
+import { createDefaultContainer, loaderFrom } from '@bpfkit/loader';
 import { afterAll, describe, expect, it } from 'vitest';
 import { iproute2MapCollector } from './iproute2-map-collector.js';
 import { iproute2Plugin } from './plugin.js';
@@ -242,14 +242,12 @@ describe('a bespoke loader in a child container', () => {
     const parent = createDefaultContainer({ backend: new SimulatedKernel() });
     const child = withPlugins(parent, iproute2Plugin());
 
-    expect(child.resolve<MapCollector[]>(Tokens.MapCollectors)[0]!.format).toBe('iproute2');
-    expect(child.resolve<unknown[]>(Tokens.SpecTransforms)).toHaveLength(1);
-    expect(parent.resolve<MapCollector[]>(Tokens.MapCollectors).map((c) => c.format)).not.toContain(
-      'iproute2',
-    );
-    expect(parent.resolve<unknown[]>(Tokens.SpecTransforms)).toEqual([]);
+    expect(resolveToken(child, Tokens.MapCollectors)[0]!.format).toBe('iproute2');
+    expect(resolveToken(child, Tokens.SpecTransforms)).toHaveLength(1);
+    expect(resolveToken(parent, Tokens.MapCollectors).map((c) => c.format)).not.toContain('iproute2');
+    expect(resolveToken(parent, Tokens.SpecTransforms)).toEqual([]);
 
-    const plain = createLoader(parent).open(tc);
+    const plain = loaderFrom(parent).open(tc);
     expect(plain.maps.map((m) => [m.name, m.source.format, m.pinning.kind, m.extra?.length])).toEqual([
       ['jmp_table', 'legacy', 'none', 16],
       ['tail_hits', 'legacy', 'none', 16],
@@ -257,7 +255,7 @@ describe('a bespoke loader in a child container', () => {
       ['outer_maps', 'legacy', 'none', 16],
     ]);
     expect(plain.programs.find((p) => p.name === 'tail_zero')!.type).toBe(ProgramType.UNSPEC);
-    expect(createLoader(child).open(tc).maps[0]!.source.format).toBe('iproute2');
+    expect(loaderFrom(child).open(tc).maps[0]!.source.format).toBe('iproute2');
   });
 
   it('loads through the simulated kernel: pins in tc/globals, slots filled', async () => {

@@ -9,7 +9,7 @@ import {
   type Stage,
 } from '@bpfkit/core';
 import { ElfMapDefinitionsArtifact } from './iproute2-map-collector.js';
-import { type Iproute2Options, resolveOptions } from './options.js';
+import { type Iproute2OpenOptions, type Iproute2Options, resolveOptions } from './options.js';
 import { u32Key } from './slot-key.js';
 import { parseTailCallSection } from './tail-call-sections.js';
 
@@ -23,7 +23,7 @@ import { parseTailCallSection } from './tail-call-sections.js';
  */
 export function iproute2SpecTransform(
   defaults: Iproute2Options = {},
-): Stage<ObjectSpec, ObjectSpec, OpenContext> {
+): Stage<ObjectSpec, ObjectSpec, OpenContext<Iproute2OpenOptions>> {
   return {
     name: 'iproute2 programs and tail calls',
     run(input, context) {
@@ -35,7 +35,11 @@ export function iproute2SpecTransform(
   };
 }
 
-function typeUntypedPrograms(spec: ObjectSpec, type: number, context: OpenContext): void {
+function typeUntypedPrograms(
+  spec: ObjectSpec,
+  type: number,
+  context: OpenContext<Iproute2OpenOptions>,
+): void {
   const untyped = spec.programs.filter((p) => p.type === ProgramType.UNSPEC);
   if (untyped.length === 0) return;
   for (const program of untyped) program.type = type;
@@ -45,7 +49,7 @@ function typeUntypedPrograms(spec: ObjectSpec, type: number, context: OpenContex
   });
 }
 
-function fillTailCallSlots(spec: ObjectSpec, context: OpenContext): void {
+function fillTailCallSlots(spec: ObjectSpec, context: OpenContext<Iproute2OpenOptions>): void {
   const definitions = context.artifacts.get(ElfMapDefinitionsArtifact) ?? [];
   for (const program of spec.programs) {
     const slot = parseTailCallSection(program.section);

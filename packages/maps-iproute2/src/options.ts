@@ -1,4 +1,4 @@
-import { type OpenOptions, ProgramType, UsageError } from '@bpfkit/core';
+import { type OpenOptions, type OptionDescriptions, ProgramType, UsageError } from '@bpfkit/core';
 import { DEFAULT_PINNING_FILE } from './pinning-database.js';
 
 /** OpenOptions keys this plugin reads; they win over the options given to iproute2Plugin(). */
@@ -8,6 +8,19 @@ export const Iproute2OptionKeys = {
   /** the type of programs no SEC() name types: a BPF_PROG_TYPE_* number or a name ('xdp', 'cls') */
   programType: 'iproute2.programType',
 } as const;
+
+/** The open() options the iproute2 plugin declares (they win over the options given to iproute2Plugin()). */
+export interface Iproute2OpenOptions {
+  /** path of the bpf_pinning file */
+  'iproute2.pinningFile'?: string;
+  /** the type of programs no SEC() name types */
+  'iproute2.programType'?: number | string;
+}
+
+export const iproute2OpenOptionDescriptions: OptionDescriptions<Iproute2OpenOptions> = {
+  'iproute2.pinningFile': 'path of the bpf_pinning file (default /etc/iproute2/bpf_pinning)',
+  'iproute2.programType': "the type of programs no SEC() name types ('cls', 'act', 'xdp', a number)",
+};
 
 export interface Iproute2Options {
   /** default /etc/iproute2/bpf_pinning */
@@ -30,7 +43,10 @@ const IPROUTE2_TYPE_WORDS: Record<string, number> = {
 };
 
 /** Open options first, then the plugin's defaults, then iproute2's (tc, /etc/iproute2/bpf_pinning). */
-export function resolveOptions(open: OpenOptions, defaults: Iproute2Options): ResolvedIproute2Options {
+export function resolveOptions(
+  open: OpenOptions & Iproute2OpenOptions,
+  defaults: Iproute2Options,
+): ResolvedIproute2Options {
   const pinningFile = open[Iproute2OptionKeys.pinningFile] ?? defaults.pinningFile ?? DEFAULT_PINNING_FILE;
   if (typeof pinningFile !== 'string') {
     throw new UsageError(`option ${Iproute2OptionKeys.pinningFile} must be a path`);

@@ -1,28 +1,20 @@
-import {
-  mapFormatPlugin,
-  type ObjectSpec,
-  type OpenContext,
-  type Plugin,
-  type Stage,
-  Tokens,
-} from '@bpfkit/core';
+import { definePlugin, placeMapCollector, placeSpecTransform } from '@bpfkit/core';
 import { iproute2MapCollector } from './iproute2-map-collector.js';
 import { iproute2SpecTransform } from './iproute2-spec-transform.js';
-import type { Iproute2Options } from './options.js';
+import { type Iproute2OpenOptions, type Iproute2Options, iproute2OpenOptionDescriptions } from './options.js';
 
 /**
  * Makes a loader read objects as tc does: the iproute2 collector goes first among the map
- * formats, and the spec transform that types tail-call programs and fills their slots is
- * appended to the open-time transforms. Registers into the given (child) container only; the
- * parent's lists are read, never changed.
+ * formats, and the spec transform that types tail-call programs and fills their slots runs after
+ * the transforms already registered.
  */
-export function iproute2Plugin(options: Iproute2Options = {}): Plugin {
-  const addCollector = mapFormatPlugin(iproute2MapCollector(options));
-  return (container) => {
-    addCollector(container);
-    const transforms = container.isRegistered(Tokens.SpecTransforms, true)
-      ? container.resolve<Stage<ObjectSpec, ObjectSpec, OpenContext>[]>(Tokens.SpecTransforms)
-      : [];
-    container.register(Tokens.SpecTransforms, { useValue: [...transforms, iproute2SpecTransform(options)] });
-  };
+export function iproute2Plugin(options: Iproute2Options = {}) {
+  return definePlugin<Iproute2OpenOptions>({
+    name: 'iproute2 maps',
+    openOptions: iproute2OpenOptionDescriptions,
+    register(container) {
+      placeMapCollector(container, iproute2MapCollector(options));
+      placeSpecTransform(container, iproute2SpecTransform(options));
+    },
+  });
 }

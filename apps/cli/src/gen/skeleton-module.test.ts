@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SimulatedKernel } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader } from '@bpfkit/loader';
+import { createLoader } from '@bpfkit/loader';
 import { describe, expect, it } from 'vitest';
 import { generateModule } from './skeleton-module.js';
 
@@ -8,7 +8,7 @@ const repo = (path: string) => new URL(`../../../../${path}`, import.meta.url).p
 
 function generate(path: string): string {
   const bytes = readFileSync(repo(path));
-  const spec = createLoader(createDefaultContainer({ backend: new SimulatedKernel() })).open(bytes);
+  const spec = createLoader({ backend: new SimulatedKernel() }).open(bytes);
   return generateModule(spec, bytes, { objectName: spec.name, source: 'x.bpfel.o' });
 }
 
@@ -47,7 +47,7 @@ describe('gen types module text', () => {
 
   it('refuses an object without BTF', () => {
     const bytes = readFileSync(repo('fixtures/global_vars.bpfel.o'));
-    const spec = createLoader(createDefaultContainer({ backend: new SimulatedKernel() })).open(bytes);
+    const spec = createLoader({ backend: new SimulatedKernel() }).open(bytes);
     expect(() =>
       generateModule({ ...spec, btf: undefined } as never, bytes, { objectName: 'g', source: 'g.o' }),
     ).toThrow(/has no BTF/);

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { SimulatedKernel } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader, getVariable } from '@bpfkit/loader';
+import { createLoader, getVariable } from '@bpfkit/loader';
 import { describe, expect, it } from 'vitest';
 import { applyMaxEntries, applySets, parseSetValue } from './assignments.js';
 
 const fixture = (name: string) => new URL(`../../../../fixtures/${name}`, import.meta.url).pathname;
 const open = (name: string) =>
-  createLoader(createDefaultContainer({ backend: new SimulatedKernel() })).open(readFileSync(fixture(name)));
+  createLoader({ backend: new SimulatedKernel() }).open(readFileSync(fixture(name)));
 
 describe('--set values', () => {
   it('reads JSON when it parses, bigints with an n or beyond 2^53, strings otherwise', () => {

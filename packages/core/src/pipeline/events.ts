@@ -1,4 +1,3 @@
-import { type Observable, ReplaySubject } from 'rxjs';
 import type { ErrorLocation } from '../errors.js';
 
 export type Phase = 'open' | 'load' | 'attach';
@@ -22,26 +21,3 @@ export interface EventSink {
 
 /** An event sink that drops everything (for callers that do not listen). */
 export const silentEvents: EventSink = { emit() {} };
-
-/**
- * The result of a long operation: its events as an Observable (replayed to late subscribers,
- * complete when the operation ends) next to a Promise for the result.
- */
-export interface Operation<T> {
-  readonly events: Observable<LoaderEvent>;
-  readonly result: Promise<T>;
-}
-
-/** Runs `work` with a sink whose events are replayed on the returned Observable. */
-export function startOperation<T>(work: (events: EventSink) => Promise<T>): Operation<T> {
-  const subject = new ReplaySubject<LoaderEvent>();
-  const sink: EventSink = { emit: (event) => subject.next(event) };
-  const result = (async () => {
-    try {
-      return await work(sink);
-    } finally {
-      subject.complete();
-    }
-  })();
-  return { events: subject.asObservable(), result };
-}

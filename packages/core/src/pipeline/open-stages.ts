@@ -4,20 +4,36 @@ import type { FunctionSpec, ProgramSpec } from '../spec/program.js';
 import type { Artifacts } from './artifacts.js';
 import type { EventSink } from './events.js';
 
-/** Options that open-time stages read. Plugins may read keys of their own. */
+/**
+ * Options that the default open stages read. A plugin declares the keys its stages read (see
+ * Plugin), and the loader's open() accepts exactly these plus the declared ones.
+ */
 export interface OpenOptions {
   /** object name used in messages and specs (defaults to the file name) */
   name?: string;
   /** keep and ignore unknown BTF map members instead of failing (libbpf's relaxed maps) */
   relaxedMaps?: boolean;
-  /** readonly settings for plugins, by plugin-chosen key */
-  readonly [key: string]: unknown;
+  /** which map-definition format wins the sections several could read: auto (default), libbpf, legacy, ... */
+  format?: string;
 }
 
-/** What every open-time stage receives besides its input. */
-export interface OpenContext {
+/** The keys of OpenOptions with a line each, for the error that an unknown key gets. */
+export const openOptionDescriptions: OptionDescriptions<OpenOptions> = {
+  name: 'object name used in messages and specs',
+  relaxedMaps: 'keep and ignore unknown BTF map members',
+  format: 'which map format wins contested sections: auto, libbpf, or a format name',
+};
+
+/** Every key of an options type, each with a one-line description (the type checks none is missed). */
+export type OptionDescriptions<O> = { readonly [K in keyof O]-?: string };
+
+/**
+ * What every open-time stage receives besides its input. `O` is the options a plugin declared:
+ * its stages see those and the default ones, and reading any other key is a type error.
+ */
+export interface OpenContext<O extends object = {}> {
   readonly objectName: string;
-  readonly options: OpenOptions;
+  readonly options: Readonly<OpenOptions & Partial<O>>;
   readonly events: EventSink;
   /** typed results earlier stages left for later ones (parsed BTF, ...) */
   readonly artifacts: Artifacts;
@@ -35,11 +51,11 @@ export interface ObjectReader {
  * One map-definition format. The open pipeline offers each section to the collectors in order;
  * the first whose `claims` says yes owns it, so a plugin can take any section name.
  */
-export interface MapCollector {
-  /** the format name written to MapSpec.source.format and used by --format */
+export interface MapCollector<O extends object = {}> {
+  /** the format name written to MapSpec.source.format, used by --format and by Placement */
   readonly format: string;
-  claims(section: SectionView, file: ObjectFileView, context: OpenContext): boolean;
-  collect(file: ObjectFileView, sections: readonly SectionView[], context: OpenContext): MapSpec[];
+  claims(section: SectionView, file: ObjectFileView, context: OpenContext<O>): boolean;
+  collect(file: ObjectFileView, sections: readonly SectionView[], context: OpenContext<O>): MapSpec[];
 }
 
 /** The input of the program collector: the file and the maps found so far (relocation targets). */

@@ -1,20 +1,20 @@
+import type { ObjectSpec } from '../spec/object.js';
+import type { MapCollector, ObjectReader, OpenContext, ProgramCollector } from './open-stages.js';
+import type { Stage } from './stage.js';
+import { token } from './token.js';
+
 /**
- * The injection tokens of every replaceable stage, in one table. A plugin re-registers one of
- * them in a child container; nothing resolves them except the loader's composition root.
+ * The tokens of the open phase's replaceable stages. The load and attach phases name theirs in the
+ * packages that own their types (the loader's `LoadTokens`), since core knows no kernel. Only the
+ * loader's composition root resolves them; a plugin re-registers one in a child container.
  */
 export const Tokens = {
-  /** ObjectReader: bytes -> ObjectFileView */
-  ObjectReader: Symbol.for('bpfkit.ObjectReader'),
-  /** MapCollector[]: the ordered list of map-definition formats */
-  MapCollectors: Symbol.for('bpfkit.MapCollectors'),
-  /** ProgramCollector */
-  ProgramCollector: Symbol.for('bpfkit.ProgramCollector'),
-  /** extra open-time stages run after collection: Stage<ObjectSpec, ObjectSpec, OpenContext>[] */
-  SpecTransforms: Symbol.for('bpfkit.SpecTransforms'),
-  /** KernelBackend: the one interface every syscall goes through */
-  KernelBackend: Symbol.for('bpfkit.KernelBackend'),
-  /** load-time stages, defined by the loader package */
-  MapCreator: Symbol.for('bpfkit.MapCreator'),
-  CodeLinker: Symbol.for('bpfkit.CodeLinker'),
-  ProgramLoader: Symbol.for('bpfkit.ProgramLoader'),
+  /** bytes -> ObjectFileView */
+  ObjectReader: token<ObjectReader>('object reader'),
+  /** the ordered map-definition formats; the first that claims a section owns it */
+  MapCollectors: token<readonly MapCollector[]>('map collectors'),
+  /** executable sections -> programs and functions with symbolic relocations */
+  ProgramCollector: token<ProgramCollector>('program collector'),
+  /** open-time stages run in order after collection */
+  SpecTransforms: token<readonly Stage<ObjectSpec, ObjectSpec, OpenContext>[]>('spec transforms'),
 } as const;

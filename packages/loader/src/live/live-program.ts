@@ -1,7 +1,9 @@
 import type { ProgramSpec } from '@bpfkit/core';
 import {
+  type Attacher,
   type AttachOptions,
   attachProgram,
+  defaultAttachers,
   type Fd,
   type KernelBackend,
   type Link,
@@ -9,6 +11,13 @@ import {
   type TestRunOptions,
   type TestRunResult,
 } from '@bpfkit/kernel-backend';
+
+/** What a LoadedObject offers the programs it holds. */
+export interface ProgramOwner {
+  readonly attachers: readonly Attacher[];
+  mapFds(): ReadonlyMap<string, Fd>;
+  ownLink(link: Link): void;
+}
 
 /** A program the kernel has verified and loaded. */
 export class LiveProgram {
@@ -18,6 +27,7 @@ export class LiveProgram {
   /** the instructions as sent to the kernel, after relocation */
   readonly instructionCount: number;
   readonly #backend: KernelBackend;
+  #owner: ProgramOwner | undefined;
 
   constructor(spec: ProgramSpec, fd: Fd, instructionCount: number, backend: KernelBackend) {
     this.name = spec.name;
@@ -25,6 +35,11 @@ export class LiveProgram {
     this.fd = fd;
     this.instructionCount = instructionCount;
     this.#backend = backend;
+  }
+
+  /** Called once by the LoadedObject that holds the program: attaches go through its attachers and links. */
+  adoptInto(owner: ProgramOwner): void {
+    this.#owner = owner;
   }
 
   info(): ProgramInfo {
@@ -37,11 +52,13 @@ export class LiveProgram {
 
   /**
    * Attaches the program where its section says (tracepoint, raw_tp, tp_btf, kprobe, uprobe, iter),
-   * or where `options` say for what a section cannot name (interface, cgroup, socket).
+   * or where `options` say for what a section cannot name (interface, cgroup, socket). The first of
+   * the pipeline's attachers that accepts the program attaches it; the link belongs to the loaded
+   * object, which detaches it on close() unless it was pinned.
    */
   attach(options: AttachOptions = {}): Link {
     const { spec } = this;
-    return attachProgram(
+    const link = attachProgram(
       this.#backend,
       {
         fd: this.fd,
@@ -50,9 +67,13 @@ export class LiveProgram {
         expectedAttachType: spec.expectedAttachType,
         attachTarget: spec.attachTarget,
         section: spec.section,
+        ...(this.#owner ? { maps: this.#owner.mapFds() } : {}),
       },
       options,
+      this.#owner?.attachers ?? defaultAttachers,
     );
+    this.#owner?.ownLink(link);
+    return link;
   }
 
   /** Runs the program once (or `repeat` times) on the given input with BPF_PROG_TEST_RUN. */

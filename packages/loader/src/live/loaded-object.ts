@@ -1,33 +1,61 @@
 import { join } from 'node:path';
 import type { BtfValue } from '@bpfkit/btf';
 import { NotFoundError, type ObjectSpec, type ProgramSpec, ProgramType } from '@bpfkit/core';
-import type { Fd, KernelBackend, Link } from '@bpfkit/kernel-backend';
+import {
+  type Attacher,
+  defaultAttachers,
+  type Fd,
+  type KernelBackend,
+  type Link,
+} from '@bpfkit/kernel-backend';
 import { readLiveVariable, writeLiveVariable } from '../variables.js';
 import type { LiveMap } from './live-map.js';
 import type { LiveProgram } from './live-program.js';
 
-/** The live maps and programs of one load; close() releases them all. */
+export interface LoadedObjectParts {
+  /** the object's BTF in the kernel, kept open while maps and programs refer to it */
+  btfFd?: Fd | undefined;
+  /** how its programs attach (the pipeline's attach stage); default: every attach kind bpfkit knows */
+  attachers?: readonly Attacher[];
+}
+
+/**
+ * The live maps and programs of one load, and the links made through it: close() (or `using`)
+ * releases them all, detaching every link that is not pinned. Pins stay.
+ */
 export class LoadedObject {
   readonly spec: ObjectSpec;
   readonly maps: ReadonlyMap<string, LiveMap>;
   readonly programs: ReadonlyMap<string, LiveProgram>;
   readonly #backend: KernelBackend;
   readonly #pins: string[] = [];
-  /** the object's BTF in the kernel, kept open while maps and programs refer to it */
   readonly #btfFd: Fd | undefined;
+  readonly #links = new Set<Link>();
+  #closed = false;
 
   constructor(
     spec: ObjectSpec,
     maps: ReadonlyMap<string, LiveMap>,
     programs: ReadonlyMap<string, LiveProgram>,
     backend: KernelBackend,
-    btfFd?: Fd,
+    parts: LoadedObjectParts = {},
   ) {
     this.spec = spec;
     this.maps = maps;
     this.programs = programs;
     this.#backend = backend;
-    this.#btfFd = btfFd;
+    this.#btfFd = parts.btfFd;
+    const owner = {
+      attachers: parts.attachers ?? defaultAttachers,
+      mapFds: () => new Map([...maps].map(([name, map]) => [name, map.fd])),
+      ownLink: (link: Link) => this.#links.add(link),
+    };
+    for (const program of programs.values()) program.adoptInto(owner);
+  }
+
+  /** The links made through this object's programs that are still attached. */
+  get links(): Link[] {
+    return [...this.#links].filter((link) => !link.closed);
   }
 
   map(name: string): LiveMap {
@@ -96,8 +124,12 @@ export class LoadedObject {
     return made;
   }
 
-  /** Closes every fd; pins stay (that is what pins are for). */
+  /** Detaches every link made through the object and closes every fd; pins stay (that is what pins are for). */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const link of this.#links) link.close();
+    this.#links.clear();
     for (const program of this.programs.values()) program.close();
     for (const map of this.maps.values()) map.close();
     this.#btfFd?.close();

@@ -1,64 +1,64 @@
 import { endianness } from 'node:os';
-import { loadKernelBtf } from '@bpfkit/btf';
-import { type EventSink, type ObjectSpec, runStage, UsageError } from '@bpfkit/core';
-import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
+import { Artifacts, type EventSink, type ObjectSpec, runStage, UsageError } from '@bpfkit/core';
+import type { Attacher, KernelBackend } from '@bpfkit/kernel-backend';
+import type { LiveMap } from '../live/live-map.js';
+import type { LiveProgram } from '../live/live-program.js';
 import { LoadedObject } from '../live/loaded-object.js';
 import { specBtf } from '../variables.js';
-import { createMaps } from './create-maps.js';
-import { type ExternOptions, prepareExterns } from './externs.js';
-import { kernelFeatures } from './kernel-features.js';
-import { loadObjectBtf } from './load-btf.js';
-import { fillReferenceSlots, type LoadProgramsOptions, loadPrograms } from './load-programs.js';
+import type { PreparedExterns } from './externs.js';
+import type { KernelFeatures } from './kernel-features.js';
+import type { LoadedBtf } from './load-btf.js';
+import type { LoadContext } from './load-context.js';
+import type { LoadOptions } from './load-options.js';
+import type {
+  BtfInput,
+  CreateMapsInput,
+  ExternsInput,
+  FillSlotsInput,
+  LoadProgramsInput,
+  LoadStage,
+} from './load-stages.js';
 import { LoadResources } from './resources.js';
 
-export interface LoadOptions extends LoadProgramsOptions, Omit<ExternOptions, 'kernelBtf'> {
-  /** root of LIBBPF_PIN_BY_NAME pins (default /sys/fs/bpf) */
-  pinRoot?: string;
-  /** existing maps to use instead of creating the spec's maps of the same name */
-  mapReplacements?: ReadonlyMap<string, Fd>;
+/** The load phase's stages, as the container supplies them (see LoadTokens). */
+export interface LoadStages {
+  readonly backend: KernelBackend;
+  readonly probeFeatures: LoadStage<ObjectSpec, KernelFeatures>;
+  readonly resolveExterns: LoadStage<ExternsInput, PreparedExterns | undefined>;
+  readonly loadBtf: LoadStage<BtfInput, LoadedBtf | undefined>;
+  readonly createMaps: LoadStage<CreateMapsInput, Map<string, LiveMap>>;
+  readonly loadPrograms: LoadStage<LoadProgramsInput, Map<string, LiveProgram>>;
+  readonly fillSlots: LoadStage<FillSlotsInput, void>;
+  readonly attachers: readonly Attacher[];
 }
 
 /**
  * The load phase, in order (aya-style, the function is its own table of contents): probe the
- * kernel, load BTF, create maps, load programs, fill program-array and map-in-map slots. Any
- * failure undoes everything done so far.
+ * kernel, resolve externs, load BTF, create maps, load programs, fill program-array and map-in-map
+ * slots. Each step is a stage from the container; any failure undoes everything done so far.
  */
 export async function loadObject(
   spec: ObjectSpec,
-  backend: KernelBackend,
+  stages: LoadStages,
   options: LoadOptions,
   events: EventSink,
 ): Promise<LoadedObject> {
   refuseForeignByteOrder(spec);
+  const { backend } = stages;
   const resources = new LoadResources(backend, events);
-  const stage = <T>(name: string, run: () => T) => runStage('load', { name, run }, spec, undefined, events);
+  const context: LoadContext = { spec, backend, options, events, resources, artifacts: new Artifacts() };
+  const run = <I, O>(stage: LoadStage<I, O>, input: I) => runStage('load', stage, input, context, events);
   try {
-    const features = await stage('probe kernel features', () => kernelFeatures(backend));
+    const features = await run(stages.probeFeatures, spec);
     const objectBtf = specBtf(spec);
-    const externs = await stage('resolve externs', () =>
-      prepareExterns(spec, objectBtf, features, {
-        ...(options.kconfig ? { kconfig: options.kconfig } : {}),
-        kernelBtf: () => loadKernelBtf(options.btfPath),
-      }),
-    );
-    const btf = await stage('load btf', () =>
-      loadObjectBtf(spec, externs?.btf ?? objectBtf, backend, features, resources, events),
-    );
+    const externs = await run(stages.resolveExterns, { objectBtf, features });
+    const btf = await run(stages.loadBtf, { btf: externs?.btf ?? objectBtf, features });
     const mapSpecs = externs?.kconfigMap ? [...spec.maps, externs.kconfigMap] : spec.maps;
-    const maps = await stage('create maps', () =>
-      createMaps(mapSpecs, backend, resources, {
-        btf,
-        features,
-        ...(options.pinRoot === undefined ? {} : { pinRoot: options.pinRoot }),
-        ...(options.mapReplacements === undefined ? {} : { replacements: options.mapReplacements }),
-      }),
-    );
-    const programs = await stage('load programs', () =>
-      loadPrograms(spec, maps, backend, resources, options, btf, externs),
-    );
-    await stage('fill map slots', () => fillReferenceSlots(spec, maps, programs));
+    const maps = await run(stages.createMaps, { maps: mapSpecs, btf, features });
+    const programs = await run(stages.loadPrograms, { maps, btf, externs });
+    await run(stages.fillSlots, { maps, programs });
     resources.commit();
-    return new LoadedObject(spec, maps, programs, backend, btf?.fd);
+    return new LoadedObject(spec, maps, programs, backend, { btfFd: btf?.fd, attachers: stages.attachers });
   } catch (error) {
     resources.rollback();
     throw addObjectName(error, spec.name);

@@ -29,11 +29,6 @@ export interface OpenStages {
   transforms: readonly Stage<ObjectSpec, ObjectSpec, OpenContext>[];
 }
 
-export interface OpenObjectOptions extends OpenOptions {
-  /** which map-definition format wins the sections several could read: auto (default), libbpf, legacy, ... */
-  format?: string;
-}
-
 /**
  * The open phase: read the file, let map collectors claim their sections, split code into
  * programs and functions with symbolic relocations, then run any spec transforms. Pure: the
@@ -43,7 +38,7 @@ export function openObject(
   bytes: Uint8Array,
   name: string,
   stages: OpenStages,
-  options: OpenObjectOptions,
+  options: OpenOptions,
   events: EventSink,
 ): ObjectSpec {
   const context: OpenContext = { objectName: name, options, events, artifacts: new Artifacts(), bytes };

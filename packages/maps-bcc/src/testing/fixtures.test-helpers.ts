@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
-import {
-  type EventSink,
-  type LoaderEvent,
-  type ObjectFileView,
-  type SectionView,
-  withPlugins,
-} from '@bpfkit/core';
+import type { EventSink, LoaderEvent, ObjectFileView, SectionView } from '@bpfkit/core';
 import { readElf } from '@bpfkit/elf-reader';
 import { type KernelBackend, SimulatedKernel } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader } from '@bpfkit/loader';
+import { createLoader } from '@bpfkit/loader';
 import { bccPlugin } from '../plugin.js';
 
 /** Bytes of an object in this package's fixtures/. */
@@ -22,7 +16,7 @@ export function fixtureFile(name: string): ObjectFileView {
 
 /** The bespoke loader of the README: the default pipeline with the BCC plugin. */
 export function bccLoader(backend: KernelBackend = new SimulatedKernel()) {
-  return createLoader(withPlugins(createDefaultContainer({ backend }), bccPlugin()));
+  return createLoader({ backend, plugins: [bccPlugin()] });
 }
 
 /** A copy of a file view whose sections are renamed or dropped by `edit` (undefined drops). */

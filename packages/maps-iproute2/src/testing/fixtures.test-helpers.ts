@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type EventSink, type LoaderEvent, type ObjectFileView, withPlugins } from '@bpfkit/core';
+import type { EventSink, LoaderEvent, ObjectFileView } from '@bpfkit/core';
 import { readElf } from '@bpfkit/elf-reader';
 import { type KernelBackend, SimulatedKernel } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader } from '@bpfkit/loader';
+import { createLoader } from '@bpfkit/loader';
 import type { Iproute2Options } from '../options.js';
 import { iproute2Plugin } from '../plugin.js';
 
@@ -21,7 +21,7 @@ export function iproute2Loader(
   backend: KernelBackend = new SimulatedKernel(),
   options: Iproute2Options = {},
 ) {
-  return createLoader(withPlugins(createDefaultContainer({ backend }), iproute2Plugin(options)));
+  return createLoader({ backend, plugins: [iproute2Plugin(options)] });
 }
 
 /** An event sink that keeps what it is told. */
