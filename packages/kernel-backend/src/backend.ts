@@ -11,7 +11,11 @@ export { Fd, type FdOwner, fdValue } from './fd.js';
 export type ObjectKind = 'program' | 'map' | 'btf' | 'link';
 
 /** A descriptor argument: an owned Fd or a raw number the caller keeps alive. */
-export type FdArg = Fd | number;
+/**
+ * Where an API takes a kernel object: its Fd, a raw fd number, or anything holding an Fd (the
+ * loader's LiveMap and LiveProgram, a Link), so callers pass what they hold.
+ */
+export type FdArg = Fd | number | { readonly fd: Fd };
 
 /** The BPF_MAP_CREATE fields of union bpf_attr, in bpfkit's words. */
 export interface MapCreateAttr {

@@ -51,9 +51,13 @@ export class Fd {
   }
 }
 
-/** The raw number of an Fd or a plain number; throws on a closed Fd so a stale handle never reaches the kernel. */
-export function fdValue(fd: Fd | number, syscall = 'bpf'): number {
-  if (typeof fd === 'number') return fd;
+/**
+ * The raw number of an Fd, of an object holding one (a live map or program), or a plain number;
+ * throws on a closed Fd so a stale handle never reaches the kernel.
+ */
+export function fdValue(arg: Fd | number | { readonly fd: Fd }, syscall = 'bpf'): number {
+  if (typeof arg === 'number') return arg;
+  const fd = arg instanceof Fd ? arg : arg.fd;
   if (fd.closed) throw new KernelError(syscall, 9 /* EBADF */, `${syscall}: ${fd} was already closed`);
   return fd.value;
 }

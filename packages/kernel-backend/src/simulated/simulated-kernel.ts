@@ -126,7 +126,7 @@ export class SimulatedKernel implements KernelBackend {
 
   /** what an fd refers to, for tests and dry-run reports */
   describeFd(fd: FdArg): Readonly<SimObject> | undefined {
-    return this.#fds.get(typeof fd === 'number' ? fd : fd.value);
+    return this.#fds.get(fdValue(fd));
   }
 
   /** the entries of a map, in iteration order */
