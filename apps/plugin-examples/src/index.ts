@@ -1,0 +1,1 @@
+export { pinnedMapRegistry, type RegistryLoadOptions } from './pinned-map-registry.js';
