@@ -1,11 +1,5 @@
 import { type Btf, type BtfExt, parseBtfExt } from '@bpfkit/btf';
-import {
-  addContext,
-  type CoreRelocation,
-  type FuncInfo,
-  type LineInfo,
-  type ObjectFileView,
-} from '@bpfkit/core';
+import { addContext, type CoreRecord, type LineRecord, type ObjectFileView } from '@bpfkit/core';
 
 /** func_info and line_info records of one section, with byte offsets inside that section. */
 export interface SectionDebugInfo {
@@ -69,30 +63,26 @@ export function readSectionDebugInfo(
   return bySection;
 }
 
-/** The records that fall inside one function, re-based to its first instruction (libbpf's adjust_prog_btf_ext_info). */
+/**
+ * The records that fall inside one function, keyed by slot index from its first instruction
+ * (libbpf's adjust_prog_btf_ext_info): the instruction stream's metadata.
+ */
 export function functionDebugInfo(
   info: SectionDebugInfo | undefined,
   start: number,
   end: number,
-): { funcInfo?: FuncInfo[]; lineInfo?: LineInfo[]; coreRelocations?: CoreRelocation[] } {
+): {
+  funcInfo?: [number, number][];
+  lineInfo?: [number, LineRecord][];
+  coreRelocations?: [number, CoreRecord][];
+} {
   if (!info) return {};
   const within = <R extends { byteOffset: number }>(records: R[]) => recordsWithin(records, start, end);
-  const funcInfo = within(info.funcInfo).map((r) => ({
-    instruction: (r.byteOffset - start) / 8,
-    typeId: r.typeId,
-  }));
-  const lineInfo = within(info.lineInfo).map(({ byteOffset, ...rest }) => ({
-    instruction: (byteOffset - start) / 8,
-    ...rest,
-  }));
-  const coreRelocations = within(info.coreRelocations).map(({ byteOffset, ...rest }) => ({
-    instruction: (byteOffset - start) / 8,
-    ...rest,
-  }));
+  const slot = (byteOffset: number) => (byteOffset - start) / 8;
   return {
-    ...(funcInfo.length > 0 ? { funcInfo } : {}),
-    ...(lineInfo.length > 0 ? { lineInfo } : {}),
-    ...(coreRelocations.length > 0 ? { coreRelocations } : {}),
+    funcInfo: within(info.funcInfo).map((r) => [slot(r.byteOffset), r.typeId]),
+    lineInfo: within(info.lineInfo).map(({ byteOffset, ...rest }) => [slot(byteOffset), rest]),
+    coreRelocations: within(info.coreRelocations).map(({ byteOffset, ...rest }) => [slot(byteOffset), rest]),
   };
 }
 
