@@ -1,5 +1,5 @@
 import { disassemble } from '@bpfkit/asm';
-import { AttachType, MapType, ProgramType } from '@bpfkit/core';
+import { AttachType, MapType, ProgramType, streamReferences } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { COUNT_FUNCTION, COUNTERS_MAP } from './codegen.js';
 import { compileFilter, filterProgramName } from './compile-filter.js';
@@ -21,12 +21,12 @@ describe('compileFilter', () => {
       license: 'GPL',
       autoload: true,
     });
-    expect(spec.programs[0]!.relocations).toEqual([
+    expect(streamReferences(spec.programs[0]!.instructions)).toEqual([
       { kind: 'call', instruction: expect.any(Number), function: COUNT_FUNCTION },
     ]);
-    expect(spec.functions.map((f) => [f.name, f.section, f.relocations.map((r) => r.kind)])).toEqual([
-      [COUNT_FUNCTION, '.text', ['map-fd']],
-    ]);
+    expect(
+      spec.functions.map((f) => [f.name, f.section, streamReferences(f.instructions).map((r) => r.kind)]),
+    ).toEqual([[COUNT_FUNCTION, '.text', ['map-fd']]]);
     expect(spec.maps).toEqual([
       expect.objectContaining({
         name: COUNTERS_MAP,

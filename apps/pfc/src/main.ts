@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { disassembleProgram } from '@bpfkit/asm';
-import { isBpfkitError, type ObjectSpec, UsageError, type VerifierError } from '@bpfkit/core';
+import {
+  instructionCount,
+  isBpfkitError,
+  type ObjectSpec,
+  UsageError,
+  type VerifierError,
+} from '@bpfkit/core';
 import { createLoader, type Loader } from '@bpfkit/loader';
 import { compileFilter, type FilterTarget, filterProgramName } from './compile-filter.js';
 import { readCounters } from './counters.js';
@@ -105,7 +111,7 @@ function renderCompiled(spec: ObjectSpec, disasm: boolean): string {
   const lines: string[] = [];
   for (const code of [...spec.programs, ...spec.functions]) {
     const kind = 'type' in code ? `program in section ${code.section}` : 'function';
-    lines.push(`${code.name}: ${kind}, ${code.instructions.length} instructions`);
+    lines.push(`${code.name}: ${kind}, ${instructionCount(code.instructions)} instructions`);
     if (disasm) lines.push(disassembleProgram(code.instructions).replace(/^/gm, '  '));
   }
   for (const map of spec.maps) {

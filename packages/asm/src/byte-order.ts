@@ -1,5 +1,6 @@
-/** Byte order of an object file: EI_DATA of its ELF header, or the target the program is for. */
-export type ByteOrder = 'little' | 'big';
+import type { ByteOrder } from '@bpfkit/core';
+
+export type { ByteOrder };
 
 /** The machine's own byte order, for programs that go straight to the running kernel. */
 export const nativeByteOrder: ByteOrder =

@@ -1,4 +1,4 @@
-import { type Instruction, isLdImm64 } from '@bpfkit/core';
+import { type Instruction, type InstructionStream, isLdImm64, streamInstructions } from '@bpfkit/core';
 import { createFormatter, type DisassembleOptions, UNKNOWN_INSTRUCTION } from './format.js';
 
 /** One printed instruction; a 64-bit immediate load is one line over two slots. */
@@ -14,9 +14,10 @@ export interface DisassembledLine {
 
 /** Formats every instruction, skipping the second slot of 64-bit immediate loads. */
 export function disassemble(
-  insns: readonly Instruction[],
+  code: readonly Instruction[] | InstructionStream,
   options: DisassembleOptions = {},
 ): DisassembledLine[] {
+  const insns = isStream(code) ? streamInstructions(code) : code;
   const format = createFormatter(options);
   const lines: DisassembledLine[] = [];
   for (let index = 0; index < insns.length; ) {
@@ -34,9 +35,12 @@ export function disassemble(
  * A printable listing: one line per instruction with its index, and a `name:` heading where a
  * symbol starts, in the spirit of `llvm-objdump -d` and `bpftool prog dump xlated`.
  */
-export function disassembleProgram(insns: readonly Instruction[], options: DisassembleOptions = {}): string {
-  const lines = disassemble(insns, options);
-  const width = String(Math.max(0, insns.length - 1)).length;
+export function disassembleProgram(
+  code: readonly Instruction[] | InstructionStream,
+  options: DisassembleOptions = {},
+): string {
+  const lines = disassemble(code, options);
+  const width = String(Math.max(0, (lines.at(-1)?.index ?? 0) + (lines.at(-1)?.slots ?? 1) - 1)).length;
   const headings = new Map<number, string[]>();
   for (const symbol of options.symbols ?? []) {
     headings.set(symbol.instruction, [...(headings.get(symbol.instruction) ?? []), symbol.name]);
@@ -47,4 +51,8 @@ export function disassembleProgram(insns: readonly Instruction[], options: Disas
     out.push(`${String(line.index).padStart(width)}: ${line.text.replace('\t', ' ')}`);
   }
   return out.join('\n');
+}
+
+function isStream(code: readonly Instruction[] | InstructionStream): code is InstructionStream {
+  return !Array.isArray(code);
 }

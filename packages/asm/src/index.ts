@@ -1,3 +1,27 @@
+// Instruction streams live in core (specs hold them); asm, the instruction package, offers them too.
+export {
+  concatStreams,
+  createInstructionStream,
+  type EditPoint,
+  encodeStream,
+  type InstructionStream,
+  insertInstructions,
+  instructionAt,
+  instructionCount,
+  labelIndex,
+  type NewInstruction,
+  removeInstructions,
+  replaceInstructions,
+  setLabel,
+  spliceInstructions,
+  streamCoreRelocations,
+  streamFromInstructions,
+  streamFuncInfo,
+  streamInstructions,
+  streamLabels,
+  streamLineInfo,
+  streamReferences,
+} from '@bpfkit/core';
 export {
   type AluOperation,
   type AtomicOperation,

@@ -5,10 +5,14 @@ import { fileURLToPath } from 'node:url';
 import {
   AttachType,
   type BpfkitError,
+  insertInstructions,
+  instructionAt,
+  instructionCount,
   MapType,
   ProgramFlag,
   ProgramType,
   RelocationError,
+  replaceInstructions,
   UsageError,
 } from '@bpfkit/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -130,11 +134,15 @@ describe('ObjectBuilder', () => {
     const b = new ObjectBuilder('copies');
     const built = returnZero().build();
     const program = b.addProgram('p', 'xdp', built);
-    program.instructions[0]!.imm = 99;
+    insertInstructions(program.instructions, 0, [{ code: 0xb7, dst: 0, src: 0, off: 0, imm: 99 }]);
     built.instructions[0]!.imm = 98;
     const spec = b.build();
-    spec.programs[0]!.instructions[0]!.imm = 97;
-    expect(b.build().programs[0]!.instructions[0]!.imm).toBe(0);
+    replaceInstructions(spec.programs[0]!.instructions, 0, 1, [
+      { code: 0xb7, dst: 0, src: 0, off: 0, imm: 97 },
+    ]);
+    const again = b.build().programs[0]!.instructions;
+    expect(instructionCount(again)).toBe(2);
+    expect(instructionAt(again, 0).imm).toBe(0);
   });
 
   it('refuses a relocation to an undeclared map, naming the program and instruction', () => {

@@ -1,6 +1,7 @@
 import {
   type FunctionSpec,
   type Instruction,
+  instructionAt,
   LD_IMM64_CODE,
   type MapPinning,
   type MapSpec,
@@ -12,6 +13,8 @@ import {
   PseudoCall,
   parseSectionName,
   RelocationError,
+  streamFromInstructions,
+  streamReferences,
   UsageError,
 } from '@bpfkit/core';
 import { type BuiltProgram, ProgramBuilder } from './builder.js';
@@ -181,35 +184,49 @@ export class ObjectBuilder {
     if (built.instructions.length === 0) {
       throw new ProgramDefinitionError(`${name} has no instructions`, { location });
     }
+    for (const relocation of built.relocations) {
+      if (
+        Number.isInteger(relocation.instruction) &&
+        relocation.instruction >= 0 &&
+        relocation.instruction < built.instructions.length
+      )
+        continue;
+      throw new RelocationError(
+        `${relocation.kind} relocation points at instruction ${relocation.instruction}, outside the code`,
+        {
+          location: { ...location, instruction: relocation.instruction },
+          hint: `${name} has ${built.instructions.length} instruction slots`,
+        },
+      );
+    }
     const sectionOffset = this.#sectionSizes.get(section) ?? 0;
     this.#sectionSizes.set(section, sectionOffset + built.instructions.length * 8);
-    return {
-      name,
-      section,
-      sectionOffset,
-      instructions: built.instructions,
-      relocations: built.relocations,
-      global,
-    };
+    // The same stream the ELF reader makes: references on their instructions; labels kept, so
+    // edits between build and load can name their place.
+    const instructions = streamFromInstructions(
+      built.instructions,
+      this.#options.byteOrder ?? nativeByteOrder,
+      {
+        references: built.relocations.map(
+          ({ instruction, ...reference }) => [instruction, reference] as const,
+        ),
+        labels: built.labels.map((label) => [label.name, label.instruction] as const),
+      },
+    );
+    return { name, section, sectionOffset, instructions, global };
   }
 
   #checkRelocations(fn: FunctionSpec): void {
     const maps = new Map(this.#maps.map((m) => [m.name, m]));
     const callable = new Set([...this.#programs, ...this.#functions].map((f) => f.name));
-    for (const relocation of fn.relocations) {
+    for (const relocation of streamReferences(fn.instructions)) {
       const location = {
         object: this.name,
         section: fn.section,
         program: fn.name,
         instruction: relocation.instruction,
       };
-      const insn = fn.instructions[relocation.instruction];
-      if (!insn) {
-        throw new RelocationError(
-          `${relocation.kind} relocation points at instruction ${relocation.instruction}, past the end`,
-          { location, hint: `${fn.name} has ${fn.instructions.length} instruction slots` },
-        );
-      }
+      const insn = instructionAt(fn.instructions, relocation.instruction);
       const expected = expectedInstruction(relocation);
       if (!expected.matches(insn)) {
         throw new RelocationError(`${relocation.kind} relocation is not on ${expected.what}`, {

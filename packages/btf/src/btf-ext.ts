@@ -35,9 +35,9 @@ export interface LineInfoRecord {
   /** string offsets into .BTF, kept because the kernel takes them as they are */
   fileNameOff: number;
   lineOff: number;
-  fileName: string;
+  readonly fileName: string;
   /** the source line's text */
-  line: string;
+  readonly line: string;
   lineNumber: number;
   column: number;
 }
@@ -83,6 +83,41 @@ interface Reader {
 function fail(message: string, field: string, byteOffset: number, section?: string): never {
   const location = section === undefined ? { field, byteOffset } : { field, byteOffset, section };
   throw new BtfError(message, { location });
+}
+
+/**
+ * A line_info record whose file name and source text are decoded when read: a loader keeps the
+ * offsets (PROG_LOAD takes them as they are) and needs the text only to explain a verifier error.
+ */
+class LineInfoEntry implements LineInfoRecord {
+  readonly #btf: Btf;
+  constructor(
+    readonly insnOff: number,
+    readonly fileNameOff: number,
+    readonly lineOff: number,
+    readonly lineNumber: number,
+    readonly column: number,
+    btf: Btf,
+  ) {
+    this.#btf = btf;
+  }
+  get fileName(): string {
+    return this.#btf.name(this.fileNameOff);
+  }
+  get line(): string {
+    return this.#btf.name(this.lineOff);
+  }
+}
+
+function checkString(r: Reader, offset: number, field: string, byteOffset: number, section?: string): void {
+  if (offset >= r.btf.stringsLength) {
+    fail(
+      `string offset ${offset} is past the .BTF string table (${r.btf.stringsLength} bytes)`,
+      field,
+      byteOffset,
+      section,
+    );
+  }
 }
 
 function stringAt(r: Reader, offset: number, field: string, byteOffset: number, section?: string): string {
@@ -179,16 +214,17 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
     const fileNameOff = view.getUint32(pos + 4, le);
     const lineOff = view.getUint32(pos + 8, le);
     const lineCol = view.getUint32(pos + 12, le);
-    return {
-      insnOff: view.getUint32(pos, le),
+    checkString(r, fileNameOff, 'file_name_off', pos + 4, section);
+    checkString(r, lineOff, 'line_off', pos + 8, section);
+    // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
+    return new LineInfoEntry(
+      view.getUint32(pos, le),
       fileNameOff,
       lineOff,
-      fileName: stringAt(r, fileNameOff, 'file_name_off', pos + 4, section),
-      line: stringAt(r, lineOff, 'line_off', pos + 8, section),
-      // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
-      lineNumber: lineCol >>> 10,
-      column: lineCol & 0x3ff,
-    };
+      lineCol >>> 10,
+      lineCol & 0x3ff,
+      btf,
+    );
   });
   const coreRelos = readBlock(r, core.start, core.length, 16, 'core_relo', (pos, section) => {
     const accessStrOff = view.getUint32(pos + 8, le);

@@ -1,3 +1,4 @@
+import { streamReferences } from '@bpfkit/core';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { describe, expect, it } from 'vitest';
 import { createLoader } from './container.js';
@@ -8,9 +9,9 @@ const skip = kernelSkipReason();
 describe('objects built by bpf-gcc', () => {
   it('reads global data offsets once, though gcc writes them in the symbol and the immediate', () => {
     const spec = createLoader().open(fixture);
-    const offsets = spec.programs[0]!.relocations.filter((r) => r.kind === 'map-value').map(
-      (r) => `${r.map}+${r.offset}`,
-    );
+    const offsets = streamReferences(spec.programs[0]!.instructions)
+      .filter((r) => r.kind === 'map-value')
+      .map((r) => `${r.map}+${r.offset}`);
     // gcc's layout: packets .bss+8, second .data+0, first .data+4, random_seen .bss+0 — each once,
     // where adding symbol value and immediate would give .bss+16 and .data+8.
     expect(offsets).toEqual(['.bss+8', '.data+0', '.data+4', '.bss+0']);

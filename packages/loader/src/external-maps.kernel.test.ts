@@ -1,4 +1,4 @@
-import { definePlugin, MapType, PinConflictError, removeMapCollector } from '@bpfkit/core';
+import { definePlugin, MapType, PinConflictError, removeMapCollector, streamReferences } from '@bpfkit/core';
 import { LinuxBackend } from '@bpfkit/kernel-backend';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ describe.skipIf(skip)(`maps made outside the object${skip ? ` (skipped: ${skip})
     const spec = loader.open(fixture);
     expect(spec.maps).toEqual([]);
     const references = [...spec.programs, ...spec.functions]
-      .flatMap((f) => f.relocations)
+      .flatMap((f) => streamReferences(f.instructions))
       .filter((r) => r.kind === 'map-fd');
     const offsets = new Set(references.map((r) => (r.kind === 'map-fd' ? r.definition?.offset : undefined)));
     expect(offsets).toEqual(new Set([0, 20]));

@@ -1,4 +1,4 @@
-import { VerifierError } from '@bpfkit/core';
+import { streamReferences, VerifierError } from '@bpfkit/core';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { describe, expect, it } from 'vitest';
 import { createLoader } from './container.js';
@@ -10,7 +10,9 @@ describe('subprograms and callbacks', () => {
   it('records a static call, a global call and a bpf_loop callback symbolically', () => {
     const spec = createLoader().open(fixture('subprograms.bpfel.o'));
     const relocations = [...spec.programs, ...spec.functions].flatMap((f) =>
-      f.relocations.map((r) => `${f.name}: ${r.kind} ${'function' in r ? r.function : ''}`),
+      streamReferences(f.instructions).map(
+        (r) => `${f.name}: ${r.kind} ${'function' in r ? r.function : ''}`,
+      ),
     );
     expect(relocations).toEqual(
       expect.arrayContaining([

@@ -9,6 +9,7 @@ import {
   RelocationError,
   resolveToken,
   silentEvents,
+  streamReferences,
   Tokens,
   withPlugins,
 } from '@bpfkit/core';
@@ -72,7 +73,9 @@ describe.each(['bpfel', 'bpfeb'])('bccPlugin: opening the BCC-style socket filte
     expect(lastLen.source).toMatchObject({ format: BCC_FORMAT, section: 'maps/hash', offset: 0x58 });
     expect(mapNamed(spec, 'pinned_totals').source).toMatchObject({ section: PINNED_SECTION, offset: 0 });
     const [program] = spec.programs;
-    const referenced = new Set(program!.relocations.flatMap((r) => (r.kind === 'map-fd' ? [r.map] : [])));
+    const referenced = new Set(
+      streamReferences(program!.instructions).flatMap((r) => (r.kind === 'map-fd' ? [r.map] : [])),
+    );
     expect([...referenced].sort()).toEqual(spec.maps.map((m) => m.name).sort());
   });
 

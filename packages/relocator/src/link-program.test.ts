@@ -1,4 +1,13 @@
-import { type FunctionSpec, type Instruction, PseudoCall, PseudoSrc, RelocationError } from '@bpfkit/core';
+import {
+  type FunctionSpec,
+  type Instruction,
+  insertInstructions,
+  type ProgramRelocation,
+  PseudoCall,
+  PseudoSrc,
+  RelocationError,
+  streamFromInstructions,
+} from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { linkProgram } from './link-program.js';
 import { resolveMapRelocations } from './resolve-maps.js';
@@ -11,12 +20,15 @@ const ldImm64: Instruction[] = [
   { code: 0, dst: 0, src: 0, off: 0, imm: 0 },
 ];
 
-function fn(
-  name: string,
-  instructions: Instruction[],
-  relocations: FunctionSpec['relocations'] = [],
-): FunctionSpec {
-  return { name, section: '.text', sectionOffset: 0, instructions, relocations, global: false };
+function fn(name: string, instructions: Instruction[], relocations: ProgramRelocation[] = []): FunctionSpec {
+  const references = relocations.map(({ instruction, ...reference }) => [instruction, reference] as const);
+  return {
+    name,
+    section: '.text',
+    sectionOffset: 0,
+    instructions: streamFromInstructions(instructions, 'little', { references }),
+    global: false,
+  };
 }
 
 describe('linkProgram', () => {
@@ -54,7 +66,27 @@ describe('linkProgram', () => {
     expect(linked.instructions[4]!.imm).toBe(1);
     expect(linked.instructions.length).toBe(8);
     // the spec's own instructions are untouched
-    expect(entry.instructions[0]!.imm).toBe(-1);
+    expect(entry.instructions.bytes.slice(4, 8)).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff));
+  });
+
+  it('links functions edited after they were built: calls, map references and lines follow the edits', () => {
+    const helper = fn(
+      'helper',
+      [...ldImm64.map((i) => ({ ...i })), exit],
+      [{ kind: 'map-fd', instruction: 0, map: 'counts' }],
+    );
+    helper.instructions.lineInfo.set(0, { fileNameOffset: 1, lineOffset: 2, line: 40, column: 1 });
+    const entry = fn('entry', [mov(1), call(), exit], [{ kind: 'call', instruction: 1, function: 'helper' }]);
+    entry.instructions.funcInfo.set(0, 5);
+    insertInstructions(entry.instructions, 0, [mov(2), mov(3)]);
+    insertInstructions(helper.instructions, 2, [mov(4)]);
+    const linked = linkProgram(entry, () => helper);
+    // entry: 0 mov2, 1 mov3, 2 mov1, 3 call, 4 exit; helper at 5: ld_imm64 (5-6), mov4, exit
+    expect(linked.instructions[3]).toMatchObject({ code: 0x85, src: PseudoCall.CALL, imm: 5 - 4 });
+    expect(linked.relocations).toEqual([{ kind: 'map-fd', instruction: 5, map: 'counts' }]);
+    expect(linked.funcInfo).toEqual([{ instruction: 0, typeId: 5 }]);
+    expect(linked.lineInfo.map((l) => [l.instruction, l.line])).toEqual([[5, 40]]);
+    expect(linked.instructions[7]).toMatchObject(mov(4));
   });
 
   it('turns callback loads into BPF_PSEUDO_FUNC with a relative offset', () => {

@@ -1,5 +1,5 @@
 import { disassembleProgram } from '@bpfkit/asm';
-import { NotFoundError } from '@bpfkit/core';
+import { NotFoundError, streamReferences } from '@bpfkit/core';
 import type { Loader } from '@bpfkit/loader';
 import { describeRelocation } from './inspect.js';
 
@@ -20,7 +20,7 @@ export function disasmCommand(
   }
   const blocks = [...programs, ...(programName ? [] : spec.functions)].map((fn) => {
     const header = `${fn.name} (section ${fn.section}):`;
-    const notes = fn.relocations.map((r) => `  ; ${describeRelocation(r)}`);
+    const notes = streamReferences(fn.instructions).map((r) => `  ; ${describeRelocation(r)}`);
     return [header, disassembleProgram(fn.instructions), ...notes].join('\n');
   });
   return blocks.join('\n\n');

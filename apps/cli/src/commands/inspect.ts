@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { type Btf, loadKernelBtf } from '@bpfkit/btf';
 import {
   attachTypeName,
+  instructionCount,
   type LoaderEvent,
   type MapSpec,
   mapTypeName,
@@ -9,6 +10,7 @@ import {
   type ProgramRelocation,
   type ProgramSpec,
   programTypeName,
+  streamReferences,
 } from '@bpfkit/core';
 import { readElf } from '@bpfkit/elf-reader';
 import { getVariable, globalVariables, type Loader, objectNameOf, specBtf } from '@bpfkit/loader';
@@ -118,17 +120,17 @@ export function inspectObject(
       type: programTypeName(p.type),
       expectedAttachType: p.expectedAttachType ? attachTypeName(p.expectedAttachType) : '',
       attachTarget: p.attachTarget,
-      instructions: p.instructions.length,
+      instructions: instructionCount(p.instructions),
       autoload: p.autoload,
-      relocations: p.relocations.map(describeRelocation),
+      relocations: streamReferences(p.instructions).map(describeRelocation),
       coreRelocations: describeCoreRelocations(spec, p, target),
     })),
     functions: spec.functions.map((f) => ({
       name: f.name,
       section: f.section,
-      instructions: f.instructions.length,
+      instructions: instructionCount(f.instructions),
       global: f.global,
-      relocations: f.relocations.map(describeRelocation),
+      relocations: streamReferences(f.instructions).map(describeRelocation),
     })),
     maps: spec.maps.map((m) => describeMap(m, spec)),
     variables: globalVariables(spec).map((v) => ({

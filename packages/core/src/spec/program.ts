@@ -1,5 +1,4 @@
-import type { Instruction } from './instruction.js';
-import type { ProgramRelocation } from './relocation.js';
+import type { InstructionStream } from './instruction-stream.js';
 
 /** struct bpf_func_info: the BTF FUNC of the function starting at an instruction. */
 export interface FuncInfo {
@@ -32,6 +31,12 @@ export interface CoreRelocation {
   kind: number;
 }
 
+/** A line_info record as an instruction's metadata (its place is the instruction it is attached to). */
+export type LineRecord = Omit<LineInfo, 'instruction'>;
+
+/** A CO-RE record as an instruction's metadata. */
+export type CoreRecord = Omit<CoreRelocation, 'instruction'>;
+
 /** Code that is not an entry point: a `.text` function or another callee. */
 export interface FunctionSpec {
   name: string;
@@ -39,15 +44,13 @@ export interface FunctionSpec {
   section: string;
   /** byte offset of the function inside its section */
   sectionOffset: number;
-  instructions: Instruction[];
-  relocations: ProgramRelocation[];
+  /**
+   * The code, with its map/function/extern references, CO-RE records, func_info and line_info
+   * attached to the instructions they describe, so edits keep them right.
+   */
+  instructions: InstructionStream;
   /** true for STB_GLOBAL functions (verified separately by the kernel when they have BTF) */
   global: boolean;
-  /** from .BTF.ext, when the object has it */
-  funcInfo?: FuncInfo[];
-  lineInfo?: LineInfo[];
-  /** CO-RE relocations from .BTF.ext, when the object has them */
-  coreRelocations?: CoreRelocation[];
 }
 
 /** A blueprint of one program: plain data, copyable, identical on every machine. */

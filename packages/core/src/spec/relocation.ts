@@ -1,19 +1,19 @@
 /**
  * References a program makes to things outside its own instructions. They stay symbolic in the
- * spec (a map name, a function name) and are resolved only at load, when fds exist.
+ * spec (a map name, a function name), travel with the instruction that makes them (an
+ * InstructionStream keeps them as that instruction's metadata), and are resolved only at load,
+ * when fds exist.
  */
-export type ProgramRelocation =
-  | MapFdRelocation
-  | MapValueRelocation
-  | CallRelocation
-  | FunctionPointerRelocation
-  | ExternRelocation;
+export type InstructionReference =
+  | MapFdReference
+  | MapValueReference
+  | CallReference
+  | FunctionPointerReference
+  | ExternReference;
 
 /** ld_imm64 of a map: becomes BPF_PSEUDO_MAP_FD with the map's fd. */
-export interface MapFdRelocation {
+export interface MapFdReference {
   kind: 'map-fd';
-  /** index of the ld_imm64's first slot */
-  instruction: number;
   /** the map's name (the symbol's name when no collector read the definition) */
   map: string;
   /**
@@ -25,32 +25,42 @@ export interface MapFdRelocation {
 }
 
 /** ld_imm64 of an address inside a map's value (global data): BPF_PSEUDO_MAP_VALUE + offset. */
-export interface MapValueRelocation {
+export interface MapValueReference {
   kind: 'map-value';
-  instruction: number;
   map: string;
   offset: number;
 }
 
 /** bpf-to-bpf call (BPF_PSEUDO_CALL): the subprogram is appended and imm made pc-relative. */
-export interface CallRelocation {
+export interface CallReference {
   kind: 'call';
-  instruction: number;
   function: string;
 }
 
 /** ld_imm64 of a function address (BPF_PSEUDO_FUNC), used by callbacks such as bpf_loop. */
-export interface FunctionPointerRelocation {
+export interface FunctionPointerReference {
   kind: 'func-pointer';
-  instruction: number;
   function: string;
 }
 
 /** A reference to an extern symbol (.kconfig variable, .ksyms symbol or kfunc). */
-export interface ExternRelocation {
+export interface ExternReference {
   kind: 'extern';
-  instruction: number;
   name: string;
   /** byte offset added to a variable's address */
   offset: number;
 }
+
+/** A metadata record placed at an instruction index of a program that no edit will change any more. */
+export type Placed<T> = T extends unknown ? T & { instruction: number } : never;
+
+/**
+ * A reference at its instruction index: what the relocator works with once a program is linked
+ * (its layout is final), and what `streamReferences` lists for reading.
+ */
+export type ProgramRelocation = Placed<InstructionReference>;
+export type MapFdRelocation = Placed<MapFdReference>;
+export type MapValueRelocation = Placed<MapValueReference>;
+export type CallRelocation = Placed<CallReference>;
+export type FunctionPointerRelocation = Placed<FunctionPointerReference>;
+export type ExternRelocation = Placed<ExternReference>;

@@ -1,23 +1,18 @@
-import { type Btf, type BtfExt, parseBtfExt } from '@bpfkit/btf';
 import {
-  addContext,
-  type CoreRelocation,
-  type FuncInfo,
-  type LineInfo,
-  type ObjectFileView,
-} from '@bpfkit/core';
+  type Btf,
+  type BtfExt,
+  type CoreReloRecord,
+  type FuncInfoRecord,
+  type LineInfoRecord,
+  parseBtfExt,
+} from '@bpfkit/btf';
+import { addContext, type CoreRecord, type LineRecord, type ObjectFileView } from '@bpfkit/core';
 
-/** func_info and line_info records of one section, with byte offsets inside that section. */
+/** func_info, line_info and CO-RE records of one section, as .BTF.ext holds them (byte offsets). */
 export interface SectionDebugInfo {
-  funcInfo: { byteOffset: number; typeId: number }[];
-  coreRelocations: { byteOffset: number; typeId: number; accessString: string; kind: number }[];
-  lineInfo: {
-    byteOffset: number;
-    fileNameOffset: number;
-    lineOffset: number;
-    line: number;
-    column: number;
-  }[];
+  funcInfo: FuncInfoRecord[];
+  lineInfo: LineInfoRecord[];
+  coreRelocations: CoreReloRecord[];
 }
 
 /** Reads .BTF.ext into per-section records; undefined when the object has no .BTF.ext. */
@@ -42,64 +37,49 @@ export function readSectionDebugInfo(
     }
     return info;
   };
-  for (const s of ext.funcInfo) {
-    entry(s.section).funcInfo.push(...s.records.map((r) => ({ byteOffset: r.insnOff, typeId: r.typeId })));
-  }
-  for (const s of ext.coreRelos) {
-    entry(s.section).coreRelocations.push(
-      ...s.records.map((r) => ({
-        byteOffset: r.insnOff,
-        typeId: r.typeId,
-        accessString: r.accessStr,
-        kind: r.kind,
-      })),
-    );
-  }
-  for (const s of ext.lineInfo) {
-    entry(s.section).lineInfo.push(
-      ...s.records.map((r) => ({
-        byteOffset: r.insnOff,
-        fileNameOffset: r.fileNameOff,
-        lineOffset: r.lineOff,
-        line: r.lineNumber,
-        column: r.column,
-      })),
-    );
-  }
+  // The records are kept as parsed: no copy per record, as an open runs for every object.
+  for (const s of ext.funcInfo) append(entry(s.section).funcInfo, s.records);
+  for (const s of ext.coreRelos) append(entry(s.section).coreRelocations, s.records);
+  for (const s of ext.lineInfo) append(entry(s.section).lineInfo, s.records);
   return bySection;
 }
 
-/** The records that fall inside one function, re-based to its first instruction (libbpf's adjust_prog_btf_ext_info). */
+function append<T>(to: T[], records: readonly T[]): void {
+  for (const record of records) to.push(record);
+}
+
+/**
+ * The records that fall inside one function, keyed by slot index from its first instruction
+ * (libbpf's adjust_prog_btf_ext_info): the instruction stream's metadata.
+ */
 export function functionDebugInfo(
   info: SectionDebugInfo | undefined,
   start: number,
   end: number,
-): { funcInfo?: FuncInfo[]; lineInfo?: LineInfo[]; coreRelocations?: CoreRelocation[] } {
+): {
+  funcInfo?: [number, number][];
+  lineInfo?: [number, LineRecord][];
+  coreRelocations?: [number, CoreRecord][];
+} {
   if (!info) return {};
-  const within = <R extends { byteOffset: number }>(records: R[]) => recordsWithin(records, start, end);
-  const funcInfo = within(info.funcInfo).map((r) => ({
-    instruction: (r.byteOffset - start) / 8,
-    typeId: r.typeId,
-  }));
-  const lineInfo = within(info.lineInfo).map(({ byteOffset, ...rest }) => ({
-    instruction: (byteOffset - start) / 8,
-    ...rest,
-  }));
-  const coreRelocations = within(info.coreRelocations).map(({ byteOffset, ...rest }) => ({
-    instruction: (byteOffset - start) / 8,
-    ...rest,
-  }));
+  const slot = (insnOff: number) => (insnOff - start) / 8;
   return {
-    ...(funcInfo.length > 0 ? { funcInfo } : {}),
-    ...(lineInfo.length > 0 ? { lineInfo } : {}),
-    ...(coreRelocations.length > 0 ? { coreRelocations } : {}),
+    funcInfo: recordsWithin(info.funcInfo, start, end).map((r) => [slot(r.insnOff), r.typeId]),
+    lineInfo: recordsWithin(info.lineInfo, start, end).map((r) => [
+      slot(r.insnOff),
+      { fileNameOffset: r.fileNameOff, lineOffset: r.lineOff, line: r.lineNumber, column: r.column },
+    ]),
+    coreRelocations: recordsWithin(info.coreRelocations, start, end).map((r) => [
+      slot(r.insnOff),
+      { typeId: r.typeId, accessString: r.accessStr, kind: r.kind },
+    ]),
   };
 }
 
 /** The records in [start, end) of a list sorted by byte offset (sorted once, then binary search). */
-function recordsWithin<R extends { byteOffset: number }>(records: R[], start: number, end: number): R[] {
+function recordsWithin<R extends { insnOff: number }>(records: R[], start: number, end: number): R[] {
   if (!sortedLists.has(records)) {
-    records.sort((a, b) => a.byteOffset - b.byteOffset);
+    records.sort((a, b) => a.insnOff - b.insnOff);
     sortedLists.add(records);
   }
   const first = lowerBound(records, start);
@@ -108,12 +88,12 @@ function recordsWithin<R extends { byteOffset: number }>(records: R[], start: nu
 
 const sortedLists = new WeakSet<object>();
 
-function lowerBound(records: readonly { byteOffset: number }[], offset: number, from = 0): number {
+function lowerBound(records: readonly { insnOff: number }[], offset: number, from = 0): number {
   let low = from;
   let high = records.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (records[mid]!.byteOffset < offset) low = mid + 1;
+    if (records[mid]!.insnOff < offset) low = mid + 1;
     else high = mid;
   }
   return low;

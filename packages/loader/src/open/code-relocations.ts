@@ -1,9 +1,11 @@
 import {
+  decodeSlot,
+  INSTRUCTION_SIZE,
   type Instruction,
+  type InstructionReference,
   LD_IMM64_CODE,
   type MapSpec,
   type ObjectFileView,
-  type ProgramRelocation,
   PseudoCall,
   RelocationError,
   SHF_EXECINSTR,
@@ -23,10 +25,20 @@ export interface FunctionExtent {
   /** byte offsets inside the section */
   start: number;
   end: number;
-  instructions: Instruction[];
-  relocations: ProgramRelocation[];
+  /** the function's slots: a view of the section, decoded one at a time where a relocation points */
+  bytes: Uint8Array;
+  /** symbolic references by slot index (the stream's initial instruction identities) */
+  references: Map<number, InstructionReference>;
   /** STB_GLOBAL or STB_WEAK */
   global: boolean;
+}
+
+function slotOf(fn: FunctionExtent, index: number, little: boolean): Instruction {
+  return decodeSlot(
+    new DataView(fn.bytes.buffer, fn.bytes.byteOffset, fn.bytes.byteLength),
+    index * INSTRUCTION_SIZE,
+    little,
+  );
 }
 
 /** Finds the function that starts at a byte offset of a section (call and callback targets). */
@@ -57,7 +69,7 @@ export function recordCodeRelocations(
       });
     }
     const index = (byteOffset - fn.start) / 8;
-    const insn = fn.instructions[index]!;
+    const insn = slotOf(fn, index, file.byteOrder === 'little');
     const sym = file.symbols[reloc.symbolIndex];
     if (!sym) {
       throw new RelocationError(`relocation names symbol ${reloc.symbolIndex}, past the symbol table`, {
@@ -66,7 +78,7 @@ export function recordCodeRelocations(
     }
     const here = () => ({ ...location(), symbol: sym.name, program: fn.name, instruction: index });
     const relocation = classify(file, insn, sym, maps, functionAt, quirks, here);
-    fn.relocations.push({ ...relocation, instruction: index } as ProgramRelocation);
+    fn.references.set(index, relocation);
   }
 }
 
@@ -87,12 +99,6 @@ function functionContaining(
   return undefined;
 }
 
-type Unplaced = ProgramRelocation extends infer R
-  ? R extends ProgramRelocation
-    ? Omit<R, 'instruction'>
-    : never
-  : never;
-
 function classify(
   file: ObjectFileView,
   insn: Instruction,
@@ -101,7 +107,7 @@ function classify(
   functionAt: FunctionAt,
   quirks: CompilerQuirks,
   where: () => { section: string; symbol: string; instruction: number; byteOffset: number },
-): Unplaced {
+): InstructionReference {
   if (insn.code === CALL_CODE) {
     // A call to an undefined symbol is a kfunc: resolved against the kernel's BTF at load.
     if (sym.sectionIndex === SHN_UNDEF) return { kind: 'extern', name: sym.name, offset: 0 };
@@ -165,10 +171,14 @@ export function recordLocalCalls(
   functionAt: FunctionAt,
   object: string,
   section: string,
+  little: boolean,
 ): void {
-  const relocated = new Set(fn.relocations.map((r) => r.instruction));
-  fn.instructions.forEach((insn, index) => {
-    if (insn.code !== CALL_CODE || insn.src !== PseudoCall.CALL || relocated.has(index)) return;
+  const count = fn.bytes.byteLength / INSTRUCTION_SIZE;
+  for (let index = 0; index < count; index++) {
+    // Only call slots are decoded: the code byte says which they are.
+    if (fn.bytes[index * INSTRUCTION_SIZE] !== CALL_CODE || fn.references.has(index)) continue;
+    const insn = slotOf(fn, index, little);
+    if (insn.src !== PseudoCall.CALL) continue;
     const targetOffset = fn.start + (index + insn.imm + 1) * 8;
     const target = functionAt(fn.sectionIndex, targetOffset);
     if (!target) {
@@ -179,7 +189,6 @@ export function recordLocalCalls(
         },
       );
     }
-    fn.relocations.push({ kind: 'call', instruction: index, function: target.name });
-  });
-  fn.relocations.sort((a, b) => a.instruction - b.instruction);
+    fn.references.set(index, { kind: 'call', function: target.name });
+  }
 }

@@ -1,7 +1,7 @@
-import { decodeInstructions } from '@bpfkit/asm';
 import { objectBtf } from '@bpfkit/btf';
 import {
   type CollectedCode,
+  createInstructionStream,
   type FunctionSpec,
   type ObjectFileView,
   type OpenContext,
@@ -67,8 +67,8 @@ export function collectCode(
         sectionIndex: section.index,
         start,
         end,
-        instructions: decodeInstructions(bytes.subarray(start, end), file.byteOrder),
-        relocations: [],
+        bytes: bytes.subarray(start, end),
+        references: new Map(),
         global: sym.bind !== STB_LOCAL,
       });
     }
@@ -81,7 +81,9 @@ export function collectCode(
   for (const [sectionIndex, list] of extents) {
     recordCodeRelocations(file, sectionIndex, list, input.maps, functionAt, quirks);
     const sectionName = file.sections[sectionIndex]!.name;
-    for (const fn of list) recordLocalCalls(fn, functionAt, context.objectName, sectionName);
+    for (const fn of list) {
+      recordLocalCalls(fn, functionAt, context.objectName, sectionName, file.byteOrder === 'little');
+    }
   }
 
   const debugInfo = readSectionDebugInfo(file, objectBtf(file, context));
@@ -93,10 +95,13 @@ export function collectCode(
         name: extent.name,
         section: section.name,
         sectionOffset: extent.start,
-        instructions: extent.instructions,
-        relocations: extent.relocations,
+        // The code stays a view of the section; its metadata is keyed by slot, which is what a
+        // stream's instruction identities start as.
+        instructions: createInstructionStream(extent.bytes, file.byteOrder, {
+          references: extent.references,
+          ...functionDebugInfo(debugInfo?.get(section.name), extent.start, extent.end),
+        }),
         global: extent.global,
-        ...functionDebugInfo(debugInfo?.get(section.name), extent.start, extent.end),
       };
       if (section.name === '.text') {
         functions.push(fn);

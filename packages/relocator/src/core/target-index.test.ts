@@ -48,14 +48,11 @@ describe('TargetIndex', () => {
   if (!hasKernelBtf && process.env.BPFKIT_REQUIRE_KERNEL === '1') {
     throw new Error('BPFKIT_REQUIRE_KERNEL=1 but /sys/kernel/btf/vmlinux is missing');
   }
-  it.skipIf(!hasKernelBtf)('indexes vmlinux in tens of ms, once per Btf', () => {
+  // How fast is the bench's business (core-relocate rows), not a unit test's.
+  it.skipIf(!hasKernelBtf)('indexes vmlinux once per Btf, finding what a name search finds', () => {
     const vmlinux = loadKernelBtf();
-    const start = performance.now();
     const index = buildTargetIndex(vmlinux);
-    const elapsed = performance.now() - start;
     expect(buildTargetIndex(vmlinux)).toBe(index);
     expect(index.candidates('task_struct', 'STRUCT')).toEqual(vmlinux.findByName('task_struct', 'STRUCT'));
-    // Generous for a shared 2-core machine; typically 8-20 ms here.
-    expect(elapsed).toBeLessThan(100);
   });
 });
