@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Runs one command in the Debian 6.1 guest (qemu, TCG: no KVM needed) and exits with its exit code.
-#   scripts/kernel-lane/run-in-guest.sh [--timeout SECONDS] COMMAND [ARG...]
+#   scripts/kernel-lane/run-in-guest.sh [--timeout SECONDS] [--out DIR] COMMAND [ARG...]
 # The guest sees the host's root read-only (9p, under a tmpfs overlay) and the project as an ext4
 # snapshot of the working tree at the same path (far faster than 9p for node_modules); the command
 # runs in the project directory as root, with the environment variables listed in LANE_PASS_ENV.
+# What the command writes to /job/out is copied to DIR (--out) after the guest stops.
 # A guest that hangs is killed after the timeout (default 40 min), so CI cannot hang on it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 timeout_s=${BPFKIT_LANE_TIMEOUT:-2400}
-if [[ ${1:-} == --timeout ]]; then
-  timeout_s=$2
+out_dir=
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --timeout) timeout_s=$2 ;;
+    --out) out_dir=$2 ;;
+    *) break ;;
+  esac
   shift 2
-fi
+done
 if [[ $# -eq 0 ]]; then
-  echo "usage: $0 [--timeout SECONDS] COMMAND [ARG...]" >&2
+  echo "usage: $0 [--timeout SECONDS] [--out DIR] COMMAND [ARG...]" >&2
   exit 2
 fi
 
@@ -22,6 +28,7 @@ kernel_dir=$("$LANE_DIR/prepare-kernel.sh")
 
 job=$(mktemp -d "${TMPDIR:-/tmp}/bpfkit-lane-job.XXXXXX")
 trap 'rm -rf "$job"' EXIT
+mkdir "$job/out"
 
 # The project as an ext4 image: mkfs.ext4 -d copies the tree (symlinks kept) without mounting.
 image="$job/project.ext4"
@@ -55,6 +62,10 @@ timeout -k 20 "$timeout_s" qemu-system-x86_64 \
   -drive "file=$image,if=virtio,format=raw,snapshot=on" \
   -device virtio-rng-pci </dev/null || status=$?
 
+if [[ -n $out_dir ]]; then
+  mkdir -p "$out_dir"
+  cp -a "$job/out/." "$out_dir/"
+fi
 if [[ $status -eq 124 ]]; then
   lane_log "the guest did not finish within ${timeout_s}s: killed"
   exit 124
