@@ -17,10 +17,13 @@ for (const file of expectedFiles) {
   if (!reported.has(resolve(file))) problems.push(`${file}: no results (the file did not run)`);
 }
 for (const file of report.testResults) {
-  if (file.assertionResults.length === 0) problems.push(`${file.name}: no tests ran (${file.message ?? file.status})`);
+  if (file.assertionResults.length === 0)
+    problems.push(`${file.name}: no tests ran (${file.message ?? file.status})`);
 }
 if (problems.length > 0) {
   console.error(`${label}: ${problems.length} tests did not pass:\n${problems.join('\n')}`);
   process.exit(1);
 }
-console.log(`${label}: all ${report.numTotalTests} tests of ${report.testResults.length} files ran and passed`);
+console.log(
+  `${label}: all ${report.numTotalTests} tests of ${report.testResults.length} files ran and passed`,
+);

@@ -52,7 +52,7 @@ bios=()
 [[ -f /usr/share/qemu/qboot.rom ]] && bios=(-bios /usr/share/qemu/qboot.rom)
 
 lane_log "booting $(basename "$kernel_dir") (timeout ${timeout_s}s): $*"
-status=0
+# timeout runs qemu in a process group of its own: stop it too when this script is stopped.
 timeout -k 20 "$timeout_s" qemu-system-x86_64 \
   -accel tcg,thread=multi -cpu max -smp 2 -m 2G -nodefaults -display none -no-reboot "${bios[@]}" \
   -serial stdio -kernel "$kernel_dir/vmlinuz" -initrd "$kernel_dir/initramfs.cpio.gz" \
@@ -60,7 +60,12 @@ timeout -k 20 "$timeout_s" qemu-system-x86_64 \
   -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$job,mount_tag=job,security_model=none" \
   -drive "file=$image,if=virtio,format=raw,snapshot=on" \
-  -device virtio-rng-pci </dev/null || status=$?
+  -device virtio-rng-pci </dev/null &
+guest=$!
+trap 'kill "$guest" 2>/dev/null; rm -rf "$job"' EXIT
+trap 'exit 130' INT TERM
+status=0
+wait "$guest" || status=$?
 
 if [[ -n $out_dir ]]; then
   mkdir -p "$out_dir"

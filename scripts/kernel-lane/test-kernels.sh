@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run test:kernels`: the kernel test files on the host's kernel, then in the Debian 6.1 guest,
-# both with BPFKIT_REQUIRE_KERNEL=1 (a kernel test that would skip fails instead). Fails when any
+# both with BPFKIT_REQUIRE_KERNEL=1 (a kernel test that would skip fails instead). In the guest CI=true
+# keeps vitest from redrawing its progress on the serial console as if it were a terminal. Fails when any
 # test fails or did not run on either kernel. Extra arguments go to both vitest runs.
 #   BPFKIT_LANE_ONLY=guest|host  runs one side only.
 set -euo pipefail
@@ -16,7 +17,7 @@ status=0
 
 if [[ ${BPFKIT_LANE_ONLY:-host} != guest ]]; then
   lane_log "host kernel $(uname -r): ${#files[@]} test files"
-  npx vitest run --reporter=default --reporter=json --outputFile.json="$results/host.json" "$@" "${files[@]}" ||
+  node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json="$results/host.json" "$@" "${files[@]}" ||
     status=1
   node "$LANE_DIR/all-tests-ran.mjs" "$results/host.json" "host $(uname -r)" "${files[@]}" || status=1
   lane_log "host run took $((SECONDS - started)) s"
@@ -24,8 +25,8 @@ fi
 
 if [[ ${BPFKIT_LANE_ONLY:-guest} != host ]]; then
   guest_started=$SECONDS
-  LANE_PASS_ENV="BPFKIT_REQUIRE_KERNEL CI" "$LANE_DIR/run-in-guest.sh" --out "$results/guest" \
-    sh -c 'uname -r | tee /job/out/kernel && exec npx vitest run --reporter=default --reporter=json --outputFile.json=/job/out/report.json "$@"' \
+  CI=true LANE_PASS_ENV="BPFKIT_REQUIRE_KERNEL CI" "$LANE_DIR/run-in-guest.sh" --out "$results/guest" \
+    sh -c 'uname -r | tee /job/out/kernel && exec node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=/job/out/report.json "$@"' \
     guest "$@" "${files[@]}" || status=1
   if [[ -f $results/guest/report.json ]]; then
     node "$LANE_DIR/all-tests-ran.mjs" "$results/guest/report.json" "guest $(cat "$results/guest/kernel")" "${files[@]}" ||
