@@ -1,22 +1,12 @@
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKernelBtf } from '@bpfkit/btf';
-import { AttachType, KernelError, NotSupportedError, type ProgramSpec, ProgramType } from '@bpfkit/core';
-import { LinuxBackend } from '@bpfkit/kernel-backend';
+import { KernelError, NotSupportedError, type ProgramSpec } from '@bpfkit/core';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoader } from './container.js';
 import type { LoadedObject } from './live/loaded-object.js';
+import { bpfLsmActive, hasKprobes, trampolineRefusal } from './testing/kernel-probes.js';
 
 // kprobe, kretprobe, fentry, fexit and fmod_ret on security_file_open, and lsm/file_open, each
 // proven by an effect seen from user space on a kernel that has them (the Debian 6.1 lane), and
@@ -25,40 +15,6 @@ import type { LoadedObject } from './live/loaded-object.js';
 const fixture = new URL('../../../fixtures/tracing_kinds.bpfel.o', import.meta.url).pathname;
 const skip = kernelSkipReason();
 const TIMES = 5;
-
-/** The kprobe PMU exists only on kernels built with CONFIG_KPROBES. */
-const hasKprobes = () => existsSync('/sys/bus/event_source/devices/kprobe');
-
-/**
- * A trial load of `r0 = 0; exit` as fentry on security_file_open: refused without BPF trampolines.
- * Undefined when it loads, else the refusal.
- */
-function trampolineRefusal(): Error | undefined {
-  const instructions = new Uint8Array(16);
-  instructions[0] = 0xb7; // BPF_ALU64 | BPF_MOV | BPF_K, r0 = 0
-  instructions[8] = 0x95; // BPF_JMP | BPF_EXIT
-  try {
-    new LinuxBackend()
-      .loadProgram({
-        type: ProgramType.TRACING,
-        expectedAttachType: AttachType.TRACE_FENTRY,
-        attachBtfId: loadKernelBtf().findOne('security_file_open', 'FUNC'),
-        instructions,
-        license: 'GPL',
-        name: 'probe_fentry',
-      })
-      .close();
-    return undefined;
-  } catch (error) {
-    return error as Error;
-  }
-}
-
-/** BPF LSM programs only run when "bpf" is among the active LSMs (lsm= on the command line). */
-function bpfLsmActive(): boolean {
-  const path = '/sys/kernel/security/lsm';
-  return existsSync(path) && readFileSync(path, 'utf8').split(',').includes('bpf');
-}
 
 /** Opens and closes a file; the errno code when the open fails ('ok' when it does not). */
 function openResult(path: string): string {
