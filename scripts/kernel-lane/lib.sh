@@ -2,7 +2,7 @@
 # The cache holds the unpacked Debian kernel, the initramfs and the project image between runs.
 LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROJECT_DIR=$(cd "$LANE_DIR/../.." && pwd)
-LANE_CACHE=${BPFKIT_LANE_CACHE:-$HOME/.cache/bpfkit-lane}
+LANE_CACHE=${BPFKIT_LANE_CACHE:-${HOME:-/root}/.cache/bpfkit-lane}
 # The Debian package whose dependency names the current kernel (generic flavour: -cloud has no 9p).
 LANE_META_PACKAGE=${BPFKIT_LANE_META_PACKAGE:-linux-image-amd64}
 # Modules the guest's init loads, in this order, each after its modules.dep dependencies.

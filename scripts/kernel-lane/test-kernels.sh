@@ -12,12 +12,15 @@ mapfile -t files < <("$LANE_DIR/kernel-test-files.sh")
 results=$(mktemp -d "${TMPDIR:-/tmp}/bpfkit-lane-results.XXXXXX")
 trap 'rm -rf "$results"' EXIT
 export BPFKIT_REQUIRE_KERNEL=1
+# vitest's transform cache on disk (node_modules/.experimental-vitest-cache): filled on the host, it
+# travels into the guest with the project image, where transforming TypeScript is ~12x slower.
+vitest=(node_modules/.bin/vitest run --experimental.fsModuleCache --reporter=default --reporter=json)
 started=$SECONDS
 status=0
 
 if [[ ${BPFKIT_LANE_ONLY:-host} != guest ]]; then
   lane_log "host kernel $(uname -r): ${#files[@]} test files"
-  node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json="$results/host.json" "$@" "${files[@]}" ||
+  "${vitest[@]}" --outputFile.json="$results/host.json" "$@" "${files[@]}" ||
     status=1
   node "$LANE_DIR/all-tests-ran.mjs" "$results/host.json" "host $(uname -r)" "${files[@]}" || status=1
   lane_log "host run took $((SECONDS - started)) s"
@@ -25,9 +28,11 @@ fi
 
 if [[ ${BPFKIT_LANE_ONLY:-guest} != host ]]; then
   guest_started=$SECONDS
+  # collecting the files imports every module they need: that fills the cache without running a test
+  node_modules/.bin/vitest list --experimental.fsModuleCache "$@" "${files[@]}" >/dev/null
   CI=true LANE_PASS_ENV="BPFKIT_REQUIRE_KERNEL CI" "$LANE_DIR/run-in-guest.sh" --out "$results/guest" \
-    sh -c 'uname -r | tee /job/out/kernel && exec node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=/job/out/report.json "$@"' \
-    guest "$@" "${files[@]}" || status=1
+    sh -c 'uname -r | tee /job/out/kernel && exec "$@" --outputFile.json=/job/out/report.json' \
+    guest "${vitest[@]}" "$@" "${files[@]}" || status=1
   if [[ -f $results/guest/report.json ]]; then
     node "$LANE_DIR/all-tests-ran.mjs" "$results/guest/report.json" "guest $(cat "$results/guest/kernel")" "${files[@]}" ||
       status=1
