@@ -1,4 +1,4 @@
-import { AttachType, KernelError, ProgramType, VerifierError } from '@bpfkit/core';
+import { AttachType, KernelError, NotSupportedError, ProgramType, VerifierError } from '@bpfkit/core';
 import type { ProgLoadAttr } from '../backend.js';
 import { BpfCommand } from '../bpf-command.js';
 import { describeErrno, Errno } from '../errno.js';
@@ -61,6 +61,9 @@ export function loadProgram(sys: BpfSyscall, program: ProgLoadAttr): LoadedProgr
       // refused without a log: ask again for the verifier's reasons (libbpf's behaviour)
       if (errno === Errno.EPERM && needsTrampoline(program) && holdsBpfCapabilities()) {
         throw trampolineRefused(program.name);
+      }
+      if (errno === Errno.EPERM && isIterator(program) && holdsBpfCapabilities()) {
+        throw iteratorRefused(program.name, program.attachBtfId ?? 0);
       }
       if (errno === Errno.EPERM || errno === Errno.EBADF || errno === Errno.EFAULT) {
         throw loadError(sys, errno, program.name, '', false);
@@ -130,6 +133,27 @@ function trampolineRefused(program: string): KernelError {
     {
       location: { program },
       hint: 'the process holds CAP_BPF/CAP_SYS_ADMIN and the kernel gave no log: it lacks BPF trampolines; tp_btf, raw_tp and tracepoint programs need none',
+    },
+  );
+}
+
+function isIterator(program: ProgLoadAttr): boolean {
+  return program.type === ProgramType.TRACING && program.expectedAttachType === AttachType.TRACE_ITER;
+}
+
+/**
+ * Some kernels refuse an iterator target to root, before verifying a single instruction: seen for
+ * the map-element targets (bpf_map_elem, sockmap, bpf_sk_storage_map) on a 6.18 whose task and
+ * bpf_map iterators load; libbpf gets the same EPERM. A capability of the kernel, not of the program.
+ */
+function iteratorRefused(program: string, attachBtfId: number): NotSupportedError {
+  return new NotSupportedError(
+    'BPF iterator target',
+    `BPF_PROG_LOAD of program ${program}: this kernel refuses the iterator target ` +
+      `(attach_btf_id ${attachBtfId}) even to a privileged process`,
+    {
+      location: { program },
+      hint: 'the process holds CAP_BPF/CAP_SYS_ADMIN and the kernel gave no log: it does not offer this iterator target; other targets (task, bpf_map) may still load',
     },
   );
 }
