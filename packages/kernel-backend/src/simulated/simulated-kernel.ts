@@ -20,6 +20,10 @@ import type {
   ProgLoadAttr,
   ProgLoadResult,
   ProgramInfo,
+  TcBpfFilterAttr,
+  TcFilter,
+  TcFilterRef,
+  TcHook,
   TestRunOptions,
   TestRunResult,
 } from '../backend.js';
@@ -30,6 +34,7 @@ import { BtfLoadError, bpfError, type CallSubject } from '../kernel-errors.js';
 import { checkLength, mapShape } from '../map-shapes.js';
 import { kernelObjectName } from '../object-name.js';
 import { hostPossibleCpus } from '../possible-cpus.js';
+import { type TcOperation, tcError } from '../tc/tc-errors.js';
 import { lastLogLine } from '../verifier-log.js';
 import { ArrayStore } from './array-store.js';
 import { checkBtfHeader } from './btf-check.js';
@@ -40,6 +45,7 @@ import { interpret } from './interpreter.js';
 import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
 import type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './objects.js';
 import { checkProgram, isKnownProgramType, programTag } from './program-check.js';
+import { SimTcHooks } from './tc-hooks.js';
 
 export interface SimulatedKernelOptions {
   /** possible CPUs, the stride of per-CPU values (default: this machine's) */
@@ -93,6 +99,17 @@ export class SimulatedKernel implements KernelBackend {
   readonly #btfs = new Map<number, SimBtf>();
   readonly #ids = { map: 0, program: 0, btf: 0, link: 0 };
   readonly #owner: FdOwner;
+  readonly #tc = new SimTcHooks({
+    program: (fd) => {
+      const object = this.#fds.get(fd);
+      if (!object) return Errno.EBADF;
+      return object.kind === 'program' ? object : Errno.EINVAL;
+    },
+    hold: (program) => {
+      program.refs++;
+    },
+    release: (program) => this.#release(program),
+  });
   #nextFd: number;
 
   constructor(options: SimulatedKernelOptions = {}) {
@@ -472,6 +489,53 @@ export class SimulatedKernel implements KernelBackend {
     program.refs++;
     this.linkCreates.push(attr);
     return this.#open(link);
+  }
+
+  // --- tc (simulated/tc-hooks.ts) ---
+
+  addClsactQdisc(ifindex: number, device?: string): boolean {
+    return this.#tcRun(
+      'addClsactQdisc',
+      () => this.#tc.addClsact(ifindex, device),
+      { ifindex, device },
+      'qdisc add',
+    );
+  }
+
+  deleteClsactQdisc(ifindex: number, device?: string): void {
+    this.#tcRun(
+      'deleteClsactQdisc',
+      () => this.#tc.deleteClsact(ifindex, device),
+      { ifindex, device },
+      'qdisc del',
+    );
+  }
+
+  addTcFilter(attr: TcBpfFilterAttr): TcFilter {
+    return this.#tcRun('addTcFilter', () => this.#tc.add(attr), attr, 'filter add');
+  }
+
+  deleteTcFilter(filter: TcFilterRef): void {
+    this.#tcRun('deleteTcFilter', () => this.#tc.delete(filter), filter, 'filter del');
+  }
+
+  tcFilters(hook: TcHook): TcFilter[] {
+    return this.#tcRun('tcFilters', () => this.#tc.list(hook), hook, 'filter show');
+  }
+
+  /** An injected failure of a tc call fails as the kernel's refusal would. */
+  #tcRun<T>(
+    op: SimOperation,
+    body: () => T,
+    where: { ifindex: number; device?: string | undefined; direction?: string },
+    operation: TcOperation,
+  ): T {
+    const injected = this.failures.onCall(op);
+    if (injected) {
+      const { device, ...rest } = where;
+      throw tcError(operation, { ...rest, ...(device ? { device } : {}) }, injected.errno);
+    }
+    return body();
   }
 
   // --- bpffs ---
