@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import {
+  AttachType,
   isMapInMapType,
   KernelError,
   MapType,
@@ -443,6 +444,14 @@ export class SimulatedKernel implements KernelBackend {
   createLink(attr: LinkCreateAttr): Fd {
     return this.#run('createLink', C.LINK_CREATE, { what: attr.what ?? 'link' }, () => {
       const program = this.#object(attr.programFd, 'program') as SimProgram;
+      // devices are not modelled, but an ifindex that is not a positive int names none (hasTcx's probe)
+      if (
+        attr.targetIfindex !== undefined &&
+        (attr.targetIfindex | 0) <= 0 &&
+        isDeviceHook(attr.attachType)
+      ) {
+        throw new SimFault(Errno.ENODEV);
+      }
       const copy: LinkCreateAttr = { ...attr };
       if (attr.iterInfo) copy.iterInfo = attr.iterInfo.slice();
       return this.#openLink(copy, program);
@@ -773,6 +782,15 @@ export class SimulatedKernel implements KernelBackend {
     const maps = [...this.#maps.values()].map((m) => `${m.name}:${mapTypeName(m.attr.type)}`);
     return `SimulatedKernel(${this.#fds.size} fds, maps [${maps.join(', ')}], ${this.#programs.size} programs)`;
   }
+}
+
+/** attach types whose link target is a device (targetIfindex) */
+function isDeviceHook(attachType: number): boolean {
+  return (
+    attachType === AttachType.XDP ||
+    attachType === AttachType.TCX_INGRESS ||
+    attachType === AttachType.TCX_EGRESS
+  );
 }
 
 function commandNameOf(cmd: number): string {

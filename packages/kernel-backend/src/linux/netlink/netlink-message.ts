@@ -182,7 +182,7 @@ export function parseAck(message: NetlinkMessage): NetlinkAck {
   const { payload } = message;
   if (payload.length < 4) throw new RangeError(`NLMSG_ERROR of ${payload.length} bytes`);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const errno = -view.getInt32(0, true);
+  const errno = 0 - view.getInt32(0, true);
   if (!(message.flags & NLM_F_ACK_TLVS)) return { errno };
   const echoed = payload.length >= 4 + NLMSG_HEADER_SIZE ? view.getUint32(4, true) : NLMSG_HEADER_SIZE;
   const tlvStart = 4 + (message.flags & NLM_F_CAPPED ? NLMSG_HEADER_SIZE : align4(echoed));
@@ -196,7 +196,7 @@ export function parseAck(message: NetlinkMessage): NetlinkAck {
 export function parseDone(message: NetlinkMessage): NetlinkAck {
   const { payload } = message;
   if (payload.length < 4) return { errno: 0 };
-  const errno = -new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getInt32(0, true);
+  const errno = 0 - new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getInt32(0, true);
   if (!(message.flags & NLM_F_ACK_TLVS)) return { errno };
   const text = readString(parseAttributes(payload.subarray(4)).get(NLMSGERR_ATTR_MSG));
   return text ? { errno, message: text } : { errno };
