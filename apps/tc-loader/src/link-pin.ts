@@ -19,3 +19,12 @@ export function linkPinPath(pinRoot: string, device: string, direction: TcxDirec
   }
   return join(pinRoot, TC_DIR, LINKS_DIR, `${device}-${direction}`);
 }
+
+/**
+ * Where `filter add --tc-mode netlink` pins the program of the cls_bpf filter it made:
+ * `<pin root>/tc/links/<iface>-<direction>-cls_bpf`. The filter keeps the program attached by
+ * itself; the pin says which filter on the hook is bpfkit-tc's (by program id) for `filter del`.
+ */
+export function classifierPinPath(pinRoot: string, device: string, direction: TcxDirection): string {
+  return `${linkPinPath(pinRoot, device, direction)}-cls_bpf`;
+}
