@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { NotFoundError, PinConflictError } from '@bpfkit/core';
 import { interfaceIndex, type KernelBackend, type TcxDirection } from '@bpfkit/kernel-backend';
 import { type LoadedObject, type Loader, mapPinPath } from '@bpfkit/loader';
 import { parseTailCallSection, prepareIproute2PinRoot } from '@bpfkit/maps-iproute2';
 import type { TcMode } from './args.js';
 import { attachClassifier, attachmentPin, chooseTcMode } from './attach-classifier.js';
+import { openPin } from './link-pin.js';
 import { refillReusedJumpTables, slotProgramId, tailCallSlots } from './tail-calls.js';
 
 export interface AddFilterRequest {
@@ -47,10 +47,8 @@ export interface AttachedFilter {
 export async function addFilter(loader: Loader, request: AddFilterRequest): Promise<AttachedFilter> {
   const { device, direction, section, pinRoot } = request;
   interfaceIndex(device); // a mistyped device fails before anything is loaded or pinned
-  const taken = (['tcx', 'netlink'] as const)
-    .map((m) => attachmentPin(m, request))
-    .find((p) => existsSync(p));
-  if (taken) {
+  const pins = (['tcx', 'netlink'] as const).map((m) => attachmentPin(m, request));
+  if (pins.some((path) => isPinned(loader.backend, path))) {
     throw new PinConflictError(`a bpfkit-tc filter is already attached at ${direction} of ${device}`, {
       hint: `remove it first: bpfkit-tc filter del dev ${device} ${direction} pin-root ${pinRoot}`,
     });
@@ -103,6 +101,12 @@ export async function addFilter(loader: Loader, request: AddFilterRequest): Prom
     })),
     tailCalls: slots.map((s) => ({ ...s, programId: slotProgramId(loaded, s.map, s.slot) })),
   };
+}
+
+function isPinned(backend: KernelBackend, path: string): boolean {
+  const fd = openPin(backend, path);
+  fd?.close();
+  return fd !== undefined;
 }
 
 /** A failed attach leaves no trace: the pins of maps this load created go again (reused pins stay). */

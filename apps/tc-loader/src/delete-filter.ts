@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { isBpfkitError, type KernelError, NotFoundError } from '@bpfkit/core';
+import { NotFoundError } from '@bpfkit/core';
 import {
   type Fd,
   interfaceIndex,
@@ -7,7 +6,7 @@ import {
   type TcFilter,
   type TcxDirection,
 } from '@bpfkit/kernel-backend';
-import { classifierPinPath, linkPinPath } from './link-pin.js';
+import { classifierPinPath, linkPinPath, openPin } from './link-pin.js';
 
 export interface DeleteFilterRequest {
   device: string;
@@ -30,19 +29,14 @@ export interface DeletedFilter {
 export function deleteFilter(backend: KernelBackend, request: DeleteFilterRequest): DeletedFilter {
   const { device, direction, pinRoot } = request;
   const classifierPin = classifierPinPath(pinRoot, device, direction);
-  if (existsSync(classifierPin)) return deleteClassifier(backend, request, classifierPin);
+  const program = openPin(backend, classifierPin);
+  if (program) return deleteClassifier(backend, request, program, classifierPin);
   const linkPin = linkPinPath(pinRoot, device, direction);
-  let link: Fd;
-  try {
-    link = backend.getPinned(linkPin);
-  } catch (error) {
-    if (isBpfkitError(error) && error.code === 'KERNEL' && (error as KernelError).errno === 2) {
-      throw new NotFoundError(`no bpfkit-tc filter at ${direction} of ${device}`, {
-        hint: `nothing is pinned at ${linkPin}; was it added with another pin-root?`,
-        cause: error,
-      });
-    }
-    throw error;
+  const link = openPin(backend, linkPin);
+  if (!link) {
+    throw new NotFoundError(`no bpfkit-tc filter at ${direction} of ${device}`, {
+      hint: `nothing is pinned at ${linkPin} or ${classifierPin}; was it added with another pin-root?`,
+    });
   }
   try {
     backend.detachLink(link);
@@ -53,12 +47,18 @@ export function deleteFilter(backend: KernelBackend, request: DeleteFilterReques
   return { linkPin };
 }
 
-function deleteClassifier(backend: KernelBackend, request: DeleteFilterRequest, pin: string): DeletedFilter {
+function deleteClassifier(
+  backend: KernelBackend,
+  request: DeleteFilterRequest,
+  program: Fd,
+  pin: string,
+): DeletedFilter {
   const { device, direction } = request;
   let programId: number;
-  {
-    using program = backend.getPinned(pin);
+  try {
     programId = backend.programInfo(program).id;
+  } finally {
+    program.close();
   }
   const hook = { ifindex: interfaceIndex(device), direction, device };
   const ours = backend.tcFilters(hook).filter((f: TcFilter) => f.bpf?.programId === programId);
