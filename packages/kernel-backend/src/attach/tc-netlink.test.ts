@@ -7,6 +7,7 @@ import { SimulatedKernel } from '../simulated/simulated-kernel.js';
 import { returnImmediate } from '../testing/kernel-gate.test-helpers.js';
 import type { AttachableProgram } from './attacher.js';
 import { attachProgram } from './auto-attach.js';
+import { attachTcx } from './network.js';
 import { attachTcNetlink, type TcFilterLink, tcNetlinkAttacher } from './tc-netlink.js';
 import { hasTcx } from './tcx-probe.js';
 
@@ -113,6 +114,20 @@ describe('hasTcx and the tc netlink attacher', () => {
     const denied = new SimulatedKernel();
     denied.failNext('loadProgram', { errno: Errno.EPERM });
     expect(() => hasTcx(denied)).toThrow(KernelError);
+  });
+
+  it('attachTcx where the kernel has no tcx is a NotSupportedError naming tcx and the way out', () => {
+    const old = new SimulatedKernel();
+    old.failNext('createLink', { errno: Errno.EINVAL }); // the attach, as 6.1 answers
+    old.failAt('createLink', 2, { errno: Errno.EINVAL }); // and the probe it asks then
+    expect(() => attachTcx(old, classifier(old).fd, 1, 'ingress')).toThrow(
+      expect.objectContaining({
+        name: 'NotSupportedError',
+        feature: 'tcx links (Linux 6.6)',
+        message: 'tcx ingress on 1: this kernel has no tcx links',
+        hint: expect.stringContaining('attachTcNetlink'),
+      }),
+    );
   });
 
   it('tcx sections go to tcx links where the kernel has them and to cls_bpf where it does not', () => {
