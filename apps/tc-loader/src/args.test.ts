@@ -43,6 +43,17 @@ describe('parseTcArgs', () => {
     });
   });
 
+  it('takes --tc-mode for filter add, as two words or one', () => {
+    const add = ['filter', 'add', 'dev', 'v', 'ingress', 'bpf', 'obj', 'x.o'];
+    expect(parseTcArgs([...add, '--tc-mode', 'netlink'])).toMatchObject({ kind: 'add', mode: 'netlink' });
+    expect(parseTcArgs(['--tc-mode=tcx', ...add])).toMatchObject({ kind: 'add', mode: 'tcx' });
+    expect(parseTcArgs(add)).not.toHaveProperty('mode');
+    expect(() => parseTcArgs([...add, '--tc-mode'])).toThrow('--tc-mode needs tcx or netlink');
+    expect(() => parseTcArgs(['filter', 'del', 'dev', 'v', 'ingress', '--tc-mode', 'tcx'])).toThrow(
+      '--tc-mode applies to filter add',
+    );
+  });
+
   it('reads filter del', () => {
     expect(parseTcArgs(['filter', 'del', 'dev', 'veth0', 'egress', 'pin-root', '/b'])).toEqual({
       kind: 'del',

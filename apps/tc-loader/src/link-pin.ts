@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { UsageError } from '@bpfkit/core';
-import type { TcxDirection } from '@bpfkit/kernel-backend';
+import { isBpfkitError, type KernelError, UsageError } from '@bpfkit/core';
+import type { Fd, KernelBackend, TcxDirection } from '@bpfkit/kernel-backend';
 import { TC_DIR } from '@bpfkit/maps-iproute2';
 
 /** Where bpfkit-tc keeps its tcx links, beside tc's own tc/globals: `<pin root>/tc/links`. */
@@ -18,4 +18,25 @@ export function linkPinPath(pinRoot: string, device: string, direction: TcxDirec
     });
   }
   return join(pinRoot, TC_DIR, LINKS_DIR, `${device}-${direction}`);
+}
+
+/**
+ * Where `filter add --tc-mode netlink` pins the program of the cls_bpf filter it made:
+ * `<pin root>/tc/links/<iface>-<direction>-cls_bpf`. The filter keeps the program attached by
+ * itself; the pin says which filter on the hook is bpfkit-tc's (by program id) for `filter del`.
+ */
+export function classifierPinPath(pinRoot: string, device: string, direction: TcxDirection): string {
+  return `${linkPinPath(pinRoot, device, direction)}-cls_bpf`;
+}
+
+/** BPF_OBJ_GET of a pin, or undefined when there is none. */
+export function openPin(backend: KernelBackend, path: string): Fd | undefined {
+  try {
+    return backend.getPinned(path);
+  } catch (error) {
+    // ENOENT, or ENOTDIR where a component of the path is not a directory
+    const errno = isBpfkitError(error) && error.code === 'KERNEL' ? (error as KernelError).errno : 0;
+    if (errno === 2 || errno === 20) return undefined;
+    throw error;
+  }
 }

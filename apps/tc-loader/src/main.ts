@@ -2,7 +2,7 @@ import { isBpfkitError, type VerifierError } from '@bpfkit/core';
 import type { Loader } from '@bpfkit/loader';
 import { type AttachedFilter, addFilter } from './add-filter.js';
 import { parseTcArgs, USAGE } from './args.js';
-import { deleteFilter } from './delete-filter.js';
+import { type DeletedFilter, deleteFilter } from './delete-filter.js';
 import { createTcLoader } from './tc-loader.js';
 
 export interface Io {
@@ -25,8 +25,15 @@ export async function main(argv: readonly string[], io: Io = defaultIo, loader?:
     }
     const tc = loader ?? createTcLoader();
     if (command.kind === 'del') {
-      const { linkPin } = deleteFilter(tc.backend, command);
-      io.out(command.json ? JSON.stringify({ deleted: linkPin }) : `detached and unpinned ${linkPin}`);
+      const deleted = deleteFilter(tc.backend, command);
+      io.out(
+        command.json
+          ? JSON.stringify({
+              deleted: deleted.linkPin,
+              ...(deleted.filters ? { filters: deleted.filters } : {}),
+            })
+          : describeDeleted(deleted),
+      );
       return 0;
     }
     const attached = await addFilter(tc, command);
@@ -40,10 +47,24 @@ export async function main(argv: readonly string[], io: Io = defaultIo, loader?:
   }
 }
 
+function describeDeleted(deleted: DeletedFilter): string {
+  if (!deleted.filters) return `detached and unpinned ${deleted.linkPin}`;
+  const filters = deleted.filters.map((f) => `pref ${f.priority} handle 0x${f.handle.toString(16)}`);
+  return `deleted ${filters.length ? `filter ${filters.join(', ')}` : 'no filter (it was gone)'} and unpinned ${deleted.linkPin}`;
+}
+
 function describeAttached(a: AttachedFilter): string {
+  const how = a.filter
+    ? [
+        `attached ${a.program.name} (section ${a.section}, id ${a.program.id}) as a cls_bpf filter at ${a.direction} of ${a.device}: pref ${a.filter.priority} handle 0x${a.filter.handle.toString(16)} bpf da name ${a.filter.name}`,
+        `program pinned at ${a.linkPin}`,
+      ]
+    : [
+        `attached ${a.program.name} (section ${a.section}, id ${a.program.id}) at tcx ${a.direction} of ${a.device}`,
+        `link pinned at ${a.linkPin}`,
+      ];
   return [
-    `attached ${a.program.name} (section ${a.section}, id ${a.program.id}) at tcx ${a.direction} of ${a.device}`,
-    `link pinned at ${a.linkPin}`,
+    ...how,
     ...a.maps.map(
       (m) => `map ${m.name} (id ${m.id}): ${m.pin ?? 'not pinned'}${m.reused ? ' (reused)' : ''}`,
     ),

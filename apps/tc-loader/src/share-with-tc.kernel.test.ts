@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttachedFilter } from './add-filter.js';
 import { main } from './main.js';
 import { createTcLoader } from './tc-loader.js';
-import { bpftoolJson, createVethPair, run, type VethPair } from './testing/network.js';
+import { bpftoolJson, createVethPair, type VethPair } from './testing/network.js';
 import { SYSTEM_BPFFS, useSystemBpffs } from './testing/system-bpffs.js';
 
 const skipReason = kernelSkipReason('ip', 'tc', 'bpftool');
@@ -35,9 +35,12 @@ async function bpfkitTc(...argv: string[]) {
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
-describe.skipIf(skipReason !== undefined)(
-  `a tc/globals map shared with Debian's tc${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-  () => {
+// As bpfkit-tc chooses (tcx where the kernel has it), and forced to a cls_bpf filter: pref 1 runs
+// before the filter tc adds with its automatic priority, as a tcx link runs before every filter.
+describe.skipIf(skipReason !== undefined).each([[undefined], ['netlink']] as const)(
+  `a tc/globals map shared with Debian's tc, --tc-mode %s${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  (forcedMode) => {
+    const modeWords = forcedMode ? ['--tc-mode', forcedMode] : [];
     let system: ReturnType<typeof useSystemBpffs>;
     let veth: VethPair;
     let attached: AttachedFilter;
@@ -45,16 +48,22 @@ describe.skipIf(skipReason !== undefined)(
 
     beforeAll(async () => {
       veth = createVethPair();
-      system = useSystemBpffs([mapPin, join(SYSTEM_BPFFS, 'tc/links', `${veth.host}-ingress`)]);
+      system = useSystemBpffs([
+        mapPin,
+        join(SYSTEM_BPFFS, 'tc/links', `${veth.host}-ingress`),
+        join(SYSTEM_BPFFS, 'tc/links', `${veth.host}-ingress-cls_bpf`),
+      ]);
       // bpfkit-tc first, with the default pin root: it creates tc/globals/bpfkit_tcshare.
       const added = await bpfkitTc(
         ...words(`filter add dev ${veth.host} ingress bpf obj`),
         iproute2Object,
+        ...modeWords,
         '--json',
       );
       expect(added.stderr).toBe('');
       attached = JSON.parse(added.stdout) as AttachedFilter;
-      run('tc', ['qdisc', 'add', 'dev', veth.host, 'clsact']);
+      // bpfkit-tc made the clsact qdisc already when it attached through netlink
+      spawnSync('tc', ['qdisc', 'add', 'dev', veth.host, 'clsact']);
     });
     afterAll(async () => {
       if (attached) await bpfkitTc('filter', 'del', 'dev', veth.host, 'ingress');
@@ -75,8 +84,11 @@ describe.skipIf(skipReason !== undefined)(
       );
       expect(tc.stderr).toBe('');
       expect(tc.status).toBe(0);
-      const [net] = bpftoolJson('net', 'show', 'dev', veth.host) as { tc: { kind: string; id: number }[] }[];
-      const filter = net!.tc.find((f) => f.kind === 'clsact/ingress');
+      const [net] = bpftoolJson('net', 'show', 'dev', veth.host) as {
+        tc: { kind: string; id: number; name: string }[];
+      }[];
+      // tc's filter (bpfkit-tc's may be a cls_bpf filter on the same hook too)
+      const filter = net!.tc.find((f) => f.kind === 'clsact/ingress' && f.name.startsWith('tc_share_libbpf'));
       expect(filter).toBeDefined();
       const prog = bpftoolJson('prog', 'show', 'id', String(filter!.id)) as {
         name: string;

@@ -1,17 +1,18 @@
 // bpfkit-tc end to end on the real kernel: the iproute2 fixture of maps-iproute2 (tc/globals
-// maps, a map-in-map by id, tail calls 1/0 and 1/1) attached at tcx ingress of a veth, steered by
-// real packets, and the same object refused by Debian's tc.
+// maps, a map-in-map by id, tail calls 1/0 and 1/1) attached at ingress of a veth, steered by
+// real packets, and the same object refused by Debian's tc. Twice: as bpfkit-tc chooses (a tcx
+// link where the kernel has tcx, a cls_bpf filter where it does not) and forced to netlink.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AttachType, MapType } from '@bpfkit/core';
-import { interfaceIndex, LinuxBackend } from '@bpfkit/kernel-backend';
+import { hasTcx, interfaceIndex, LinuxBackend } from '@bpfkit/kernel-backend';
 import { kernelSkipReason, mountBpffs } from '@bpfkit/kernel-backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttachedFilter } from './add-filter.js';
 import { main } from './main.js';
-import { bpftoolJson, createVethPair, type VethPair } from './testing/network.js';
+import { bpftoolJson, createVethPair, run as runCommand, type VethPair } from './testing/network.js';
 import { readPinnedU64 } from './testing/pinned.js';
 
 const skipReason = kernelSkipReason('ip', 'tc', 'bpftool');
@@ -29,9 +30,26 @@ async function run(...argv: string[]) {
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
-describe.skipIf(skipReason !== undefined)(
-  `bpfkit-tc on a veth pair${skipReason ? ` (skipped: ${skipReason})` : ''}`,
-  () => {
+/** The filters `tc -j filter show` lists on one hook (without the per-priority heads). */
+function tcFilters(device: string, hook: string) {
+  const all = JSON.parse(runCommand('tc', ['-j', 'filter', 'show', 'dev', device, hook])) as {
+    pref: number;
+    kind: string;
+    options?: { handle: string; bpf_name: string; 'direct-action'?: boolean; prog: { id: number } };
+  }[];
+  return all.filter((f) => f.options);
+}
+
+const forced = [[undefined], ['netlink']] as const;
+
+describe.skipIf(skipReason !== undefined).each(forced)(
+  `bpfkit-tc on a veth pair, --tc-mode %s${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  (forcedMode) => {
+    const modeWords = forcedMode ? ['--tc-mode', forcedMode] : [];
+    /** what bpfkit-tc attaches with here: the flag, else tcx where this kernel has it */
+    const mode = forcedMode ?? (skipReason === undefined && hasTcx(new LinuxBackend()) ? 'tcx' : 'netlink');
+    const pinName = (device: string, direction: string) =>
+      `${device}-${direction}${mode === 'netlink' ? '-cls_bpf' : ''}`;
     let bpffs: ReturnType<typeof mountBpffs>;
     let veth: VethPair;
     let attached: AttachedFilter;
@@ -47,18 +65,20 @@ describe.skipIf(skipReason !== undefined)(
         fixture,
         'pin-root',
         bpffs.dir,
+        ...modeWords,
         '--json',
       );
       expect(added.stderr).toBe('');
       expect(added.code).toBe(0);
       attached = JSON.parse(added.stdout) as AttachedFilter;
+      expect(attached.mode).toBe(mode);
     });
     afterAll(() => {
       veth?.remove();
       bpffs?.unmount();
     });
 
-    it('pins every map in tc/globals and the link at tc/links/<iface>-ingress', () => {
+    it("pins every map in tc/globals and the link (or the filter's program) in tc/links", () => {
       for (const name of ['jmp_table', 'tail_hits', 'inner_hits', 'outer_maps']) {
         const shown = bpftoolJson('map', 'show', 'pinned', globals(name)) as { id: number; name: string };
         expect(shown.name).toBe(name);
@@ -69,14 +89,34 @@ describe.skipIf(skipReason !== undefined)(
           reused: false,
         });
       }
-      expect(attached.linkPin).toBe(join(bpffs.dir, 'tc/links', `${veth.host}-ingress`));
-      const link = bpftoolJson('link', 'show', 'pinned', attached.linkPin) as { prog_id: number };
-      expect(link.prog_id).toBe(attached.program.id);
+      expect(attached.linkPin).toBe(join(bpffs.dir, 'tc/links', pinName(veth.host, 'ingress')));
+      const programId =
+        mode === 'tcx'
+          ? (bpftoolJson('link', 'show', 'pinned', attached.linkPin) as { prog_id: number }).prog_id
+          : (bpftoolJson('prog', 'show', 'pinned', attached.linkPin) as { id: number }).id;
+      expect(programId).toBe(attached.program.id);
       expect(attached.program.name).toBe('cls_entry');
     });
 
-    it('attached the classifier at tcx ingress of the device, as the kernel reports the link', () => {
-      // bpftool 7.1 predates tcx, so ask the kernel: the fdinfo of the pinned link.
+    it('attached the classifier at ingress of the device, as seen from outside', () => {
+      if (mode === 'netlink') {
+        // a cls_bpf filter in direct-action mode, as Debian's tc shows it
+        expect(tcFilters(veth.host, 'ingress')).toEqual([
+          expect.objectContaining({
+            pref: 1,
+            kind: 'bpf',
+            options: expect.objectContaining({
+              handle: `0x${attached.filter!.handle.toString(16)}`,
+              bpf_name: 'iproute2_tc.bpfel.o:[classifier]',
+              'direct-action': true,
+              prog: expect.objectContaining({ id: attached.program.id }),
+            }),
+          }),
+        ]);
+        expect(attached.filter).toMatchObject({ priority: 1, name: 'iproute2_tc.bpfel.o:[classifier]' });
+        return;
+      }
+      // a tcx link: bpftool 7.1 predates tcx, so ask the kernel, the fdinfo of the pinned link
       const backend = new LinuxBackend();
       using link = backend.getPinned(attached.linkPin);
       const fdinfo = readFileSync(`/proc/self/fdinfo/${link.value}`, 'latin1');
@@ -85,6 +125,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(field('prog_id')).toBe(String(attached.program.id));
       expect(field('ifindex')).toBe(String(interfaceIndex(veth.host)));
       expect(field('attach_type')).toBe(`${AttachType.TCX_INGRESS} (ingress)`);
+      expect(tcFilters(veth.host, 'ingress')).toEqual([]);
     });
 
     it('fills the jump table with both tail-call programs, as bpftool dumps it', () => {
@@ -129,6 +170,7 @@ describe.skipIf(skipReason !== undefined)(
         fixture,
         'pin-root',
         bpffs.dir,
+        ...modeWords,
         '--json',
       );
       expect(second.code).toBe(0);
@@ -181,10 +223,13 @@ describe.skipIf(skipReason !== undefined)(
           fixture,
           'pin-root',
           other.dir,
+          ...modeWords,
         );
         expect(failed.code).not.toBe(0);
         expect(readdirSync(join(other.dir, 'tc/globals'))).toEqual([]);
         expect(failed.stderr).toContain(join(other.dir, 'tc/links'));
+        // nothing stays attached either: the filter made before the pin failed was deleted
+        expect(tcFilters(veth.host, 'egress')).toEqual([]);
       } finally {
         other.unmount();
       }
@@ -192,8 +237,15 @@ describe.skipIf(skipReason !== undefined)(
 
     it('detaches on filter del: the pin goes and packets run no program any more', async () => {
       const deleted = await run('filter', 'del', 'dev', veth.host, 'ingress', 'pin-root', bpffs.dir);
-      expect(deleted).toMatchObject({ code: 0, stdout: `detached and unpinned ${attached.linkPin}` });
+      expect(deleted).toMatchObject({
+        code: 0,
+        stdout:
+          mode === 'tcx'
+            ? `detached and unpinned ${attached.linkPin}`
+            : `deleted filter pref 1 handle 0x${attached.filter!.handle.toString(16)} and unpinned ${attached.linkPin}`,
+      });
       expect(existsSync(attached.linkPin)).toBe(false);
+      expect(tcFilters(veth.host, 'ingress')).toEqual([]);
       const before = tailHits();
       veth.sendUdp(9002, 2);
       expect(tailHits()).toEqual(before);
@@ -201,7 +253,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(existsSync(globals('tail_hits'))).toBe(true);
       const again = await run('filter', 'del', 'dev', veth.host, 'ingress', 'pin-root', bpffs.dir);
       expect(again.code).toBe(2);
-      expect(again.stderr).toContain(`no bpfkit-tc filter at tcx ingress of ${veth.host}`);
+      expect(again.stderr).toContain(`no bpfkit-tc filter at ingress of ${veth.host}`);
     });
   },
 );

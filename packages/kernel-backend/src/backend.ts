@@ -171,6 +171,48 @@ export interface LinkCreateAttr {
   what?: string;
 }
 
+/** A hook of a device's clsact qdisc: where `tc filter add dev X ingress|egress` puts a filter. */
+export type TcDirection = 'ingress' | 'egress';
+
+export interface TcHook {
+  ifindex: number;
+  direction: TcDirection;
+  /** the device's name, for messages ('veth0'); the ifindex is what the kernel gets */
+  device?: string;
+}
+
+/** The RTM_NEWTFILTER fields of a cls_bpf filter (`tc filter add ... bpf da fd N name NAME`). */
+export interface TcBpfFilterAttr extends TcHook {
+  programFd: number;
+  /** TCA_BPF_NAME: what `tc filter show` prints for the program */
+  name: string;
+  /** 1..65535; 0 or absent: the kernel chooses (49152, then one less than the lowest present) */
+  priority?: number;
+  /** 0 or absent: the kernel chooses (1, 2, ...) */
+  handle?: number;
+  /** ETH_P_* in host order; default ETH_P_ALL */
+  protocol?: number;
+  /** TCA_BPF_FLAG_ACT_DIRECT: the program's return value is the tc action (default true) */
+  directAction?: boolean;
+}
+
+/** Names exactly one filter: RTM_DELTFILTER needs all of these. */
+export interface TcFilterRef extends TcHook {
+  priority: number;
+  handle: number;
+  /** ETH_P_* in host order */
+  protocol: number;
+}
+
+/** A filter on a clsact hook as the kernel reports it (an RTM_NEWTFILTER dump entry or echo). */
+export interface TcFilter extends TcFilterRef {
+  /** TCA_KIND: 'bpf' for cls_bpf */
+  kind: string;
+  chain: number;
+  /** cls_bpf's options, when kind is 'bpf' */
+  bpf?: { programId: number; name: string; directAction: boolean; tag: string };
+}
+
 export type BackendKind = 'linux' | 'simulated';
 
 /** Every call bpfkit makes into the kernel. */
@@ -227,6 +269,18 @@ export interface KernelBackend {
   createIterator(link: FdArg): Fd;
   /** BPF_LINK_DETACH: detaches now; the link fd stays open but defunct */
   detachLink(link: FdArg): void;
+
+  // --- tc (rtnetlink: what `tc qdisc` and `tc filter` do, for kernels without tcx links) ---
+  /** RTM_NEWQDISC clsact (`tc qdisc add dev X clsact`); false when the device had one already */
+  addClsactQdisc(ifindex: number, device?: string): boolean;
+  /** RTM_DELQDISC clsact: the filters of both hooks go with it */
+  deleteClsactQdisc(ifindex: number, device?: string): void;
+  /** RTM_NEWTFILTER of a cls_bpf filter: the filter as the kernel made it (its priority, handle) */
+  addTcFilter(attr: TcBpfFilterAttr): TcFilter;
+  /** RTM_DELTFILTER of exactly one filter */
+  deleteTcFilter(filter: TcFilterRef): void;
+  /** RTM_GETTFILTER dump of one hook, in the kernel's order (by priority) */
+  tcFilters(hook: TcHook): TcFilter[];
 
   // --- bpffs ---
   pin(fd: FdArg, path: string): void;

@@ -35,6 +35,13 @@ export {
   type UprobeOptions,
 } from './attach/probes.js';
 export { attachSocketFilter } from './attach/socket-filter.js';
+export {
+  attachTcNetlink,
+  TcFilterLink,
+  type TcNetlinkAttachOptions,
+  tcNetlinkAttacher,
+} from './attach/tc-netlink.js';
+export { hasTcx } from './attach/tcx-probe.js';
 export { tracepointId } from './attach/tracefs.js';
 export { attachRawTracepoint, attachTracing, type TracingAttachOptions } from './attach/tracing.js';
 export type {
@@ -49,6 +56,11 @@ export type {
   ProgLoadAttr,
   ProgLoadResult,
   ProgramInfo,
+  TcBpfFilterAttr,
+  TcDirection,
+  TcFilter,
+  TcFilterRef,
+  TcHook,
   TestRunOptions,
   TestRunResult,
 } from './backend.js';

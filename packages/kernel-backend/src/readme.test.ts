@@ -41,3 +41,7 @@ it.skipIf(!kernelOk)(
     expect(await printedBy(example('## Attach and events'), 'attach')).toEqual(['tracepoint true']);
   },
 );
+
+it('the tc netlink example runs on the simulated kernel and prints what its comments say', async () => {
+  expect(await printedBy(example('### tc without tcx'), 'tc-netlink')).toEqual(['tc 49152 true', '0']);
+});

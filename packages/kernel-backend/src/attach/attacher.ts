@@ -23,6 +23,17 @@ export interface AttachableProgram {
 export interface AttachOptions {
   /** XDP and tc programs: the interface */
   device?: NetworkInterface;
+  /**
+   * tc programs: how to attach. 'tcx' makes a tcx link (Linux 6.6); 'netlink' a clsact qdisc plus a
+   * cls_bpf filter in direct-action mode, as `tc filter add ... bpf da` does (any kernel). Default:
+   * tcx where the kernel has it (hasTcx), netlink otherwise.
+   */
+  tcMode?: 'tcx' | 'netlink';
+  /** tc programs whose section does not say the hook ("tc", "classifier"): ingress or egress */
+  direction?: 'ingress' | 'egress';
+  /** tc netlink attach: the filter's priority and handle (default: the kernel chooses) */
+  tcPriority?: number;
+  tcHandle?: number;
   /** XDP: XdpFlags */
   xdpFlags?: number;
   /** cgroup programs: a cgroup v2 directory */

@@ -6,6 +6,8 @@ import type { Fd } from '../fd.js';
 export type LinkKind =
   | 'xdp'
   | 'tcx'
+  /** a cls_bpf filter on a clsact hook, made through rtnetlink (attach/tc-netlink.ts) */
+  | 'tc'
   | 'cgroup'
   | 'netns'
   | 'iter'

@@ -17,6 +17,7 @@ import {
 import { kernelOk, linuxBackend, mountBpffs, returnImmediate } from '../testing/kernel-gate.test-helpers.js';
 import { attachTcx, attachXdp, interfaceIndex, XdpFlags } from './network.js';
 import { attachSocketFilter } from './socket-filter.js';
+import { hasTcx } from './tcx-probe.js';
 
 const XDP_DROP = 1;
 const TCX_PASS = 0;
@@ -135,6 +136,13 @@ describe.skipIf(!canNetns)('XDP and tcx links on a veth pair', () => {
       return;
     }
     const before = readCounter(backend, counter);
+    if (!hasTcx(backend)) {
+      // before Linux 6.6: the typed refusal that names the feature (tc-netlink.kernel.test.ts attaches there)
+      expect(() => attachTcx(backend, program, veth.host, 'ingress')).toThrow(
+        expect.objectContaining({ name: 'NotSupportedError', feature: 'tcx links (Linux 6.6)' }),
+      );
+      return;
+    }
     using link = attachTcx(backend, program, veth.host, 'ingress');
     expect(link.kind).toBe('tcx');
     expect(veth.delivered(4)).toBe(4);

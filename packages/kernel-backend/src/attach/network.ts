@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { AttachType, NotFoundError } from '@bpfkit/core';
+import { AttachType, NotFoundError, NotSupportedError } from '@bpfkit/core';
 import type { FdArg, KernelBackend } from '../backend.js';
-import { fdValue } from '../fd.js';
+import { Errno } from '../errno.js';
+import { type Fd, fdValue } from '../fd.js';
 import { Link } from './link.js';
+import { hasTcx } from './tcx-probe.js';
 
 /** XDP_FLAGS_* from include/uapi/linux/if_link.h: where the program runs. */
 export const XdpFlags = {
@@ -75,14 +77,27 @@ export function attachTcx(
   options: TcxAttachOptions = {},
 ): Link {
   const target = `tcx ${direction} on ${device}`;
-  const fd = backend.createLink({
-    programFd: fdValue(program),
-    targetIfindex: interfaceIndex(device),
-    attachType: direction === 'ingress' ? AttachType.TCX_INGRESS : AttachType.TCX_EGRESS,
-    flags: options.flags ?? 0,
-    relativeFd: options.relativeFd ?? 0,
-    expectedRevision: options.expectedRevision ?? 0n,
-    what: target,
-  });
+  const targetIfindex = interfaceIndex(device);
+  let fd: Fd;
+  try {
+    fd = backend.createLink({
+      programFd: fdValue(program),
+      targetIfindex,
+      attachType: direction === 'ingress' ? AttachType.TCX_INGRESS : AttachType.TCX_EGRESS,
+      flags: options.flags ?? 0,
+      relativeFd: options.relativeFd ?? 0,
+      expectedRevision: options.expectedRevision ?? 0n,
+      what: target,
+    });
+  } catch (error) {
+    // a kernel before 6.6 answers EINVAL for the attach type it does not know
+    if ((error as { errno?: number }).errno === Errno.EINVAL && !hasTcx(backend)) {
+      throw new NotSupportedError('tcx links (Linux 6.6)', `${target}: this kernel has no tcx links`, {
+        hint: "attach through netlink instead (a clsact qdisc and a cls_bpf filter): attachTcNetlink, or attachProgram with tcMode 'netlink'",
+        cause: error,
+      });
+    }
+    throw error;
+  }
   return new Link('tcx', target, backend, fd);
 }

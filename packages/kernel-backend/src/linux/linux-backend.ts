@@ -13,6 +13,10 @@ import type {
   ProgLoadAttr,
   ProgLoadResult,
   ProgramInfo,
+  TcBpfFilterAttr,
+  TcFilter,
+  TcFilterRef,
+  TcHook,
   TestRunOptions,
   TestRunResult,
 } from '../backend.js';
@@ -26,6 +30,7 @@ import { loadBtf } from './btf-load.js';
 import { btfObjectBytes, nextObjectId } from './introspection.js';
 import { MAP_CREATE_SIZE, writeMapCreateAttr } from './map-create.js';
 import { MapOps } from './map-ops.js';
+import * as tc from './netlink/tc-operations.js';
 import { readMapInfo, readProgramInfo } from './obj-info.js';
 import { bindMapToProgram, fdById, getPinnedObject, pinObject } from './objects.js';
 import { probeMapType, probeProgramType } from './probes.js';
@@ -190,6 +195,28 @@ export class LinuxBackend implements KernelBackend {
 
   detachLink(link: FdArg): void {
     detachLink(this.#sys, fdValue(link));
+  }
+
+  // tc through rtnetlink: each call opens its own NETLINK_ROUTE socket (linux/netlink/tc-operations.ts)
+
+  addClsactQdisc(ifindex: number, device?: string): boolean {
+    return tc.addClsactQdisc(ifindex, device);
+  }
+
+  deleteClsactQdisc(ifindex: number, device?: string): void {
+    tc.deleteClsactQdisc(ifindex, device);
+  }
+
+  addTcFilter(attr: TcBpfFilterAttr): TcFilter {
+    return tc.addTcFilter(attr);
+  }
+
+  deleteTcFilter(filter: TcFilterRef): void {
+    tc.deleteTcFilter(filter);
+  }
+
+  tcFilters(hook: TcHook): TcFilter[] {
+    return tc.tcFilters(hook);
   }
 
   /** Creates missing parent directories first, as libbpf's make_parent_dir and iproute2 do. */

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import {
+  AttachType,
   isMapInMapType,
   KernelError,
   MapType,
@@ -20,6 +21,10 @@ import type {
   ProgLoadAttr,
   ProgLoadResult,
   ProgramInfo,
+  TcBpfFilterAttr,
+  TcFilter,
+  TcFilterRef,
+  TcHook,
   TestRunOptions,
   TestRunResult,
 } from '../backend.js';
@@ -30,6 +35,7 @@ import { BtfLoadError, bpfError, type CallSubject } from '../kernel-errors.js';
 import { checkLength, mapShape } from '../map-shapes.js';
 import { kernelObjectName } from '../object-name.js';
 import { hostPossibleCpus } from '../possible-cpus.js';
+import { type TcOperation, tcError } from '../tc/tc-errors.js';
 import { lastLogLine } from '../verifier-log.js';
 import { ArrayStore } from './array-store.js';
 import { checkBtfHeader } from './btf-check.js';
@@ -40,6 +46,7 @@ import { interpret } from './interpreter.js';
 import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
 import type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './objects.js';
 import { checkProgram, isKnownProgramType, programTag } from './program-check.js';
+import { SimTcHooks } from './tc-hooks.js';
 
 export interface SimulatedKernelOptions {
   /** possible CPUs, the stride of per-CPU values (default: this machine's) */
@@ -93,6 +100,17 @@ export class SimulatedKernel implements KernelBackend {
   readonly #btfs = new Map<number, SimBtf>();
   readonly #ids = { map: 0, program: 0, btf: 0, link: 0 };
   readonly #owner: FdOwner;
+  readonly #tc = new SimTcHooks({
+    program: (fd) => {
+      const object = this.#fds.get(fd);
+      if (!object) return Errno.EBADF;
+      return object.kind === 'program' ? object : Errno.EINVAL;
+    },
+    hold: (program) => {
+      program.refs++;
+    },
+    release: (program) => this.#release(program),
+  });
   #nextFd: number;
 
   constructor(options: SimulatedKernelOptions = {}) {
@@ -426,6 +444,14 @@ export class SimulatedKernel implements KernelBackend {
   createLink(attr: LinkCreateAttr): Fd {
     return this.#run('createLink', C.LINK_CREATE, { what: attr.what ?? 'link' }, () => {
       const program = this.#object(attr.programFd, 'program') as SimProgram;
+      // devices are not modelled, but an ifindex that is not a positive int names none (hasTcx's probe)
+      if (
+        attr.targetIfindex !== undefined &&
+        (attr.targetIfindex | 0) <= 0 &&
+        isDeviceHook(attr.attachType)
+      ) {
+        throw new SimFault(Errno.ENODEV);
+      }
       const copy: LinkCreateAttr = { ...attr };
       if (attr.iterInfo) copy.iterInfo = attr.iterInfo.slice();
       return this.#openLink(copy, program);
@@ -472,6 +498,53 @@ export class SimulatedKernel implements KernelBackend {
     program.refs++;
     this.linkCreates.push(attr);
     return this.#open(link);
+  }
+
+  // --- tc (simulated/tc-hooks.ts) ---
+
+  addClsactQdisc(ifindex: number, device?: string): boolean {
+    return this.#tcRun(
+      'addClsactQdisc',
+      () => this.#tc.addClsact(ifindex, device),
+      { ifindex, device },
+      'qdisc add',
+    );
+  }
+
+  deleteClsactQdisc(ifindex: number, device?: string): void {
+    this.#tcRun(
+      'deleteClsactQdisc',
+      () => this.#tc.deleteClsact(ifindex, device),
+      { ifindex, device },
+      'qdisc del',
+    );
+  }
+
+  addTcFilter(attr: TcBpfFilterAttr): TcFilter {
+    return this.#tcRun('addTcFilter', () => this.#tc.add(attr), attr, 'filter add');
+  }
+
+  deleteTcFilter(filter: TcFilterRef): void {
+    this.#tcRun('deleteTcFilter', () => this.#tc.delete(filter), filter, 'filter del');
+  }
+
+  tcFilters(hook: TcHook): TcFilter[] {
+    return this.#tcRun('tcFilters', () => this.#tc.list(hook), hook, 'filter show');
+  }
+
+  /** An injected failure of a tc call fails as the kernel's refusal would. */
+  #tcRun<T>(
+    op: SimOperation,
+    body: () => T,
+    where: { ifindex: number; device?: string | undefined; direction?: string },
+    operation: TcOperation,
+  ): T {
+    const injected = this.failures.onCall(op);
+    if (injected) {
+      const { device, ...rest } = where;
+      throw tcError(operation, { ...rest, ...(device ? { device } : {}) }, injected.errno);
+    }
+    return body();
   }
 
   // --- bpffs ---
@@ -709,6 +782,15 @@ export class SimulatedKernel implements KernelBackend {
     const maps = [...this.#maps.values()].map((m) => `${m.name}:${mapTypeName(m.attr.type)}`);
     return `SimulatedKernel(${this.#fds.size} fds, maps [${maps.join(', ')}], ${this.#programs.size} programs)`;
   }
+}
+
+/** attach types whose link target is a device (targetIfindex) */
+function isDeviceHook(attachType: number): boolean {
+  return (
+    attachType === AttachType.XDP ||
+    attachType === AttachType.TCX_INGRESS ||
+    attachType === AttachType.TCX_EGRESS
+  );
 }
 
 function commandNameOf(cmd: number): string {
