@@ -225,7 +225,11 @@ export interface KernelBackend {
   detachLink(link: FdArg): void;
 
   // --- bpffs ---
-  pin(fd: FdArg, path: string): void;
+  /**
+   * BPF_OBJ_PIN, creating missing parent directories first; returns the directories it created,
+   * outermost first, so that a caller undoing the pin can remove them again.
+   */
+  pin(fd: FdArg, path: string): readonly string[];
   getPinned(path: string): Fd;
   /** unlink(2) of a pin */
   unpin(path: string): void;

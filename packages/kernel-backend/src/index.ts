@@ -65,6 +65,7 @@ export { Fd, type FdOwner, fdValue } from './fd.js';
 export { BtfLoadError } from './kernel-errors.js';
 export { bpfCallPath } from './linux/libc.js';
 export { LinuxBackend } from './linux/linux-backend.js';
+export { removeEmptyDirectories } from './linux/pin-directories.js';
 export { UdpSocket } from './linux/udp-socket.js';
 export { kernelObjectName } from './object-name.js';
 export { countCpuList } from './possible-cpus.js';

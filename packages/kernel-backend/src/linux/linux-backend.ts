@@ -1,5 +1,4 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { unlinkSync } from 'node:fs';
 import { KernelError } from '@bpfkit/core';
 import { createIterator, createLink, detachLink, openRawTracepoint } from '../attach/link-commands.js';
 import type {
@@ -28,6 +27,7 @@ import { MAP_CREATE_SIZE, writeMapCreateAttr } from './map-create.js';
 import { MapOps } from './map-ops.js';
 import { readMapInfo, readProgramInfo } from './obj-info.js';
 import { bindMapToProgram, fdById, getPinnedObject, pinObject } from './objects.js';
+import { makeParentDirectories, removeEmptyDirectories } from './pin-directories.js';
 import { probeMapType, probeProgramType } from './probes.js';
 import { loadProgram } from './prog-load.js';
 import { BpfSyscall } from './syscall.js';
@@ -193,9 +193,15 @@ export class LinuxBackend implements KernelBackend {
   }
 
   /** Creates missing parent directories first, as libbpf's make_parent_dir and iproute2 do. */
-  pin(fd: FdArg, path: string): void {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    pinObject(this.#sys, fdValue(fd), path);
+  pin(fd: FdArg, path: string): readonly string[] {
+    const created = makeParentDirectories(path);
+    try {
+      pinObject(this.#sys, fdValue(fd), path);
+    } catch (error) {
+      removeEmptyDirectories(created);
+      throw error;
+    }
+    return created;
   }
 
   getPinned(path: string): Fd {

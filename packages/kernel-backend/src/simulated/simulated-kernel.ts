@@ -476,8 +476,9 @@ export class SimulatedKernel implements KernelBackend {
 
   // --- bpffs ---
 
-  pin(fd: FdArg, path: string): void {
-    this.#run('pin', C.OBJ_PIN, { what: `pin ${path}` }, () => {
+  /** Pins live in a flat namespace here: no directories are made, so none are reported. */
+  pin(fd: FdArg, path: string): readonly string[] {
+    return this.#run('pin', C.OBJ_PIN, { what: `pin ${path}` }, () => {
       const object = this.#object(fdValue(fd));
       if (!path.startsWith('/')) throw new SimFault(Errno.ENOENT);
       // bpffs refuses names with a dot (bpf_lookup in kernel/bpf/inode.c)
@@ -485,6 +486,7 @@ export class SimulatedKernel implements KernelBackend {
       if (this.#pins.has(path)) throw new SimFault(Errno.EEXIST);
       object.refs++;
       this.#pins.set(path, object);
+      return [];
     });
   }
 

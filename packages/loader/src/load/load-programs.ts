@@ -61,9 +61,7 @@ export function loadPrograms(
   // libbpf binds its read-only data map (the last `.rodata*` section's, its rodata_map_idx) to
   // every program, so metadata variables there (bpftool's bpf_metadata_*) stay visible even when
   // the code never reads them.
-  const rodataName = spec.maps
-    .filter((m) => m.kind === 'data' && m.name.startsWith('.rodata'))
-    .at(-1)?.name;
+  const rodataName = spec.maps.filter((m) => m.kind === 'data' && m.name.startsWith('.rodata')).at(-1)?.name;
   const rodata = rodataName === undefined ? undefined : maps.get(rodataName);
   for (const program of spec.programs) {
     if (!select(program)) continue;
