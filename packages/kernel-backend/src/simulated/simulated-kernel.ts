@@ -1,14 +1,19 @@
+import { totalmem } from 'node:os';
 import { basename } from 'node:path';
 import {
   isMapInMapType,
   KernelError,
-  MapType,
   mapTypeName,
   NotFoundError,
   NotSupportedError,
-  UpdateFlag,
   VerifierError,
 } from '@bpfkit/core';
+import {
+  checkLinkCreateAttr,
+  checkMapCreateAttr,
+  checkProgLoadAttr,
+  checkTestRunOptions,
+} from '../attr-checks.js';
 import type {
   BatchResult,
   FdArg,
@@ -27,16 +32,15 @@ import { BpfCommand } from '../bpf-command.js';
 import { describeErrno, Errno } from '../errno.js';
 import { Fd, type FdOwner, fdValue } from '../fd.js';
 import { BtfLoadError, bpfError, type CallSubject } from '../kernel-errors.js';
-import { checkLength, mapShape } from '../map-shapes.js';
 import { kernelObjectName } from '../object-name.js';
 import { hostPossibleCpus } from '../possible-cpus.js';
 import { lastLogLine } from '../verifier-log.js';
-import { ArrayStore } from './array-store.js';
 import { checkBtfHeader } from './btf-check.js';
 import { FailurePlan, type InjectedFault, type SimOperation } from './failures.js';
 import { SimFault } from './fault.js';
 import { FdSlotStore } from './fd-slot-store.js';
 import { interpret } from './interpreter.js';
+import * as ops from './map-commands.js';
 import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
 import type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './objects.js';
 import { checkProgram, isKnownProgramType, programTag } from './program-check.js';
@@ -52,18 +56,13 @@ export interface SimulatedKernelOptions {
   unsupportedProgramTypes?: readonly number[];
   /** a stand-in verifier: return a log to refuse the program with EACCES, undefined to accept */
   verifier?: (attr: ProgLoadAttr) => string | undefined;
+  /** bytes one map may take before BPF_MAP_CREATE answers ENOMEM (default: this machine's memory) */
+  memoryLimit?: number;
   /** answers BPF_PROG_TEST_RUN; the default interprets register-only programs */
   testRun?: (program: Readonly<SimProgram>, options: TestRunOptions) => TestRunResult;
 }
 
 const C = BpfCommand;
-
-const hashTypes: ReadonlySet<number> = new Set([
-  MapType.HASH,
-  MapType.PERCPU_HASH,
-  MapType.LRU_HASH,
-  MapType.LRU_PERCPU_HASH,
-]);
 
 /**
  * A kernel in memory that implements KernelBackend without a syscall: real array/hash/prog-array/
@@ -155,6 +154,7 @@ export class SimulatedKernel implements KernelBackend {
   // --- maps ---
 
   createMap(attr: MapCreateAttr): Fd {
+    checkMapCreateAttr(attr);
     return this.#run(
       'createMap',
       C.MAP_CREATE,
@@ -168,6 +168,7 @@ export class SimulatedKernel implements KernelBackend {
         if (attr.btfFd) this.#object(attr.btfFd, 'btf');
         const store = createStore(attr, {
           cpus: this.#cpus,
+          memoryLimit: this.#options.memoryLimit ?? totalmem(),
           resolveSlot: (kind) => (fd) => this.#object(fd, kind),
           release: (object) => this.#release(object),
         });
@@ -189,45 +190,25 @@ export class SimulatedKernel implements KernelBackend {
   }
 
   mapLookup(map: FdArg, key: Uint8Array, value: Uint8Array, flags = 0): boolean {
-    return this.#mapOp('mapLookup', C.MAP_LOOKUP_ELEM, map, (sim) => {
-      this.#checkKey(sim, 'BPF_MAP_LOOKUP_ELEM', key);
-      checkLength('BPF_MAP_LOOKUP_ELEM', this.#shape(sim), 'value', value, sim.valueBytes);
-      if (flags !== 0) throw new SimFault(Errno.EINVAL); // BPF_F_LOCK needs a bpf_spin_lock value
-      if (sim.attr.flags & 0x10 /* BPF_F_WRONLY */) throw new SimFault(Errno.EPERM);
-      const found = sim.store.lookup(key);
-      if (found === undefined) return false;
-      value.set(found.subarray(0, value.length));
-      return true;
-    });
+    return this.#mapOp('mapLookup', C.MAP_LOOKUP_ELEM, map, (sim) =>
+      ops.lookupElem(sim, this.#cpus, key, value, flags),
+    );
   }
 
   mapUpdate(map: FdArg, key: Uint8Array, value: Uint8Array, flags = 0): void {
-    this.#mapOp('mapUpdate', C.MAP_UPDATE_ELEM, map, (sim) => {
-      this.#checkKey(sim, 'BPF_MAP_UPDATE_ELEM', key);
-      checkLength('BPF_MAP_UPDATE_ELEM', this.#shape(sim), 'value', value, sim.valueBytes);
-      this.#checkWritable(sim);
-      if (flags & UpdateFlag.F_LOCK) throw new SimFault(Errno.EINVAL);
-      sim.store.update(key, value, flags);
-    });
+    this.#mapOp('mapUpdate', C.MAP_UPDATE_ELEM, map, (sim) =>
+      ops.updateElem(sim, this.#cpus, key, value, flags),
+    );
   }
 
   mapDelete(map: FdArg, key: Uint8Array): boolean {
-    return this.#mapOp('mapDelete', C.MAP_DELETE_ELEM, map, (sim) => {
-      this.#checkKey(sim, 'BPF_MAP_DELETE_ELEM', key);
-      this.#checkWritable(sim);
-      return sim.store.delete(key);
-    });
+    return this.#mapOp('mapDelete', C.MAP_DELETE_ELEM, map, (sim) => ops.deleteElem(sim, this.#cpus, key));
   }
 
   mapGetNextKey(map: FdArg, key: Uint8Array | null, nextKey: Uint8Array): boolean {
-    return this.#mapOp('mapGetNextKey', C.MAP_GET_NEXT_KEY, map, (sim) => {
-      if (key !== null) this.#checkKey(sim, 'BPF_MAP_GET_NEXT_KEY', key);
-      checkLength('BPF_MAP_GET_NEXT_KEY', this.#shape(sim), 'nextKey', nextKey, sim.attr.keySize);
-      const next = sim.store.nextKey(key);
-      if (next === undefined) return false;
-      nextKey.set(next.subarray(0, sim.attr.keySize));
-      return true;
-    });
+    return this.#mapOp('mapGetNextKey', C.MAP_GET_NEXT_KEY, map, (sim) =>
+      ops.getNextKey(sim, this.#cpus, key, nextKey),
+    );
   }
 
   mapLookupBatch(
@@ -238,103 +219,31 @@ export class SimulatedKernel implements KernelBackend {
     values: Uint8Array,
     count: number,
   ): BatchResult {
-    return this.#mapOp('mapLookupBatch', C.MAP_LOOKUP_BATCH, map, (sim) => {
-      const shape = this.#shape(sim);
-      const { keySize } = sim.attr;
-      checkLength('BPF_MAP_LOOKUP_BATCH', shape, 'key', keys, keySize * count);
-      checkLength('BPF_MAP_LOOKUP_BATCH', shape, 'value', values, sim.valueBytes * count);
-      checkLength('BPF_MAP_LOOKUP_BATCH', shape, 'key', outBatch, Math.max(keySize, 4));
-      if (sim.store instanceof FdSlotStore) throw new SimFault(Errno.ENOTSUPP);
-      // the resume token is opaque to user space; here it is the position reached, as a u32
-      const start =
-        inBatch === null ? 0 : new DataView(inBatch.buffer, inBatch.byteOffset, 4).getUint32(0, true);
-      if (count === 0) return { count: 0, done: false };
-      let position = 0;
-      let written = 0;
-      let exhausted = false;
-      let key = sim.store.nextKey(null);
-      while (written < count) {
-        if (key === undefined) {
-          exhausted = true;
-          break;
-        }
-        if (position >= start) {
-          keys.set(key.subarray(0, keySize), written * keySize);
-          values.set(sim.store.lookup(key)!.subarray(0, sim.valueBytes), written * sim.valueBytes);
-          written++;
-        }
-        position++;
-        key = sim.store.nextKey(key);
-      }
-      new DataView(outBatch.buffer, outBatch.byteOffset, 4).setUint32(0, start + written, true);
-      // arrays (generic_map_lookup_batch) report the end on the next call; hashes as soon as they reach it
-      const isArray = sim.store instanceof ArrayStore;
-      return { count: written, done: exhausted || (!isArray && key === undefined) };
-    });
+    return this.#mapOp('mapLookupBatch', C.MAP_LOOKUP_BATCH, map, (sim) =>
+      ops.lookupBatch(sim, this.#cpus, inBatch, outBatch, keys, values, count),
+    );
   }
 
   mapUpdateBatch(map: FdArg, keys: Uint8Array, values: Uint8Array, count: number, flags = 0): number {
-    return this.#mapOp('mapUpdateBatch', C.MAP_UPDATE_BATCH, map, (sim) => {
-      const { keySize } = sim.attr;
-      checkLength('BPF_MAP_UPDATE_BATCH', this.#shape(sim), 'key', keys, keySize * count);
-      checkLength('BPF_MAP_UPDATE_BATCH', this.#shape(sim), 'value', values, sim.valueBytes * count);
-      this.#checkWritable(sim);
-      for (let i = 0; i < count; i++) {
-        const key = keys.subarray(i * keySize, (i + 1) * keySize);
-        const value = values.subarray(i * sim.valueBytes, (i + 1) * sim.valueBytes);
-        try {
-          sim.store.update(key, value, flags);
-        } catch (fault) {
-          if (fault instanceof SimFault)
-            throw this.#batchError(C.MAP_UPDATE_BATCH, fault.errno, sim, `${i} of ${count} written`);
-          throw fault;
-        }
-      }
-      return count;
-    });
+    return this.#mapOp('mapUpdateBatch', C.MAP_UPDATE_BATCH, map, (sim) =>
+      ops.updateBatch(sim, this.#cpus, keys, values, count, flags),
+    );
   }
 
   mapDeleteBatch(map: FdArg, keys: Uint8Array, count: number): number {
-    return this.#mapOp('mapDeleteBatch', C.MAP_DELETE_BATCH, map, (sim) => {
-      const { keySize } = sim.attr;
-      checkLength('BPF_MAP_DELETE_BATCH', this.#shape(sim), 'key', keys, keySize * count);
-      this.#checkWritable(sim);
-      for (let i = 0; i < count; i++) {
-        try {
-          // the kernel stops at the first missing key; the count says how many went before it
-          if (!sim.store.delete(keys.subarray(i * keySize, (i + 1) * keySize))) return i;
-        } catch (fault) {
-          if (fault instanceof SimFault)
-            throw this.#batchError(C.MAP_DELETE_BATCH, fault.errno, sim, `${i} of ${count} deleted`);
-          throw fault;
-        }
-      }
-      return count;
-    });
+    return this.#mapOp('mapDeleteBatch', C.MAP_DELETE_BATCH, map, (sim) =>
+      ops.deleteBatch(sim, this.#cpus, keys, count),
+    );
   }
 
   mapLookupAndDelete(map: FdArg, key: Uint8Array | null, value: Uint8Array, flags = 0): boolean {
-    return this.#mapOp('mapLookupAndDelete', C.MAP_LOOKUP_AND_DELETE_ELEM, map, (sim) => {
-      // hashes since 5.14; queues and stacks are not modelled here
-      if (!hashTypes.has(sim.attr.type) || key === null) throw new SimFault(Errno.ENOTSUPP);
-      this.#checkKey(sim, 'BPF_MAP_LOOKUP_AND_DELETE_ELEM', key);
-      checkLength('BPF_MAP_LOOKUP_AND_DELETE_ELEM', this.#shape(sim), 'value', value, sim.valueBytes);
-      if (flags !== 0) throw new SimFault(Errno.EINVAL);
-      this.#checkWritable(sim);
-      const found = sim.store.lookup(key);
-      if (found === undefined) return false;
-      value.set(found.subarray(0, value.length));
-      sim.store.delete(key);
-      return true;
-    });
+    return this.#mapOp('mapLookupAndDelete', C.MAP_LOOKUP_AND_DELETE_ELEM, map, (sim) =>
+      ops.lookupAndDelete(sim, this.#cpus, key, value, flags),
+    );
   }
 
   mapFreeze(map: FdArg): void {
-    this.#mapOp('mapFreeze', C.MAP_FREEZE, map, (sim) => {
-      // map_freeze checks write permission first, which a frozen map has lost: EPERM, not EBUSY
-      if (sim.frozen) throw new SimFault(Errno.EPERM);
-      sim.frozen = true;
-    });
+    this.#mapOp('mapFreeze', C.MAP_FREEZE, map, ops.freeze);
   }
 
   nextId(kind: ObjectKind, after: number): number | undefined {
@@ -367,6 +276,7 @@ export class SimulatedKernel implements KernelBackend {
   }
 
   loadProgramWithLog(attr: ProgLoadAttr): ProgLoadResult {
+    checkProgLoadAttr(attr);
     const subject = { what: `program ${attr.name}`, location: { program: attr.name } };
     return this.#run('loadProgram', C.PROG_LOAD, subject, () => {
       if (this.#options.unsupportedProgramTypes?.includes(attr.type) || !isKnownProgramType(attr.type)) {
@@ -413,6 +323,7 @@ export class SimulatedKernel implements KernelBackend {
   }
 
   testRun(program: FdArg, options: TestRunOptions): TestRunResult {
+    checkTestRunOptions(options);
     return this.#run('testRun', C.PROG_TEST_RUN, { what: 'program' }, () => {
       const sim = this.#object(fdValue(program), 'program') as SimProgram;
       if (this.#options.testRun) return this.#options.testRun(sim, options);
@@ -424,6 +335,7 @@ export class SimulatedKernel implements KernelBackend {
   // --- links ---
 
   createLink(attr: LinkCreateAttr): Fd {
+    checkLinkCreateAttr(attr);
     return this.#run('createLink', C.LINK_CREATE, { what: attr.what ?? 'link' }, () => {
       const program = this.#object(attr.programFd, 'program') as SimProgram;
       const copy: LinkCreateAttr = { ...attr };
@@ -626,16 +538,8 @@ export class SimulatedKernel implements KernelBackend {
         fault.log,
       );
     }
-    return bpfError(cmd, fault.errno, { privileged: true, ...subject });
-  }
-
-  #batchError(cmd: number, errno: number, sim: SimMap, detail: string): Error {
-    const error = bpfError(cmd, errno, {
-      privileged: true,
-      what: `map ${sim.name}`,
-      location: { map: sim.name },
-    });
-    error.message += ` (${detail})`;
+    const error = bpfError(cmd, fault.errno, { privileged: true, ...subject });
+    if (fault.detail) error.message += ` (${fault.detail})`;
     return error;
   }
 
@@ -672,20 +576,6 @@ export class SimulatedKernel implements KernelBackend {
 
   #mapOf(map: FdArg, cmd: number): SimMap {
     return this.#object(fdValue(map, commandNameOf(cmd)), 'map') as SimMap;
-  }
-
-  #shape(sim: SimMap) {
-    const { attr } = sim;
-    return mapShape(sim.name, attr.type, attr.keySize, attr.valueSize, attr.maxEntries, this.#cpus);
-  }
-
-  #checkKey(sim: SimMap, syscall: string, key: Uint8Array): void {
-    checkLength(syscall, this.#shape(sim), 'key', key, sim.attr.keySize);
-  }
-
-  #checkWritable(sim: SimMap): void {
-    // map_update_elem: frozen maps and BPF_F_RDONLY maps refuse syscall writes with EPERM
-    if (sim.frozen || sim.attr.flags & 0x08 /* BPF_F_RDONLY */) throw new SimFault(Errno.EPERM);
   }
 
   #release(object: SimObject): void {
