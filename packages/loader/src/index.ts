@@ -5,6 +5,7 @@ export { canAutoAttach, LoadedObject } from './live/loaded-object.js';
 export { type LoadOptions, loadObject } from './load/load-object.js';
 export { mapIncompatibility } from './load/map-compatibility.js';
 export { DEFAULT_PIN_ROOT, mapPinPath } from './load/pin-paths.js';
+export { type PinProgramsOptions, pinPrograms } from './load/pin-programs.js';
 export { Loader, type LoadOperation, objectNameOf } from './loader.js';
 export { claimSections } from './open/claim-sections.js';
 export { elfObjectReader } from './open/elf-object-reader.js';

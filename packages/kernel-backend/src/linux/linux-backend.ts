@@ -1,4 +1,4 @@
-import { unlinkSync } from 'node:fs';
+import { readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { KernelError } from '@bpfkit/core';
 import { createIterator, createLink, detachLink, openRawTracepoint } from '../attach/link-commands.js';
 import type {
@@ -212,9 +212,29 @@ export class LinuxBackend implements KernelBackend {
     try {
       unlinkSync(path);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-      const errno = -((error as NodeJS.ErrnoException).errno ?? -5);
-      throw new KernelError('unlink', errno, `unpin ${path}: ${code}`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code !== 'EISDIR') throw fsError('unlink', `unpin ${path}`, error);
+      try {
+        rmdirSync(path);
+      } catch (inner) {
+        throw fsError('rmdir', `unpin ${path}`, inner);
+      }
+    }
+  }
+
+  renamePin(from: string, to: string): void {
+    try {
+      renameSync(from, to);
+    } catch (error) {
+      throw fsError('rename', `rename ${from} to ${to}`, error);
+    }
+  }
+
+  listPins(dir: string): string[] | undefined {
+    try {
+      return readdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fsError('readdir', `list pins in ${dir}`, error);
     }
   }
 
@@ -259,4 +279,12 @@ export class LinuxBackend implements KernelBackend {
     }
     return supported;
   }
+}
+
+/** A file-system call on bpffs that failed, as the KernelError every backend call throws. */
+function fsError(call: string, what: string, error: unknown): KernelError {
+  const failure = error as NodeJS.ErrnoException;
+  return new KernelError(call, -(failure.errno ?? -5), `${what}: ${failure.code ?? failure.message}`, {
+    cause: error,
+  });
 }

@@ -419,6 +419,36 @@ export class SimulatedKernel implements KernelBackend {
     this.#release(object!);
   }
 
+  /** Pins are a flat map of paths here: a directory is the pins under its prefix. */
+  renamePin(from: string, to: string): void {
+    const moving = [...this.#pins.keys()].filter((p) => p === from || p.startsWith(`${from}/`));
+    const fault = this.failures.onCall('renamePin');
+    const errno =
+      fault?.errno ??
+      (moving.length === 0
+        ? Errno.ENOENT
+        : moving[0] !== from && (this.listPins(to)?.length ?? 0) > 0
+          ? Errno.ENOTEMPTY
+          : 0);
+    if (errno !== 0)
+      throw new KernelError('rename', errno, `rename ${from} to ${to}: ${describeErrno(errno)}`);
+    for (const path of moving) {
+      const object = this.#pins.get(path)!;
+      this.#pins.delete(path);
+      const old = this.#pins.get(to + path.slice(from.length));
+      this.#pins.set(to + path.slice(from.length), object);
+      if (old) this.#release(old);
+    }
+  }
+
+  listPins(dir: string): string[] | undefined {
+    const names = new Set<string>();
+    for (const path of this.#pins.keys()) {
+      if (path.startsWith(`${dir}/`)) names.add(path.slice(dir.length + 1).split('/')[0]!);
+    }
+    return names.size === 0 ? undefined : [...names].sort();
+  }
+
   // --- introspection ---
 
   mapInfo(fd: FdArg): MapInfo {
