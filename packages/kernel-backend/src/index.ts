@@ -58,6 +58,7 @@ export { PerfBuffer, type PerfBufferEvent, type PerfBufferOptions } from './even
 export { type PerfBufferEventsOptions, perfBufferEvents } from './events/perfbuf-events.js';
 export type { PollingOptions } from './events/poll-loop.js';
 export type { RecordBatch } from './events/record-batch.js';
+export { type RingBufferDropsOptions, type RingDrops, ringBufferDrops } from './events/ring-drops.js';
 export { type BatchCallback, type RecordCallback, RingBuffer } from './events/ringbuf.js';
 export { type RingBufferBatchesOptions, ringBufferBatches } from './events/ringbuf-batches.js';
 export { type RingBufferEventsOptions, ringBufferEvents } from './events/ringbuf-events.js';
