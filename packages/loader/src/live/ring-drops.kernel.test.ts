@@ -12,7 +12,8 @@ const skip = kernelSkipReason();
 const FLOOD = 200_000;
 
 const until = async (done: () => boolean, ms: number) => {
-  for (const end = Date.now() + ms; !done() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+  for (const end = Date.now() + ms; !done() && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 10));
 };
 
 describe.skipIf(skip)(`ring buffer drops${skip ? ` (skipped: ${skip})` : ''}`, () => {
