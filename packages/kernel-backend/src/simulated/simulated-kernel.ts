@@ -84,6 +84,8 @@ export class SimulatedKernel implements KernelBackend {
 
   readonly #options: SimulatedKernelOptions;
   readonly #cpus: number;
+  /** os.totalmem() reads /proc/meminfo: once per kernel, not per map */
+  readonly #memoryLimit: number;
   readonly #fds = new Map<number, SimObject>();
   readonly #closed = new Set<number>();
   readonly #pins = new Map<string, SimObject>();
@@ -97,6 +99,7 @@ export class SimulatedKernel implements KernelBackend {
   constructor(options: SimulatedKernelOptions = {}) {
     this.#options = options;
     this.#cpus = options.possibleCpus ?? hostPossibleCpus();
+    this.#memoryLimit = options.memoryLimit ?? totalmem();
     this.#nextFd = options.firstFd ?? 1000;
     this.#owner = { close: (fd) => this.closeFd(fd), dup: (fd) => this.#dup(fd) };
   }
@@ -168,7 +171,7 @@ export class SimulatedKernel implements KernelBackend {
         if (attr.btfFd) this.#object(attr.btfFd, 'btf');
         const store = createStore(attr, {
           cpus: this.#cpus,
-          memoryLimit: this.#options.memoryLimit ?? totalmem(),
+          memoryLimit: this.#memoryLimit,
           resolveSlot: (kind) => (fd) => this.#object(fd, kind),
           release: (object) => this.#release(object),
         });
