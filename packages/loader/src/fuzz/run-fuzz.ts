@@ -48,7 +48,11 @@ export function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const progress = new SharedArrayBuffer(8);
   const counters = new Int32Array(progress);
   const job: FuzzJob = { seed: options.seed, cases: options.cases, corpus: options.corpus, progress };
-  const worker = new Worker(new URL('../../dist/fuzz/fuzz-worker.js', `file://${here}`), { workerData: job });
+  // execArgv: [] so that a test runner's flags (resolve conditions to TS sources) stay out
+  const worker = new Worker(new URL('../../dist/fuzz/fuzz-worker.js', `file://${here}`), {
+    workerData: job,
+    execArgv: [],
+  });
   const hangMs = options.hangMs ?? 10_000;
   return new Promise<FuzzReport>((resolve, reject) => {
     let done = -1;
