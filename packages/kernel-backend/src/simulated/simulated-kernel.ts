@@ -1,13 +1,5 @@
 import { totalmem } from 'node:os';
-import { basename } from 'node:path';
-import {
-  isMapInMapType,
-  KernelError,
-  mapTypeName,
-  NotFoundError,
-  NotSupportedError,
-  VerifierError,
-} from '@bpfkit/core';
+import { isMapInMapType, KernelError, mapTypeName, NotFoundError, NotSupportedError } from '@bpfkit/core';
 import {
   checkLinkCreateAttr,
   checkMapCreateAttr,
@@ -31,10 +23,9 @@ import type {
 import { BpfCommand } from '../bpf-command.js';
 import { describeErrno, Errno } from '../errno.js';
 import { Fd, type FdOwner, fdValue } from '../fd.js';
-import { BtfLoadError, bpfError, type CallSubject } from '../kernel-errors.js';
+import type { CallSubject } from '../kernel-errors.js';
 import { kernelObjectName } from '../object-name.js';
 import { hostPossibleCpus } from '../possible-cpus.js';
-import { lastLogLine } from '../verifier-log.js';
 import { checkBtfHeader } from './btf-check.js';
 import { FailurePlan, type InjectedFault, type SimOperation } from './failures.js';
 import { SimFault } from './fault.js';
@@ -43,7 +34,9 @@ import { interpret } from './interpreter.js';
 import * as ops from './map-commands.js';
 import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
 import type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './objects.js';
+import { PinTable } from './pin-table.js';
 import { checkProgram, isKnownProgramType, programTag } from './program-check.js';
+import { simulatedError } from './sim-errors.js';
 
 export interface SimulatedKernelOptions {
   /** possible CPUs, the stride of per-CPU values (default: this machine's) */
@@ -88,7 +81,7 @@ export class SimulatedKernel implements KernelBackend {
   readonly #memoryLimit: number;
   readonly #fds = new Map<number, SimObject>();
   readonly #closed = new Set<number>();
-  readonly #pins = new Map<string, SimObject>();
+  readonly #pins = new PinTable();
   readonly #maps = new Map<number, SimMap>();
   readonly #programs = new Map<number, SimProgram>();
   readonly #btfs = new Map<number, SimBtf>();
@@ -123,7 +116,7 @@ export class SimulatedKernel implements KernelBackend {
 
   /** pinned paths, sorted */
   pinnedPaths(): string[] {
-    return [...this.#pins.keys()].sort();
+    return this.#pins.paths();
   }
 
   /** what an fd refers to, for tests and dry-run reports */
@@ -376,7 +369,7 @@ export class SimulatedKernel implements KernelBackend {
   /** links still attached (open or pinned), for tests and dry-run reports */
   attachedLinks(): Readonly<LinkCreateAttr>[] {
     const links = new Set<SimLink>();
-    for (const object of [...this.#fds.values(), ...this.#pins.values()]) {
+    for (const object of [...this.#fds.values(), ...this.#pins.objects()]) {
       if (object.kind === 'link' && !object.detached) links.add(object);
     }
     return [...links].map((link) => link.attr);
@@ -395,12 +388,8 @@ export class SimulatedKernel implements KernelBackend {
   pin(fd: FdArg, path: string): readonly string[] {
     return this.#run('pin', C.OBJ_PIN, { what: `pin ${path}` }, () => {
       const object = this.#object(fdValue(fd));
-      if (!path.startsWith('/')) throw new SimFault(Errno.ENOENT);
-      // bpffs refuses names with a dot (bpf_lookup in kernel/bpf/inode.c)
-      if (basename(path).includes('.')) throw new SimFault(Errno.EPERM);
-      if (this.#pins.has(path)) throw new SimFault(Errno.EEXIST);
+      this.#pins.add(path, object);
       object.refs++;
-      this.#pins.set(path, object);
       return [];
     });
   }
@@ -414,42 +403,17 @@ export class SimulatedKernel implements KernelBackend {
   }
 
   unpin(path: string): void {
-    const fault = this.failures.onCall('unpin');
-    const object = this.#pins.get(path);
-    const errno = fault?.errno ?? (object ? 0 : Errno.ENOENT);
-    if (errno !== 0) throw new KernelError('unlink', errno, `unpin ${path}: ${describeErrno(errno)}`);
-    this.#pins.delete(path);
-    this.#release(object!);
+    this.#fsCall('unpin', 'unlink', `unpin ${path}`, () => this.#release(this.#pins.remove(path)));
   }
 
-  /** Pins are a flat map of paths here: a directory is the pins under its prefix. */
   renamePin(from: string, to: string): void {
-    const moving = [...this.#pins.keys()].filter((p) => p === from || p.startsWith(`${from}/`));
-    const fault = this.failures.onCall('renamePin');
-    const errno =
-      fault?.errno ??
-      (moving.length === 0
-        ? Errno.ENOENT
-        : moving[0] !== from && (this.listPins(to)?.length ?? 0) > 0
-          ? Errno.ENOTEMPTY
-          : 0);
-    if (errno !== 0)
-      throw new KernelError('rename', errno, `rename ${from} to ${to}: ${describeErrno(errno)}`);
-    for (const path of moving) {
-      const object = this.#pins.get(path)!;
-      this.#pins.delete(path);
-      const old = this.#pins.get(to + path.slice(from.length));
-      this.#pins.set(to + path.slice(from.length), object);
-      if (old) this.#release(old);
-    }
+    this.#fsCall('renamePin', 'rename', `rename ${from} to ${to}`, () => {
+      for (const replaced of this.#pins.rename(from, to)) this.#release(replaced);
+    });
   }
 
   listPins(dir: string): string[] | undefined {
-    const names = new Set<string>();
-    for (const path of this.#pins.keys()) {
-      if (path.startsWith(`${dir}/`)) names.add(path.slice(dir.length + 1).split('/')[0]!);
-    }
-    return names.size === 0 ? undefined : [...names].sort();
+    return this.#pins.list(dir);
   }
 
   // --- introspection ---
@@ -525,7 +489,7 @@ export class SimulatedKernel implements KernelBackend {
       if (injected) throw new SimFault(injected.errno, injected.log ?? '');
       return body();
     } catch (fault) {
-      if (fault instanceof SimFault) throw this.#error(cmd, fault, subject);
+      if (fault instanceof SimFault) throw simulatedError(cmd, fault, subject);
       throw fault;
     }
   }
@@ -539,7 +503,7 @@ export class SimulatedKernel implements KernelBackend {
         return body(sim);
       } catch (fault) {
         if (fault instanceof SimFault) {
-          throw this.#error(cmd, fault, {
+          throw simulatedError(cmd, fault, {
             what: `map ${name}`,
             location: { map: name },
             maxEntries: sim.attr.maxEntries,
@@ -550,30 +514,16 @@ export class SimulatedKernel implements KernelBackend {
     });
   }
 
-  #error(cmd: number, fault: SimFault, subject: CallSubject): Error {
-    const what = subject.what ?? 'object';
-    if (cmd === C.PROG_LOAD && (fault.errno === Errno.EINVAL || fault.errno === Errno.EACCES || fault.log)) {
-      const program = subject.location?.program ?? what;
-      const reason = lastLogLine(fault.log);
-      return new VerifierError(
-        fault.errno,
-        `BPF_PROG_LOAD of program ${program}: the verifier refused it (${describeErrno(fault.errno)})${reason ? `: ${reason}` : ''}`,
-        fault.log,
-        false,
-        { location: subject.location ?? {} },
-      );
+  /** A file-system call on bpffs: an injected or real fault becomes the KernelError unlink/rename give. */
+  #fsCall(op: SimOperation, call: string, what: string, body: () => void): void {
+    const injected = this.failures.onCall(op);
+    try {
+      if (injected) throw new SimFault(injected.errno);
+      body();
+    } catch (fault) {
+      if (!(fault instanceof SimFault)) throw fault;
+      throw new KernelError(call, fault.errno, `${what}: ${describeErrno(fault.errno)}`);
     }
-    if (cmd === C.BTF_LOAD && fault.errno !== Errno.EPERM) {
-      const reason = lastLogLine(fault.log);
-      return new BtfLoadError(
-        fault.errno,
-        `BPF_BTF_LOAD: the kernel refused the BTF (${describeErrno(fault.errno)})${reason ? `: ${reason}` : ''}`,
-        fault.log,
-      );
-    }
-    const error = bpfError(cmd, fault.errno, { privileged: true, ...subject });
-    if (fault.detail) error.message += ` (${fault.detail})`;
-    return error;
   }
 
   #byId(op: SimOperation, cmd: number, object: SimObject | undefined, what: string): Fd {
