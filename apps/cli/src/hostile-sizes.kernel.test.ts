@@ -40,3 +40,18 @@ describe('bpfkit load of an object with a corrupt .bss size (2^51+16 bytes)', ()
     },
   );
 });
+
+describe('bpfkit load --dry-run of a legacy array map with 134M entries', () => {
+  it('creates it at once, as the kernel would (the simulated kernel allocates slots lazily)', async () => {
+    const started = performance.now();
+    const { code } = await run(
+      'load',
+      fixturePath('legacy_len_histogram.bpfel.o'),
+      '--dry-run',
+      '--set-max-entries',
+      'len_buckets=134217728',
+    );
+    expect(code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
