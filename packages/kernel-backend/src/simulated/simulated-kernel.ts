@@ -22,17 +22,17 @@ import type {
 } from '../backend.js';
 import { BpfCommand } from '../bpf-command.js';
 import { describeErrno, Errno } from '../errno.js';
-import { Fd, type FdOwner, fdValue } from '../fd.js';
+import { type Fd, fdValue } from '../fd.js';
 import type { CallSubject } from '../kernel-errors.js';
 import { kernelObjectName } from '../object-name.js';
 import { hostPossibleCpus } from '../possible-cpus.js';
 import { checkBtfHeader } from './btf-check.js';
 import { FailurePlan, type InjectedFault, type SimOperation } from './failures.js';
 import { SimFault } from './fault.js';
-import { FdSlotStore } from './fd-slot-store.js';
 import { interpret } from './interpreter.js';
 import * as ops from './map-commands.js';
 import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
+import { ObjectTable } from './object-table.js';
 import type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './objects.js';
 import { PinTable } from './pin-table.js';
 import { checkProgram, isKnownProgramType, programTag } from './program-check.js';
@@ -79,22 +79,14 @@ export class SimulatedKernel implements KernelBackend {
   readonly #cpus: number;
   /** os.totalmem() reads /proc/meminfo: once per kernel, not per map */
   readonly #memoryLimit: number;
-  readonly #fds = new Map<number, SimObject>();
-  readonly #closed = new Set<number>();
   readonly #pins = new PinTable();
-  readonly #maps = new Map<number, SimMap>();
-  readonly #programs = new Map<number, SimProgram>();
-  readonly #btfs = new Map<number, SimBtf>();
-  readonly #ids = { map: 0, program: 0, btf: 0, link: 0 };
-  readonly #owner: FdOwner;
-  #nextFd: number;
+  readonly #objects: ObjectTable;
 
   constructor(options: SimulatedKernelOptions = {}) {
     this.#options = options;
     this.#cpus = options.possibleCpus ?? hostPossibleCpus();
     this.#memoryLimit = options.memoryLimit ?? totalmem();
-    this.#nextFd = options.firstFd ?? 1000;
-    this.#owner = { close: (fd) => this.closeFd(fd), dup: (fd) => this.#dup(fd) };
+    this.#objects = new ObjectTable(options.firstFd ?? 1000);
   }
 
   // --- failure injection and inspection ---
@@ -111,7 +103,7 @@ export class SimulatedKernel implements KernelBackend {
 
   /** fd numbers still open, ascending: empty after a failed load that cleaned up */
   openFds(): number[] {
-    return [...this.#fds.keys()].sort((a, b) => a - b);
+    return this.#objects.openFds();
   }
 
   /** pinned paths, sorted */
@@ -121,7 +113,7 @@ export class SimulatedKernel implements KernelBackend {
 
   /** what an fd refers to, for tests and dry-run reports */
   describeFd(fd: FdArg): Readonly<SimObject> | undefined {
-    return this.#fds.get(typeof fd === 'number' ? fd : fd.value);
+    return this.#objects.lookup(typeof fd === 'number' ? fd : fd.value);
   }
 
   /** the entries of a map, in iteration order */
@@ -137,14 +129,7 @@ export class SimulatedKernel implements KernelBackend {
 
   /** close(2) of a simulated fd: closing one twice is an error, as it is a bug in the caller */
   closeFd(fd: number): void {
-    const object = this.#fds.get(fd);
-    if (!object) {
-      const why = this.#closed.has(fd) ? 'was closed twice' : 'was never opened';
-      throw new KernelError('close', Errno.EBADF, `close(${fd}): fd ${why}`);
-    }
-    this.#fds.delete(fd);
-    this.#closed.add(fd);
-    this.#release(object);
+    this.#objects.close(fd);
   }
 
   // --- maps ---
@@ -159,18 +144,18 @@ export class SimulatedKernel implements KernelBackend {
         if (!isKnownMapType(attr.type) || this.#options.unsupportedMapTypes?.includes(attr.type)) {
           throw new SimFault(Errno.EINVAL);
         }
-        if (attr.innerMapFd !== undefined && attr.innerMapFd !== 0) this.#object(attr.innerMapFd, 'map');
+        if (attr.innerMapFd !== undefined && attr.innerMapFd !== 0) this.#objects.get(attr.innerMapFd, 'map');
         else if (isMapInMapType(attr.type)) throw new SimFault(Errno.EBADF);
-        if (attr.btfFd) this.#object(attr.btfFd, 'btf');
+        if (attr.btfFd) this.#objects.get(attr.btfFd, 'btf');
         const store = createStore(attr, {
           cpus: this.#cpus,
           memoryLimit: this.#memoryLimit,
-          resolveSlot: (kind) => (fd) => this.#object(fd, kind),
-          release: (object) => this.#release(object),
+          resolveSlot: (kind) => (fd) => this.#objects.get(fd, kind),
+          release: (object) => this.#objects.release(object),
         });
         const map: SimMap = {
           kind: 'map',
-          id: ++this.#ids.map,
+          id: this.#objects.nextId('map'),
           refs: 0,
           attr: copyMapAttr(attr),
           name: kernelObjectName(attr.name),
@@ -178,9 +163,9 @@ export class SimulatedKernel implements KernelBackend {
           store,
           frozen: false,
         };
-        this.#maps.set(map.id, map);
+        this.#objects.maps.set(map.id, map);
         this.mapCreates.push(copyMapAttr(attr));
-        return this.#open(map);
+        return this.#objects.open(map);
       },
     );
   }
@@ -244,7 +229,7 @@ export class SimulatedKernel implements KernelBackend {
 
   nextId(kind: ObjectKind, after: number): number | undefined {
     let next: number | undefined;
-    for (const object of this.#fds.values()) {
+    for (const object of this.#objects.openObjects()) {
       const id = object.id;
       if (object.kind === kind && id > after && (next === undefined || id < next)) next = id;
     }
@@ -252,15 +237,15 @@ export class SimulatedKernel implements KernelBackend {
   }
 
   btfBytes(id: number): Uint8Array {
-    const btf = this.#btfs.get(id);
+    const btf = this.#objects.btfs.get(id);
     if (!btf) throw new NotFoundError(`no BTF object with id ${id}`);
     return btf.data.slice();
   }
 
   bindMap(program: FdArg, map: FdArg): void {
     this.#run('bindMap', C.PROG_BIND_MAP, { what: 'bind map to program' }, () => {
-      const prog = this.#object(fdValue(program), 'program') as SimProgram;
-      const bound = this.#object(fdValue(map), 'map');
+      const prog = this.#objects.get(fdValue(program), 'program') as SimProgram;
+      const bound = this.#objects.get(fdValue(map), 'map');
       if (!prog.mapIds.includes(bound.id)) prog.mapIds.push(bound.id);
     });
   }
@@ -278,9 +263,9 @@ export class SimulatedKernel implements KernelBackend {
       if (this.#options.unsupportedProgramTypes?.includes(attr.type) || !isKnownProgramType(attr.type)) {
         throw new SimFault(Errno.EINVAL);
       }
-      if (attr.btfFd) this.#object(attr.btfFd, 'btf');
+      if (attr.btfFd) this.#objects.get(attr.btfFd, 'btf');
       const mapIds = checkProgram(attr, (fd, instruction) => {
-        const object = this.#fds.get(fd);
+        const object = this.#objects.lookup(fd);
         if (object?.kind !== 'map') {
           throw new SimFault(Errno.EBADF, `${instruction}: fd ${fd} is not pointing to valid bpf_map\n`);
         }
@@ -290,7 +275,7 @@ export class SimulatedKernel implements KernelBackend {
       if (refusal !== undefined) throw new SimFault(Errno.EACCES, refusal);
       const program: SimProgram = {
         kind: 'program',
-        id: ++this.#ids.program,
+        id: this.#objects.nextId('program'),
         refs: 0,
         attr: copyProgramAttr(attr),
         name: kernelObjectName(attr.name),
@@ -298,30 +283,30 @@ export class SimulatedKernel implements KernelBackend {
         mapIds,
         loadTime: process.hrtime.bigint(),
       };
-      for (const id of mapIds) this.#maps.get(id)!.refs++;
-      this.#programs.set(program.id, program);
+      for (const id of mapIds) this.#objects.maps.get(id)!.refs++;
+      this.#objects.programs.set(program.id, program);
       this.programLoads.push(copyProgramAttr(attr));
       const count = attr.instructions.length / 8;
       const log =
         (attr.logLevel ?? 0) > 0 ? `processed ${count} insns (limit 1000000) (simulated kernel)\n` : '';
-      return { fd: this.#open(program), log };
+      return { fd: this.#objects.open(program), log };
     });
   }
 
   loadBtf(data: Uint8Array, _options: { logLevel?: number } = {}): Fd {
     return this.#run('loadBtf', C.BTF_LOAD, { what: 'BTF' }, () => {
       checkBtfHeader(data);
-      const btf: SimBtf = { kind: 'btf', id: ++this.#ids.btf, refs: 0, data: data.slice() };
-      this.#btfs.set(btf.id, btf);
+      const btf: SimBtf = { kind: 'btf', id: this.#objects.nextId('btf'), refs: 0, data: data.slice() };
+      this.#objects.btfs.set(btf.id, btf);
       this.btfLoads.push(data.slice());
-      return this.#open(btf);
+      return this.#objects.open(btf);
     });
   }
 
   testRun(program: FdArg, options: TestRunOptions): TestRunResult {
     checkTestRunOptions(options);
     return this.#run('testRun', C.PROG_TEST_RUN, { what: 'program' }, () => {
-      const sim = this.#object(fdValue(program), 'program') as SimProgram;
+      const sim = this.#objects.get(fdValue(program), 'program') as SimProgram;
       if (this.#options.testRun) return this.#options.testRun(sim, options);
       const retval = Number(interpret(sim.attr.instructions) & 0xffff_ffffn);
       return { retval, duration: 0, dataOut: (options.data ?? new Uint8Array(0)).slice() };
@@ -333,7 +318,7 @@ export class SimulatedKernel implements KernelBackend {
   createLink(attr: LinkCreateAttr): Fd {
     checkLinkCreateAttr(attr);
     return this.#run('createLink', C.LINK_CREATE, { what: attr.what ?? 'link' }, () => {
-      const program = this.#object(attr.programFd, 'program') as SimProgram;
+      const program = this.#objects.get(attr.programFd, 'program') as SimProgram;
       const copy: LinkCreateAttr = { ...attr };
       if (attr.iterInfo) copy.iterInfo = attr.iterInfo.slice();
       return this.#openLink(copy, program);
@@ -343,7 +328,7 @@ export class SimulatedKernel implements KernelBackend {
   openRawTracepoint(program: FdArg, name: string | null): Fd {
     const what = name === null ? 'tracing program' : `raw tracepoint ${name}`;
     return this.#run('openRawTracepoint', C.RAW_TRACEPOINT_OPEN, { what }, () => {
-      const sim = this.#object(fdValue(program), 'program') as SimProgram;
+      const sim = this.#objects.get(fdValue(program), 'program') as SimProgram;
       return this.#openLink({ programFd: fdValue(program), attachType: 0, what }, sim);
     });
   }
@@ -351,7 +336,7 @@ export class SimulatedKernel implements KernelBackend {
   /** Iterators produce their output in the kernel; the simulated kernel has none to run. */
   createIterator(link: FdArg): Fd {
     return this.#run('createIterator', C.ITER_CREATE, { what: 'iter link' }, () => {
-      this.#object(fdValue(link), 'link');
+      this.#objects.get(fdValue(link), 'link');
       throw new NotSupportedError('BPF iterators in the simulated kernel', undefined, {
         hint: 'reading an iterator runs its program: use the Linux backend',
       });
@@ -360,7 +345,7 @@ export class SimulatedKernel implements KernelBackend {
 
   detachLink(link: FdArg): void {
     this.#run('detachLink', C.LINK_DETACH, { what: 'link' }, () => {
-      const sim = this.#object(fdValue(link), 'link') as SimLink;
+      const sim = this.#objects.get(fdValue(link), 'link') as SimLink;
       if (sim.detached) throw new SimFault(Errno.ENOLINK);
       sim.detached = true;
     });
@@ -369,17 +354,24 @@ export class SimulatedKernel implements KernelBackend {
   /** links still attached (open or pinned), for tests and dry-run reports */
   attachedLinks(): Readonly<LinkCreateAttr>[] {
     const links = new Set<SimLink>();
-    for (const object of [...this.#fds.values(), ...this.#pins.objects()]) {
+    for (const object of [...this.#objects.openObjects(), ...this.#pins.objects()]) {
       if (object.kind === 'link' && !object.detached) links.add(object);
     }
     return [...links].map((link) => link.attr);
   }
 
   #openLink(attr: LinkCreateAttr, program: SimProgram): Fd {
-    const link: SimLink = { kind: 'link', id: ++this.#ids.link, refs: 0, attr, program, detached: false };
+    const link: SimLink = {
+      kind: 'link',
+      id: this.#objects.nextId('link'),
+      refs: 0,
+      attr,
+      program,
+      detached: false,
+    };
     program.refs++;
     this.linkCreates.push(attr);
-    return this.#open(link);
+    return this.#objects.open(link);
   }
 
   // --- bpffs ---
@@ -387,7 +379,7 @@ export class SimulatedKernel implements KernelBackend {
   /** Pins live in a flat namespace here: no directories are made, so none are reported. */
   pin(fd: FdArg, path: string): readonly string[] {
     return this.#run('pin', C.OBJ_PIN, { what: `pin ${path}` }, () => {
-      const object = this.#object(fdValue(fd));
+      const object = this.#objects.get(fdValue(fd));
       this.#pins.add(path, object);
       object.refs++;
       return [];
@@ -398,17 +390,17 @@ export class SimulatedKernel implements KernelBackend {
     return this.#run('getPinned', C.OBJ_GET, { what: `pin ${path}` }, () => {
       const object = this.#pins.get(path);
       if (!object) throw new SimFault(Errno.ENOENT);
-      return this.#open(object);
+      return this.#objects.open(object);
     });
   }
 
   unpin(path: string): void {
-    this.#fsCall('unpin', 'unlink', `unpin ${path}`, () => this.#release(this.#pins.remove(path)));
+    this.#fsCall('unpin', 'unlink', `unpin ${path}`, () => this.#objects.release(this.#pins.remove(path)));
   }
 
   renamePin(from: string, to: string): void {
     this.#fsCall('renamePin', 'rename', `rename ${from} to ${to}`, () => {
-      for (const replaced of this.#pins.rename(from, to)) this.#release(replaced);
+      for (const replaced of this.#pins.rename(from, to)) this.#objects.release(replaced);
     });
   }
 
@@ -420,7 +412,7 @@ export class SimulatedKernel implements KernelBackend {
 
   mapInfo(fd: FdArg): MapInfo {
     return this.#run('mapInfo', C.OBJ_GET_INFO_BY_FD, { what: 'map' }, () => {
-      const map = this.#object(fdValue(fd), 'map') as SimMap;
+      const map = this.#objects.get(fdValue(fd), 'map') as SimMap;
       const { attr } = map;
       return {
         type: attr.type,
@@ -430,7 +422,7 @@ export class SimulatedKernel implements KernelBackend {
         maxEntries: attr.maxEntries,
         flags: attr.flags,
         name: map.name,
-        btfId: attr.btfFd ? (this.#fds.get(attr.btfFd)?.id ?? 0) : 0,
+        btfId: attr.btfFd ? (this.#objects.lookup(attr.btfFd)?.id ?? 0) : 0,
         btfKeyTypeId: attr.btfKeyTypeId ?? 0,
         btfValueTypeId: attr.btfValueTypeId ?? 0,
         mapExtra: attr.mapExtra ?? 0n,
@@ -441,7 +433,7 @@ export class SimulatedKernel implements KernelBackend {
 
   programInfo(fd: FdArg): ProgramInfo {
     return this.#run('programInfo', C.OBJ_GET_INFO_BY_FD, { what: 'program' }, () => {
-      const program = this.#object(fdValue(fd), 'program') as SimProgram;
+      const program = this.#objects.get(fdValue(fd), 'program') as SimProgram;
       return {
         type: program.attr.type,
         id: program.id,
@@ -450,22 +442,27 @@ export class SimulatedKernel implements KernelBackend {
         xlatedLength: program.attr.instructions.length,
         jitedLength: 0,
         mapIds: [...program.mapIds],
-        btfId: program.attr.btfFd ? (this.#fds.get(program.attr.btfFd)?.id ?? 0) : 0,
+        btfId: program.attr.btfFd ? (this.#objects.lookup(program.attr.btfFd)?.id ?? 0) : 0,
         loadTime: program.loadTime,
       };
     });
   }
 
   mapFdById(id: number): Fd {
-    return this.#byId('mapFdById', C.MAP_GET_FD_BY_ID, this.#maps.get(id), `map id ${id}`);
+    return this.#byId('mapFdById', C.MAP_GET_FD_BY_ID, this.#objects.maps.get(id), `map id ${id}`);
   }
 
   programFdById(id: number): Fd {
-    return this.#byId('programFdById', C.PROG_GET_FD_BY_ID, this.#programs.get(id), `program id ${id}`);
+    return this.#byId(
+      'programFdById',
+      C.PROG_GET_FD_BY_ID,
+      this.#objects.programs.get(id),
+      `program id ${id}`,
+    );
   }
 
   btfFdById(id: number): Fd {
-    return this.#byId('btfFdById', C.BTF_GET_FD_BY_ID, this.#btfs.get(id), `BTF id ${id}`);
+    return this.#byId('btfFdById', C.BTF_GET_FD_BY_ID, this.#objects.btfs.get(id), `BTF id ${id}`);
   }
 
   possibleCpus(): number {
@@ -529,60 +526,17 @@ export class SimulatedKernel implements KernelBackend {
   #byId(op: SimOperation, cmd: number, object: SimObject | undefined, what: string): Fd {
     return this.#run(op, cmd, { what }, () => {
       if (!object || object.refs === 0) throw new SimFault(Errno.ENOENT);
-      return this.#open(object);
+      return this.#objects.open(object);
     });
   }
 
-  #open(object: SimObject): Fd {
-    const fd = this.#nextFd++;
-    object.refs++;
-    this.#fds.set(fd, object);
-    return new Fd(fd, this.#owner);
-  }
-
-  #dup(fd: number): number {
-    const object = this.#fds.get(fd);
-    if (!object) throw new KernelError('fcntl', Errno.EBADF, `F_DUPFD_CLOEXEC of fd ${fd}: not open`);
-    const copy = this.#nextFd++;
-    object.refs++;
-    this.#fds.set(copy, object);
-    return copy;
-  }
-
-  /** The object behind an fd: EBADF when not open, EINVAL when of another kind (as bpf() says). */
-  #object(fd: number, kind?: SimObject['kind']): SimObject {
-    const object = this.#fds.get(fd);
-    if (!object) throw new SimFault(Errno.EBADF);
-    if (kind && object.kind !== kind) throw new SimFault(Errno.EINVAL);
-    return object;
-  }
-
   #mapOf(map: FdArg, cmd: number): SimMap {
-    return this.#object(fdValue(map, commandNameOf(cmd)), 'map') as SimMap;
-  }
-
-  #release(object: SimObject): void {
-    object.refs--;
-    if (object.refs > 0) return;
-    if (object.kind === 'map') {
-      this.#maps.delete(object.id);
-      if (object.store instanceof FdSlotStore) object.store.releaseAll();
-    } else if (object.kind === 'program') {
-      this.#programs.delete(object.id);
-      for (const id of object.mapIds) {
-        const map = this.#maps.get(id);
-        if (map) this.#release(map);
-      }
-    } else if (object.kind === 'link') {
-      this.#release(object.program);
-    } else {
-      this.#btfs.delete(object.id);
-    }
+    return this.#objects.get(fdValue(map, commandNameOf(cmd)), 'map') as SimMap;
   }
 
   toString(): string {
-    const maps = [...this.#maps.values()].map((m) => `${m.name}:${mapTypeName(m.attr.type)}`);
-    return `SimulatedKernel(${this.#fds.size} fds, maps [${maps.join(', ')}], ${this.#programs.size} programs)`;
+    const maps = [...this.#objects.maps.values()].map((m) => `${m.name}:${mapTypeName(m.attr.type)}`);
+    return `SimulatedKernel(${this.#objects.openCount} fds, maps [${maps.join(', ')}], ${this.#objects.programs.size} programs)`;
   }
 }
 
