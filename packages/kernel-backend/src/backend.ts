@@ -283,10 +283,21 @@ export interface KernelBackend {
   tcFilters(hook: TcHook): TcFilter[];
 
   // --- bpffs ---
-  pin(fd: FdArg, path: string): void;
+  /**
+   * BPF_OBJ_PIN, creating missing parent directories first; returns the directories it created,
+   * outermost first, so that a caller undoing the pin can remove them again.
+   */
+  pin(fd: FdArg, path: string): readonly string[];
   getPinned(path: string): Fd;
-  /** unlink(2) of a pin */
+  /** unlink(2) of a pin (rmdir(2) of an empty directory) */
   unpin(path: string): void;
+  /**
+   * rename(2) on bpffs: moves a pin or a directory of pins; a directory replaces an empty one, a
+   * pin replaces an existing pin. What makes a set of pins appear at once.
+   */
+  renamePin(from: string, to: string): void;
+  /** names of the entries of a pin directory, or undefined when it does not exist */
+  listPins(dir: string): string[] | undefined;
 
   // --- introspection (BPF_OBJ_GET_INFO_BY_FD, *_GET_FD_BY_ID) ---
   mapInfo(fd: FdArg): MapInfo;

@@ -24,6 +24,7 @@ export const Errno = {
   ENOSPC: 28,
   ERANGE: 34,
   ENOSYS: 38,
+  ENOTEMPTY: 39,
   /** fd in bad state: what newer kernels answer for a closed fd in OBJ_GET_INFO_BY_FD */
   EBADFD: 77,
   ELOOP: 40,
@@ -50,6 +51,7 @@ const phrases: Record<number, string> = {
   [Errno.EXDEV]: 'cross-device link',
   [Errno.ENODEV]: 'no such device',
   [Errno.ENOTDIR]: 'not a directory',
+  [Errno.ENOTEMPTY]: 'directory not empty',
   [Errno.EINVAL]: 'invalid argument',
   [Errno.EMFILE]: 'too many open files',
   [Errno.ENOSPC]: 'no space left',

@@ -70,6 +70,7 @@ export { PerfBuffer, type PerfBufferEvent, type PerfBufferOptions } from './even
 export { type PerfBufferEventsOptions, perfBufferEvents } from './events/perfbuf-events.js';
 export type { PollingOptions } from './events/poll-loop.js';
 export type { RecordBatch } from './events/record-batch.js';
+export { type RingBufferDropsOptions, type RingDrops, ringBufferDrops } from './events/ring-drops.js';
 export { type BatchCallback, type RecordCallback, RingBuffer } from './events/ringbuf.js';
 export { type RingBufferBatchesOptions, ringBufferBatches } from './events/ringbuf-batches.js';
 export { type RingBufferEventsOptions, ringBufferEvents } from './events/ringbuf-events.js';
@@ -77,6 +78,7 @@ export { Fd, type FdOwner, fdValue } from './fd.js';
 export { BtfLoadError } from './kernel-errors.js';
 export { bpfCallPath } from './linux/libc.js';
 export { LinuxBackend } from './linux/linux-backend.js';
+export { removeEmptyDirectories } from './linux/pin-directories.js';
 export { UdpSocket } from './linux/udp-socket.js';
 export { kernelObjectName } from './object-name.js';
 export { countCpuList } from './possible-cpus.js';

@@ -24,8 +24,10 @@ export {
   type LoadStage,
   LoadTokens,
 } from './load/load-stages.js';
+export { dropCounterName, ringBufferDropCounter } from './live/ring-drops.js';
 export { mapIncompatibility } from './load/map-compatibility.js';
 export { DEFAULT_PIN_ROOT, mapPinPath } from './load/pin-paths.js';
+export { type PinProgramsOptions, pinPrograms } from './load/pin-programs.js';
 export type { LoadResources } from './load/resources.js';
 export type { LoadEvent, LoadOperation } from './load-operation.js';
 export { Loader, objectNameOf } from './loader.js';

@@ -8,6 +8,8 @@ export interface EventPrinter {
   /** the struct records are decoded as, e.g. "struct event"; undefined: hex */
   readonly recordType: string | undefined;
   readonly json: boolean;
+  /** the object the records come from */
+  readonly spec?: ObjectSpec;
   line(record: Uint8Array): string;
 }
 
@@ -50,6 +52,7 @@ export function eventPrinter(spec: ObjectSpec, eventType: string | undefined, js
   return {
     recordType: btf && typeId !== undefined ? btf.formatType(typeId) : undefined,
     json,
+    spec,
     line(record) {
       const value = decode(record);
       if (value === undefined) return json ? JSON.stringify({ bytes: hexBytes(record) }) : hexBytes(record);

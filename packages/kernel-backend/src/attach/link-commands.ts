@@ -1,4 +1,5 @@
 import { AttachType } from '@bpfkit/core';
+import { checkLinkCreateAttr } from '../attr-checks.js';
 import type { LinkCreateAttr } from '../backend.js';
 import { BpfCommand } from '../bpf-command.js';
 import { AttrBuffer } from '../linux/attr-buffer.js';
@@ -26,6 +27,7 @@ const tracingAttachTypes: ReadonlySet<number> = new Set([
 
 /** BPF_LINK_CREATE: a link fd that keeps the program attached until its last reference closes. */
 export function createLink(sys: BpfSyscall, link: LinkCreateAttr): number {
+  checkLinkCreateAttr(link);
   const attr = new AttrBuffer(LINK_CREATE_SIZE);
   attr.setU32(0, link.programFd);
   attr.setU32(4, link.targetIfindex ?? link.targetFd ?? 0);

@@ -1,3 +1,4 @@
+import { UsageError } from '@bpfkit/core';
 import { addressOf } from './libc.js';
 
 const TWO_32 = 0x1_0000_0000;
@@ -31,7 +32,9 @@ export class AttrBuffer {
     return this;
   }
 
+  /** Refuses what a u32 cannot hold: the builders check named fields first, this catches the rest. */
   setU32(offset: number, value: number): void {
+    if (value >>> 0 !== value) outOfRange(offset, value, 'u32');
     this.#u32[offset >>> 2] = value;
   }
 
@@ -41,6 +44,7 @@ export class AttrBuffer {
 
   /** a pointer or any u64 below 2^53, written as two u32 halves (no BigInt on the hot path) */
   setU64(offset: number, value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) outOfRange(offset, value, 'u64');
     const index = offset >>> 2;
     this.#u32[index] = value >>> 0;
     this.#u32[index + 1] = Math.floor(value / TWO_32) >>> 0;
@@ -76,6 +80,13 @@ export class AttrBuffer {
     const end = field.indexOf(0);
     return Buffer.from(field.buffer, field.byteOffset, end < 0 ? length : end).toString('latin1');
   }
+}
+
+function outOfRange(offset: number, value: number, width: string): never {
+  throw new UsageError(`attr field at byte ${offset}: ${value} does not fit a ${width}`, {
+    location: { byteOffset: offset },
+    hint: 'a size or id outside its field reached a bpf() attr unchecked: please report this',
+  });
 }
 
 /**

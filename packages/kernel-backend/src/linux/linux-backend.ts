@@ -1,5 +1,4 @@
-import { mkdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readdirSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { KernelError } from '@bpfkit/core';
 import { createIterator, createLink, detachLink, openRawTracepoint } from '../attach/link-commands.js';
 import type {
@@ -33,6 +32,7 @@ import { MapOps } from './map-ops.js';
 import * as tc from './netlink/tc-operations.js';
 import { readMapInfo, readProgramInfo } from './obj-info.js';
 import { bindMapToProgram, fdById, getPinnedObject, pinObject } from './objects.js';
+import { makeParentDirectories, removeEmptyDirectories } from './pin-directories.js';
 import { probeMapType, probeProgramType } from './probes.js';
 import { loadProgram } from './prog-load.js';
 import { BpfSyscall } from './syscall.js';
@@ -220,9 +220,15 @@ export class LinuxBackend implements KernelBackend {
   }
 
   /** Creates missing parent directories first, as libbpf's make_parent_dir and iproute2 do. */
-  pin(fd: FdArg, path: string): void {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    pinObject(this.#sys, fdValue(fd), path);
+  pin(fd: FdArg, path: string): readonly string[] {
+    const created = makeParentDirectories(path);
+    try {
+      pinObject(this.#sys, fdValue(fd), path);
+    } catch (error) {
+      removeEmptyDirectories(created);
+      throw error;
+    }
+    return created;
   }
 
   getPinned(path: string): Fd {
@@ -233,9 +239,29 @@ export class LinuxBackend implements KernelBackend {
     try {
       unlinkSync(path);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-      const errno = -((error as NodeJS.ErrnoException).errno ?? -5);
-      throw new KernelError('unlink', errno, `unpin ${path}: ${code}`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code !== 'EISDIR') throw fsError('unlink', `unpin ${path}`, error);
+      try {
+        rmdirSync(path);
+      } catch (inner) {
+        throw fsError('rmdir', `unpin ${path}`, inner);
+      }
+    }
+  }
+
+  renamePin(from: string, to: string): void {
+    try {
+      renameSync(from, to);
+    } catch (error) {
+      throw fsError('rename', `rename ${from} to ${to}`, error);
+    }
+  }
+
+  listPins(dir: string): string[] | undefined {
+    try {
+      return readdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fsError('readdir', `list pins in ${dir}`, error);
     }
   }
 
@@ -280,4 +306,12 @@ export class LinuxBackend implements KernelBackend {
     }
     return supported;
   }
+}
+
+/** A file-system call on bpffs that failed, as the KernelError every backend call throws. */
+function fsError(call: string, what: string, error: unknown): KernelError {
+  const failure = error as NodeJS.ErrnoException;
+  return new KernelError(call, -(failure.errno ?? -5), `${what}: ${failure.code ?? failure.message}`, {
+    cause: error,
+  });
 }

@@ -1,3 +1,4 @@
+import { checkMapCreateAttr } from '../attr-checks.js';
 import type { MapCreateAttr } from '../backend.js';
 import { kernelObjectName } from '../object-name.js';
 import type { AttrBuffer } from './attr-buffer.js';
@@ -5,8 +6,9 @@ import type { AttrBuffer } from './attr-buffer.js';
 /** Bytes of the BPF_MAP_CREATE struct up to map_extra: newer fields stay zero and are not sent. */
 export const MAP_CREATE_SIZE = 72;
 
-/** Writes the BPF_MAP_CREATE struct of union bpf_attr. */
+/** Writes the BPF_MAP_CREATE struct of union bpf_attr (after checking every field's range). */
 export function writeMapCreateAttr(attr: AttrBuffer, map: MapCreateAttr): void {
+  checkMapCreateAttr(map);
   attr.clear();
   attr.setU32(0, map.type);
   attr.setU32(4, map.keySize);

@@ -1,4 +1,5 @@
 import { AttachType, KernelError, NotSupportedError, ProgramType, VerifierError } from '@bpfkit/core';
+import { checkProgLoadAttr } from '../attr-checks.js';
 import type { ProgLoadAttr } from '../backend.js';
 import { BpfCommand } from '../bpf-command.js';
 import { describeErrno, Errno } from '../errno.js';
@@ -31,12 +32,15 @@ export interface LoadedProgram {
  */
 export function loadProgram(sys: BpfSyscall, program: ProgLoadAttr): LoadedProgram {
   const name = kernelObjectName(program.name);
-  if (program.instructions.length === 0 || program.instructions.length % 8 !== 0) {
+  checkProgLoadAttr(program);
+  if (program.instructions.length === 0) {
     throw new KernelError(
       'BPF_PROG_LOAD',
       Errno.EINVAL,
-      `BPF_PROG_LOAD of program ${program.name}: ${program.instructions.length} bytes is not a whole number of instructions`,
-      { location: { program: program.name } },
+      `BPF_PROG_LOAD of program ${program.name}: no instructions`,
+      {
+        location: { program: program.name },
+      },
     );
   }
   const attr = new AttrBuffer(PROG_LOAD_SIZE);

@@ -1,3 +1,4 @@
+import { checkTestRunOptions } from '../attr-checks.js';
 import type { TestRunOptions, TestRunResult } from '../backend.js';
 import { BpfCommand } from '../bpf-command.js';
 import { Errno } from '../errno.js';
@@ -12,6 +13,7 @@ const DEFAULT_HEADROOM = 256;
 
 /** BPF_PROG_TEST_RUN: runs the program once (or `repeat` times) on the given input. */
 export function testRun(sys: BpfSyscall, fd: number, options: TestRunOptions): TestRunResult {
+  checkTestRunOptions(options);
   const data = options.data ?? new Uint8Array(0);
   let dataOut = new Uint8Array(options.dataOutSize ?? (data.length > 0 ? data.length + DEFAULT_HEADROOM : 0));
   const ctx = options.ctx;

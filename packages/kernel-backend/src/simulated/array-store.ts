@@ -6,31 +6,40 @@ import type { MapStore } from './map-store.js';
 /**
  * ARRAY and PERCPU_ARRAY (kernel/bpf/arraymap.c): every index below max_entries exists and starts
  * zeroed; NOEXIST is always EEXIST, an index out of range is E2BIG on update and ENOENT on lookup,
- * and elements cannot be deleted (EINVAL).
+ * and elements cannot be deleted (EINVAL). Only written slots take memory: a map the kernel
+ * creates in a second (2^27 entries) costs a dry run nothing until it is filled.
  */
 export class ArrayStore implements MapStore {
-  readonly #values: Uint8Array[];
+  readonly #written = new Map<number, Uint8Array>();
+  readonly #maxEntries: number;
   readonly #valueBytes: number;
 
   constructor(maxEntries: number, valueBytes: number) {
+    this.#maxEntries = maxEntries;
     this.#valueBytes = valueBytes;
-    this.#values = Array.from({ length: maxEntries }, () => new Uint8Array(valueBytes));
   }
 
   get size(): number {
-    return this.#values.length;
+    return this.#maxEntries;
   }
 
   lookup(key: Uint8Array): Uint8Array | undefined {
-    return this.#values[indexOf(key)];
+    const index = indexOf(key);
+    if (index >= this.#maxEntries) return undefined;
+    return this.#written.get(index) ?? new Uint8Array(this.#valueBytes);
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): void {
     const index = indexOf(key);
     if ((flags & ~UpdateFlag.F_LOCK) > UpdateFlag.EXIST) throw new SimFault(Errno.EINVAL);
-    if (index >= this.#values.length) throw new SimFault(Errno.E2BIG);
+    if (index >= this.#maxEntries) throw new SimFault(Errno.E2BIG);
     if ((flags & 3) === UpdateFlag.NOEXIST) throw new SimFault(Errno.EEXIST);
-    this.#values[index]!.set(value.subarray(0, this.#valueBytes));
+    let slot = this.#written.get(index);
+    if (!slot) {
+      slot = new Uint8Array(this.#valueBytes);
+      this.#written.set(index, slot);
+    }
+    slot.set(value.subarray(0, this.#valueBytes));
   }
 
   delete(): boolean {
@@ -40,13 +49,8 @@ export class ArrayStore implements MapStore {
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
     // array_map_get_next_key: out-of-range or null restarts at 0
     const index = key === null ? -1 : indexOf(key);
-    const next = index >= this.#values.length ? 0 : index + 1;
-    return next < this.#values.length ? indexKey(next) : undefined;
-  }
-
-  /** the raw slot, for map-in-map and prog-array stores built on top */
-  slot(index: number): Uint8Array | undefined {
-    return this.#values[index];
+    const next = index >= this.#maxEntries ? 0 : index + 1;
+    return next < this.#maxEntries ? indexKey(next) : undefined;
   }
 }
 

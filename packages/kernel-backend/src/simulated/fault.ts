@@ -6,8 +6,11 @@ export class SimFault {
   readonly errno: number;
   /** a verifier or BTF log to attach, when the simulated kernel refuses a load */
   readonly log: string;
-  constructor(errno: number, log = '') {
+  /** how far a batch command got before it failed ("3 of 8 written"), added to the message */
+  readonly detail: string;
+  constructor(errno: number, log = '', detail = '') {
     this.errno = errno;
     this.log = log;
+    this.detail = detail;
   }
 }

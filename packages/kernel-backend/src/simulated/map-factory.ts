@@ -5,6 +5,7 @@ import { ArrayStore } from './array-store.js';
 import { SimFault } from './fault.js';
 import { FdSlotStore, type SlotResolver } from './fd-slot-store.js';
 import { HashStore } from './hash-store.js';
+import { checkMapLimits, roundUp8 } from './map-limits.js';
 import type { MapStore } from './map-store.js';
 import type { SimObject } from './objects.js';
 import { UnimplementedStore } from './unimplemented-store.js';
@@ -40,11 +41,13 @@ export function isKnownMapType(type: number): boolean {
 
 /** Bytes per value as user space sees it: per-CPU values are round_up(value_size, 8) per CPU. */
 export function valueBytesOf(attr: MapCreateAttr, cpus: number): number {
-  return isPerCpuMapType(attr.type) ? ((attr.valueSize + 7) & ~7) * cpus : attr.valueSize;
+  return isPerCpuMapType(attr.type) ? roundUp8(attr.valueSize) * cpus : attr.valueSize;
 }
 
 export interface StoreContext {
   cpus: number;
+  /** bytes a map may take before BPF_MAP_CREATE answers ENOMEM */
+  memoryLimit: number;
   resolveSlot: (type: 'program' | 'map') => SlotResolver;
   release: (object: SimObject) => void;
 }
@@ -58,6 +61,7 @@ export function createStore(attr: MapCreateAttr, context: StoreContext): MapStor
   if (!knownTypes.has(type)) throw new SimFault(Errno.EINVAL);
   if ((flags & ~knownFlags) !== 0) throw new SimFault(Errno.EINVAL);
   if (keySize > 512) throw new SimFault(Errno.E2BIG);
+  checkMapLimits(attr, context.cpus, context.memoryLimit);
   const valueBytes = valueBytesOf(attr, context.cpus);
   switch (type) {
     case MapType.ARRAY:

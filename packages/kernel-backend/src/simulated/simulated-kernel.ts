@@ -1,15 +1,18 @@
-import { basename } from 'node:path';
+import { totalmem } from 'node:os';
 import {
   AttachType,
   isMapInMapType,
   KernelError,
-  MapType,
   mapTypeName,
   NotFoundError,
   NotSupportedError,
-  UpdateFlag,
-  VerifierError,
 } from '@bpfkit/core';
+import {
+  checkLinkCreateAttr,
+  checkMapCreateAttr,
+  checkProgLoadAttr,
+  checkTestRunOptions,
+} from '../attr-checks.js';
 import type {
   BatchResult,
   FdArg,
@@ -30,22 +33,22 @@ import type {
 } from '../backend.js';
 import { BpfCommand } from '../bpf-command.js';
 import { describeErrno, Errno } from '../errno.js';
-import { Fd, type FdOwner, fdValue } from '../fd.js';
-import { BtfLoadError, bpfError, type CallSubject } from '../kernel-errors.js';
-import { checkLength, mapShape } from '../map-shapes.js';
+import { type Fd, fdValue } from '../fd.js';
+import type { CallSubject } from '../kernel-errors.js';
 import { kernelObjectName } from '../object-name.js';
 import { hostPossibleCpus } from '../possible-cpus.js';
 import { type TcOperation, tcError } from '../tc/tc-errors.js';
-import { lastLogLine } from '../verifier-log.js';
-import { ArrayStore } from './array-store.js';
 import { checkBtfHeader } from './btf-check.js';
 import { FailurePlan, type InjectedFault, type SimOperation } from './failures.js';
 import { SimFault } from './fault.js';
-import { FdSlotStore } from './fd-slot-store.js';
 import { interpret } from './interpreter.js';
+import * as ops from './map-commands.js';
 import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
+import { ObjectTable } from './object-table.js';
 import type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './objects.js';
+import { PinTable } from './pin-table.js';
 import { checkProgram, isKnownProgramType, programTag } from './program-check.js';
+import { simulatedError } from './sim-errors.js';
 import { SimTcHooks } from './tc-hooks.js';
 
 export interface SimulatedKernelOptions {
@@ -59,18 +62,13 @@ export interface SimulatedKernelOptions {
   unsupportedProgramTypes?: readonly number[];
   /** a stand-in verifier: return a log to refuse the program with EACCES, undefined to accept */
   verifier?: (attr: ProgLoadAttr) => string | undefined;
+  /** bytes one map may take before BPF_MAP_CREATE answers ENOMEM (default: this machine's memory) */
+  memoryLimit?: number;
   /** answers BPF_PROG_TEST_RUN; the default interprets register-only programs */
   testRun?: (program: Readonly<SimProgram>, options: TestRunOptions) => TestRunResult;
 }
 
 const C = BpfCommand;
-
-const hashTypes: ReadonlySet<number> = new Set([
-  MapType.HASH,
-  MapType.PERCPU_HASH,
-  MapType.LRU_HASH,
-  MapType.LRU_PERCPU_HASH,
-]);
 
 /**
  * A kernel in memory that implements KernelBackend without a syscall: real array/hash/prog-array/
@@ -92,32 +90,27 @@ export class SimulatedKernel implements KernelBackend {
 
   readonly #options: SimulatedKernelOptions;
   readonly #cpus: number;
-  readonly #fds = new Map<number, SimObject>();
-  readonly #closed = new Set<number>();
-  readonly #pins = new Map<string, SimObject>();
-  readonly #maps = new Map<number, SimMap>();
-  readonly #programs = new Map<number, SimProgram>();
-  readonly #btfs = new Map<number, SimBtf>();
-  readonly #ids = { map: 0, program: 0, btf: 0, link: 0 };
-  readonly #owner: FdOwner;
+  /** os.totalmem() reads /proc/meminfo: once per kernel, not per map */
+  readonly #memoryLimit: number;
+  readonly #pins = new PinTable();
+  readonly #objects: ObjectTable;
   readonly #tc = new SimTcHooks({
     program: (fd) => {
-      const object = this.#fds.get(fd);
+      const object = this.#objects.lookup(fd);
       if (!object) return Errno.EBADF;
       return object.kind === 'program' ? object : Errno.EINVAL;
     },
     hold: (program) => {
       program.refs++;
     },
-    release: (program) => this.#release(program),
+    release: (program) => this.#objects.release(program),
   });
-  #nextFd: number;
 
   constructor(options: SimulatedKernelOptions = {}) {
     this.#options = options;
     this.#cpus = options.possibleCpus ?? hostPossibleCpus();
-    this.#nextFd = options.firstFd ?? 1000;
-    this.#owner = { close: (fd) => this.closeFd(fd), dup: (fd) => this.#dup(fd) };
+    this.#memoryLimit = options.memoryLimit ?? totalmem();
+    this.#objects = new ObjectTable(options.firstFd ?? 1000);
   }
 
   // --- failure injection and inspection ---
@@ -134,17 +127,17 @@ export class SimulatedKernel implements KernelBackend {
 
   /** fd numbers still open, ascending: empty after a failed load that cleaned up */
   openFds(): number[] {
-    return [...this.#fds.keys()].sort((a, b) => a - b);
+    return this.#objects.openFds();
   }
 
   /** pinned paths, sorted */
   pinnedPaths(): string[] {
-    return [...this.#pins.keys()].sort();
+    return this.#pins.paths();
   }
 
   /** what an fd refers to, for tests and dry-run reports */
   describeFd(fd: FdArg): Readonly<SimObject> | undefined {
-    return this.#fds.get(fdValue(fd));
+    return this.#objects.lookup(fdValue(fd));
   }
 
   /** the entries of a map, in iteration order */
@@ -160,19 +153,13 @@ export class SimulatedKernel implements KernelBackend {
 
   /** close(2) of a simulated fd: closing one twice is an error, as it is a bug in the caller */
   closeFd(fd: number): void {
-    const object = this.#fds.get(fd);
-    if (!object) {
-      const why = this.#closed.has(fd) ? 'was closed twice' : 'was never opened';
-      throw new KernelError('close', Errno.EBADF, `close(${fd}): fd ${why}`);
-    }
-    this.#fds.delete(fd);
-    this.#closed.add(fd);
-    this.#release(object);
+    this.#objects.close(fd);
   }
 
   // --- maps ---
 
   createMap(attr: MapCreateAttr): Fd {
+    checkMapCreateAttr(attr);
     return this.#run(
       'createMap',
       C.MAP_CREATE,
@@ -181,17 +168,18 @@ export class SimulatedKernel implements KernelBackend {
         if (!isKnownMapType(attr.type) || this.#options.unsupportedMapTypes?.includes(attr.type)) {
           throw new SimFault(Errno.EINVAL);
         }
-        if (attr.innerMapFd !== undefined && attr.innerMapFd !== 0) this.#object(attr.innerMapFd, 'map');
+        if (attr.innerMapFd !== undefined && attr.innerMapFd !== 0) this.#objects.get(attr.innerMapFd, 'map');
         else if (isMapInMapType(attr.type)) throw new SimFault(Errno.EBADF);
-        if (attr.btfFd) this.#object(attr.btfFd, 'btf');
+        if (attr.btfFd) this.#objects.get(attr.btfFd, 'btf');
         const store = createStore(attr, {
           cpus: this.#cpus,
-          resolveSlot: (kind) => (fd) => this.#object(fd, kind),
-          release: (object) => this.#release(object),
+          memoryLimit: this.#memoryLimit,
+          resolveSlot: (kind) => (fd) => this.#objects.get(fd, kind),
+          release: (object) => this.#objects.release(object),
         });
         const map: SimMap = {
           kind: 'map',
-          id: ++this.#ids.map,
+          id: this.#objects.nextId('map'),
           refs: 0,
           attr: copyMapAttr(attr),
           name: kernelObjectName(attr.name),
@@ -199,53 +187,33 @@ export class SimulatedKernel implements KernelBackend {
           store,
           frozen: false,
         };
-        this.#maps.set(map.id, map);
+        this.#objects.maps.set(map.id, map);
         this.mapCreates.push(copyMapAttr(attr));
-        return this.#open(map);
+        return this.#objects.open(map);
       },
     );
   }
 
   mapLookup(map: FdArg, key: Uint8Array, value: Uint8Array, flags = 0): boolean {
-    return this.#mapOp('mapLookup', C.MAP_LOOKUP_ELEM, map, (sim) => {
-      this.#checkKey(sim, 'BPF_MAP_LOOKUP_ELEM', key);
-      checkLength('BPF_MAP_LOOKUP_ELEM', this.#shape(sim), 'value', value, sim.valueBytes);
-      if (flags !== 0) throw new SimFault(Errno.EINVAL); // BPF_F_LOCK needs a bpf_spin_lock value
-      if (sim.attr.flags & 0x10 /* BPF_F_WRONLY */) throw new SimFault(Errno.EPERM);
-      const found = sim.store.lookup(key);
-      if (found === undefined) return false;
-      value.set(found.subarray(0, value.length));
-      return true;
-    });
+    return this.#mapOp('mapLookup', C.MAP_LOOKUP_ELEM, map, (sim) =>
+      ops.lookupElem(sim, this.#cpus, key, value, flags),
+    );
   }
 
   mapUpdate(map: FdArg, key: Uint8Array, value: Uint8Array, flags = 0): void {
-    this.#mapOp('mapUpdate', C.MAP_UPDATE_ELEM, map, (sim) => {
-      this.#checkKey(sim, 'BPF_MAP_UPDATE_ELEM', key);
-      checkLength('BPF_MAP_UPDATE_ELEM', this.#shape(sim), 'value', value, sim.valueBytes);
-      this.#checkWritable(sim);
-      if (flags & UpdateFlag.F_LOCK) throw new SimFault(Errno.EINVAL);
-      sim.store.update(key, value, flags);
-    });
+    this.#mapOp('mapUpdate', C.MAP_UPDATE_ELEM, map, (sim) =>
+      ops.updateElem(sim, this.#cpus, key, value, flags),
+    );
   }
 
   mapDelete(map: FdArg, key: Uint8Array): boolean {
-    return this.#mapOp('mapDelete', C.MAP_DELETE_ELEM, map, (sim) => {
-      this.#checkKey(sim, 'BPF_MAP_DELETE_ELEM', key);
-      this.#checkWritable(sim);
-      return sim.store.delete(key);
-    });
+    return this.#mapOp('mapDelete', C.MAP_DELETE_ELEM, map, (sim) => ops.deleteElem(sim, this.#cpus, key));
   }
 
   mapGetNextKey(map: FdArg, key: Uint8Array | null, nextKey: Uint8Array): boolean {
-    return this.#mapOp('mapGetNextKey', C.MAP_GET_NEXT_KEY, map, (sim) => {
-      if (key !== null) this.#checkKey(sim, 'BPF_MAP_GET_NEXT_KEY', key);
-      checkLength('BPF_MAP_GET_NEXT_KEY', this.#shape(sim), 'nextKey', nextKey, sim.attr.keySize);
-      const next = sim.store.nextKey(key);
-      if (next === undefined) return false;
-      nextKey.set(next.subarray(0, sim.attr.keySize));
-      return true;
-    });
+    return this.#mapOp('mapGetNextKey', C.MAP_GET_NEXT_KEY, map, (sim) =>
+      ops.getNextKey(sim, this.#cpus, key, nextKey),
+    );
   }
 
   mapLookupBatch(
@@ -256,108 +224,36 @@ export class SimulatedKernel implements KernelBackend {
     values: Uint8Array,
     count: number,
   ): BatchResult {
-    return this.#mapOp('mapLookupBatch', C.MAP_LOOKUP_BATCH, map, (sim) => {
-      const shape = this.#shape(sim);
-      const { keySize } = sim.attr;
-      checkLength('BPF_MAP_LOOKUP_BATCH', shape, 'key', keys, keySize * count);
-      checkLength('BPF_MAP_LOOKUP_BATCH', shape, 'value', values, sim.valueBytes * count);
-      checkLength('BPF_MAP_LOOKUP_BATCH', shape, 'key', outBatch, Math.max(keySize, 4));
-      if (sim.store instanceof FdSlotStore) throw new SimFault(Errno.ENOTSUPP);
-      // the resume token is opaque to user space; here it is the position reached, as a u32
-      const start =
-        inBatch === null ? 0 : new DataView(inBatch.buffer, inBatch.byteOffset, 4).getUint32(0, true);
-      if (count === 0) return { count: 0, done: false };
-      let position = 0;
-      let written = 0;
-      let exhausted = false;
-      let key = sim.store.nextKey(null);
-      while (written < count) {
-        if (key === undefined) {
-          exhausted = true;
-          break;
-        }
-        if (position >= start) {
-          keys.set(key.subarray(0, keySize), written * keySize);
-          values.set(sim.store.lookup(key)!.subarray(0, sim.valueBytes), written * sim.valueBytes);
-          written++;
-        }
-        position++;
-        key = sim.store.nextKey(key);
-      }
-      new DataView(outBatch.buffer, outBatch.byteOffset, 4).setUint32(0, start + written, true);
-      // arrays (generic_map_lookup_batch) report the end on the next call; hashes as soon as they reach it
-      const isArray = sim.store instanceof ArrayStore;
-      return { count: written, done: exhausted || (!isArray && key === undefined) };
-    });
+    return this.#mapOp('mapLookupBatch', C.MAP_LOOKUP_BATCH, map, (sim) =>
+      ops.lookupBatch(sim, this.#cpus, inBatch, outBatch, keys, values, count),
+    );
   }
 
   mapUpdateBatch(map: FdArg, keys: Uint8Array, values: Uint8Array, count: number, flags = 0): number {
-    return this.#mapOp('mapUpdateBatch', C.MAP_UPDATE_BATCH, map, (sim) => {
-      const { keySize } = sim.attr;
-      checkLength('BPF_MAP_UPDATE_BATCH', this.#shape(sim), 'key', keys, keySize * count);
-      checkLength('BPF_MAP_UPDATE_BATCH', this.#shape(sim), 'value', values, sim.valueBytes * count);
-      this.#checkWritable(sim);
-      for (let i = 0; i < count; i++) {
-        const key = keys.subarray(i * keySize, (i + 1) * keySize);
-        const value = values.subarray(i * sim.valueBytes, (i + 1) * sim.valueBytes);
-        try {
-          sim.store.update(key, value, flags);
-        } catch (fault) {
-          if (fault instanceof SimFault)
-            throw this.#batchError(C.MAP_UPDATE_BATCH, fault.errno, sim, `${i} of ${count} written`);
-          throw fault;
-        }
-      }
-      return count;
-    });
+    return this.#mapOp('mapUpdateBatch', C.MAP_UPDATE_BATCH, map, (sim) =>
+      ops.updateBatch(sim, this.#cpus, keys, values, count, flags),
+    );
   }
 
   mapDeleteBatch(map: FdArg, keys: Uint8Array, count: number): number {
-    return this.#mapOp('mapDeleteBatch', C.MAP_DELETE_BATCH, map, (sim) => {
-      const { keySize } = sim.attr;
-      checkLength('BPF_MAP_DELETE_BATCH', this.#shape(sim), 'key', keys, keySize * count);
-      this.#checkWritable(sim);
-      for (let i = 0; i < count; i++) {
-        try {
-          // the kernel stops at the first missing key; the count says how many went before it
-          if (!sim.store.delete(keys.subarray(i * keySize, (i + 1) * keySize))) return i;
-        } catch (fault) {
-          if (fault instanceof SimFault)
-            throw this.#batchError(C.MAP_DELETE_BATCH, fault.errno, sim, `${i} of ${count} deleted`);
-          throw fault;
-        }
-      }
-      return count;
-    });
+    return this.#mapOp('mapDeleteBatch', C.MAP_DELETE_BATCH, map, (sim) =>
+      ops.deleteBatch(sim, this.#cpus, keys, count),
+    );
   }
 
   mapLookupAndDelete(map: FdArg, key: Uint8Array | null, value: Uint8Array, flags = 0): boolean {
-    return this.#mapOp('mapLookupAndDelete', C.MAP_LOOKUP_AND_DELETE_ELEM, map, (sim) => {
-      // hashes since 5.14; queues and stacks are not modelled here
-      if (!hashTypes.has(sim.attr.type) || key === null) throw new SimFault(Errno.ENOTSUPP);
-      this.#checkKey(sim, 'BPF_MAP_LOOKUP_AND_DELETE_ELEM', key);
-      checkLength('BPF_MAP_LOOKUP_AND_DELETE_ELEM', this.#shape(sim), 'value', value, sim.valueBytes);
-      if (flags !== 0) throw new SimFault(Errno.EINVAL);
-      this.#checkWritable(sim);
-      const found = sim.store.lookup(key);
-      if (found === undefined) return false;
-      value.set(found.subarray(0, value.length));
-      sim.store.delete(key);
-      return true;
-    });
+    return this.#mapOp('mapLookupAndDelete', C.MAP_LOOKUP_AND_DELETE_ELEM, map, (sim) =>
+      ops.lookupAndDelete(sim, this.#cpus, key, value, flags),
+    );
   }
 
   mapFreeze(map: FdArg): void {
-    this.#mapOp('mapFreeze', C.MAP_FREEZE, map, (sim) => {
-      // map_freeze checks write permission first, which a frozen map has lost: EPERM, not EBUSY
-      if (sim.frozen) throw new SimFault(Errno.EPERM);
-      sim.frozen = true;
-    });
+    this.#mapOp('mapFreeze', C.MAP_FREEZE, map, ops.freeze);
   }
 
   nextId(kind: ObjectKind, after: number): number | undefined {
     let next: number | undefined;
-    for (const object of this.#fds.values()) {
+    for (const object of this.#objects.openObjects()) {
       const id = object.id;
       if (object.kind === kind && id > after && (next === undefined || id < next)) next = id;
     }
@@ -365,15 +261,15 @@ export class SimulatedKernel implements KernelBackend {
   }
 
   btfBytes(id: number): Uint8Array {
-    const btf = this.#btfs.get(id);
+    const btf = this.#objects.btfs.get(id);
     if (!btf) throw new NotFoundError(`no BTF object with id ${id}`);
     return btf.data.slice();
   }
 
   bindMap(program: FdArg, map: FdArg): void {
     this.#run('bindMap', C.PROG_BIND_MAP, { what: 'bind map to program' }, () => {
-      const prog = this.#object(fdValue(program), 'program') as SimProgram;
-      const bound = this.#object(fdValue(map), 'map');
+      const prog = this.#objects.get(fdValue(program), 'program') as SimProgram;
+      const bound = this.#objects.get(fdValue(map), 'map');
       if (!prog.mapIds.includes(bound.id)) prog.mapIds.push(bound.id);
     });
   }
@@ -385,14 +281,15 @@ export class SimulatedKernel implements KernelBackend {
   }
 
   loadProgramWithLog(attr: ProgLoadAttr): ProgLoadResult {
+    checkProgLoadAttr(attr);
     const subject = { what: `program ${attr.name}`, location: { program: attr.name } };
     return this.#run('loadProgram', C.PROG_LOAD, subject, () => {
       if (this.#options.unsupportedProgramTypes?.includes(attr.type) || !isKnownProgramType(attr.type)) {
         throw new SimFault(Errno.EINVAL);
       }
-      if (attr.btfFd) this.#object(attr.btfFd, 'btf');
+      if (attr.btfFd) this.#objects.get(attr.btfFd, 'btf');
       const mapIds = checkProgram(attr, (fd, instruction) => {
-        const object = this.#fds.get(fd);
+        const object = this.#objects.lookup(fd);
         if (object?.kind !== 'map') {
           throw new SimFault(Errno.EBADF, `${instruction}: fd ${fd} is not pointing to valid bpf_map\n`);
         }
@@ -402,7 +299,7 @@ export class SimulatedKernel implements KernelBackend {
       if (refusal !== undefined) throw new SimFault(Errno.EACCES, refusal);
       const program: SimProgram = {
         kind: 'program',
-        id: ++this.#ids.program,
+        id: this.#objects.nextId('program'),
         refs: 0,
         attr: copyProgramAttr(attr),
         name: kernelObjectName(attr.name),
@@ -410,29 +307,30 @@ export class SimulatedKernel implements KernelBackend {
         mapIds,
         loadTime: process.hrtime.bigint(),
       };
-      for (const id of mapIds) this.#maps.get(id)!.refs++;
-      this.#programs.set(program.id, program);
+      for (const id of mapIds) this.#objects.maps.get(id)!.refs++;
+      this.#objects.programs.set(program.id, program);
       this.programLoads.push(copyProgramAttr(attr));
       const count = attr.instructions.length / 8;
       const log =
         (attr.logLevel ?? 0) > 0 ? `processed ${count} insns (limit 1000000) (simulated kernel)\n` : '';
-      return { fd: this.#open(program), log };
+      return { fd: this.#objects.open(program), log };
     });
   }
 
   loadBtf(data: Uint8Array, _options: { logLevel?: number } = {}): Fd {
     return this.#run('loadBtf', C.BTF_LOAD, { what: 'BTF' }, () => {
       checkBtfHeader(data);
-      const btf: SimBtf = { kind: 'btf', id: ++this.#ids.btf, refs: 0, data: data.slice() };
-      this.#btfs.set(btf.id, btf);
+      const btf: SimBtf = { kind: 'btf', id: this.#objects.nextId('btf'), refs: 0, data: data.slice() };
+      this.#objects.btfs.set(btf.id, btf);
       this.btfLoads.push(data.slice());
-      return this.#open(btf);
+      return this.#objects.open(btf);
     });
   }
 
   testRun(program: FdArg, options: TestRunOptions): TestRunResult {
+    checkTestRunOptions(options);
     return this.#run('testRun', C.PROG_TEST_RUN, { what: 'program' }, () => {
-      const sim = this.#object(fdValue(program), 'program') as SimProgram;
+      const sim = this.#objects.get(fdValue(program), 'program') as SimProgram;
       if (this.#options.testRun) return this.#options.testRun(sim, options);
       const retval = Number(interpret(sim.attr.instructions) & 0xffff_ffffn);
       return { retval, duration: 0, dataOut: (options.data ?? new Uint8Array(0)).slice() };
@@ -442,8 +340,9 @@ export class SimulatedKernel implements KernelBackend {
   // --- links ---
 
   createLink(attr: LinkCreateAttr): Fd {
+    checkLinkCreateAttr(attr);
     return this.#run('createLink', C.LINK_CREATE, { what: attr.what ?? 'link' }, () => {
-      const program = this.#object(attr.programFd, 'program') as SimProgram;
+      const program = this.#objects.get(attr.programFd, 'program') as SimProgram;
       // devices are not modelled, but an ifindex that is not a positive int names none (hasTcx's probe)
       if (
         attr.targetIfindex !== undefined &&
@@ -461,7 +360,7 @@ export class SimulatedKernel implements KernelBackend {
   openRawTracepoint(program: FdArg, name: string | null): Fd {
     const what = name === null ? 'tracing program' : `raw tracepoint ${name}`;
     return this.#run('openRawTracepoint', C.RAW_TRACEPOINT_OPEN, { what }, () => {
-      const sim = this.#object(fdValue(program), 'program') as SimProgram;
+      const sim = this.#objects.get(fdValue(program), 'program') as SimProgram;
       return this.#openLink({ programFd: fdValue(program), attachType: 0, what }, sim);
     });
   }
@@ -469,7 +368,7 @@ export class SimulatedKernel implements KernelBackend {
   /** Iterators produce their output in the kernel; the simulated kernel has none to run. */
   createIterator(link: FdArg): Fd {
     return this.#run('createIterator', C.ITER_CREATE, { what: 'iter link' }, () => {
-      this.#object(fdValue(link), 'link');
+      this.#objects.get(fdValue(link), 'link');
       throw new NotSupportedError('BPF iterators in the simulated kernel', undefined, {
         hint: 'reading an iterator runs its program: use the Linux backend',
       });
@@ -478,7 +377,7 @@ export class SimulatedKernel implements KernelBackend {
 
   detachLink(link: FdArg): void {
     this.#run('detachLink', C.LINK_DETACH, { what: 'link' }, () => {
-      const sim = this.#object(fdValue(link), 'link') as SimLink;
+      const sim = this.#objects.get(fdValue(link), 'link') as SimLink;
       if (sim.detached) throw new SimFault(Errno.ENOLINK);
       sim.detached = true;
     });
@@ -487,17 +386,24 @@ export class SimulatedKernel implements KernelBackend {
   /** links still attached (open or pinned), for tests and dry-run reports */
   attachedLinks(): Readonly<LinkCreateAttr>[] {
     const links = new Set<SimLink>();
-    for (const object of [...this.#fds.values(), ...this.#pins.values()]) {
+    for (const object of [...this.#objects.openObjects(), ...this.#pins.objects()]) {
       if (object.kind === 'link' && !object.detached) links.add(object);
     }
     return [...links].map((link) => link.attr);
   }
 
   #openLink(attr: LinkCreateAttr, program: SimProgram): Fd {
-    const link: SimLink = { kind: 'link', id: ++this.#ids.link, refs: 0, attr, program, detached: false };
+    const link: SimLink = {
+      kind: 'link',
+      id: this.#objects.nextId('link'),
+      refs: 0,
+      attr,
+      program,
+      detached: false,
+    };
     program.refs++;
     this.linkCreates.push(attr);
-    return this.#open(link);
+    return this.#objects.open(link);
   }
 
   // --- tc (simulated/tc-hooks.ts) ---
@@ -549,15 +455,13 @@ export class SimulatedKernel implements KernelBackend {
 
   // --- bpffs ---
 
-  pin(fd: FdArg, path: string): void {
-    this.#run('pin', C.OBJ_PIN, { what: `pin ${path}` }, () => {
-      const object = this.#object(fdValue(fd));
-      if (!path.startsWith('/')) throw new SimFault(Errno.ENOENT);
-      // bpffs refuses names with a dot (bpf_lookup in kernel/bpf/inode.c)
-      if (basename(path).includes('.')) throw new SimFault(Errno.EPERM);
-      if (this.#pins.has(path)) throw new SimFault(Errno.EEXIST);
+  /** Pins live in a flat namespace here: no directories are made, so none are reported. */
+  pin(fd: FdArg, path: string): readonly string[] {
+    return this.#run('pin', C.OBJ_PIN, { what: `pin ${path}` }, () => {
+      const object = this.#objects.get(fdValue(fd));
+      this.#pins.add(path, object);
       object.refs++;
-      this.#pins.set(path, object);
+      return [];
     });
   }
 
@@ -565,24 +469,29 @@ export class SimulatedKernel implements KernelBackend {
     return this.#run('getPinned', C.OBJ_GET, { what: `pin ${path}` }, () => {
       const object = this.#pins.get(path);
       if (!object) throw new SimFault(Errno.ENOENT);
-      return this.#open(object);
+      return this.#objects.open(object);
     });
   }
 
   unpin(path: string): void {
-    const fault = this.failures.onCall('unpin');
-    const object = this.#pins.get(path);
-    const errno = fault?.errno ?? (object ? 0 : Errno.ENOENT);
-    if (errno !== 0) throw new KernelError('unlink', errno, `unpin ${path}: ${describeErrno(errno)}`);
-    this.#pins.delete(path);
-    this.#release(object!);
+    this.#fsCall('unpin', 'unlink', `unpin ${path}`, () => this.#objects.release(this.#pins.remove(path)));
+  }
+
+  renamePin(from: string, to: string): void {
+    this.#fsCall('renamePin', 'rename', `rename ${from} to ${to}`, () => {
+      for (const replaced of this.#pins.rename(from, to)) this.#objects.release(replaced);
+    });
+  }
+
+  listPins(dir: string): string[] | undefined {
+    return this.#pins.list(dir);
   }
 
   // --- introspection ---
 
   mapInfo(fd: FdArg): MapInfo {
     return this.#run('mapInfo', C.OBJ_GET_INFO_BY_FD, { what: 'map' }, () => {
-      const map = this.#object(fdValue(fd), 'map') as SimMap;
+      const map = this.#objects.get(fdValue(fd), 'map') as SimMap;
       const { attr } = map;
       return {
         type: attr.type,
@@ -592,7 +501,7 @@ export class SimulatedKernel implements KernelBackend {
         maxEntries: attr.maxEntries,
         flags: attr.flags,
         name: map.name,
-        btfId: attr.btfFd ? (this.#fds.get(attr.btfFd)?.id ?? 0) : 0,
+        btfId: attr.btfFd ? (this.#objects.lookup(attr.btfFd)?.id ?? 0) : 0,
         btfKeyTypeId: attr.btfKeyTypeId ?? 0,
         btfValueTypeId: attr.btfValueTypeId ?? 0,
         mapExtra: attr.mapExtra ?? 0n,
@@ -603,7 +512,7 @@ export class SimulatedKernel implements KernelBackend {
 
   programInfo(fd: FdArg): ProgramInfo {
     return this.#run('programInfo', C.OBJ_GET_INFO_BY_FD, { what: 'program' }, () => {
-      const program = this.#object(fdValue(fd), 'program') as SimProgram;
+      const program = this.#objects.get(fdValue(fd), 'program') as SimProgram;
       return {
         type: program.attr.type,
         id: program.id,
@@ -612,22 +521,27 @@ export class SimulatedKernel implements KernelBackend {
         xlatedLength: program.attr.instructions.length,
         jitedLength: 0,
         mapIds: [...program.mapIds],
-        btfId: program.attr.btfFd ? (this.#fds.get(program.attr.btfFd)?.id ?? 0) : 0,
+        btfId: program.attr.btfFd ? (this.#objects.lookup(program.attr.btfFd)?.id ?? 0) : 0,
         loadTime: program.loadTime,
       };
     });
   }
 
   mapFdById(id: number): Fd {
-    return this.#byId('mapFdById', C.MAP_GET_FD_BY_ID, this.#maps.get(id), `map id ${id}`);
+    return this.#byId('mapFdById', C.MAP_GET_FD_BY_ID, this.#objects.maps.get(id), `map id ${id}`);
   }
 
   programFdById(id: number): Fd {
-    return this.#byId('programFdById', C.PROG_GET_FD_BY_ID, this.#programs.get(id), `program id ${id}`);
+    return this.#byId(
+      'programFdById',
+      C.PROG_GET_FD_BY_ID,
+      this.#objects.programs.get(id),
+      `program id ${id}`,
+    );
   }
 
   btfFdById(id: number): Fd {
-    return this.#byId('btfFdById', C.BTF_GET_FD_BY_ID, this.#btfs.get(id), `BTF id ${id}`);
+    return this.#byId('btfFdById', C.BTF_GET_FD_BY_ID, this.#objects.btfs.get(id), `BTF id ${id}`);
   }
 
   possibleCpus(): number {
@@ -651,7 +565,7 @@ export class SimulatedKernel implements KernelBackend {
       if (injected) throw new SimFault(injected.errno, injected.log ?? '');
       return body();
     } catch (fault) {
-      if (fault instanceof SimFault) throw this.#error(cmd, fault, subject);
+      if (fault instanceof SimFault) throw simulatedError(cmd, fault, subject);
       throw fault;
     }
   }
@@ -665,7 +579,7 @@ export class SimulatedKernel implements KernelBackend {
         return body(sim);
       } catch (fault) {
         if (fault instanceof SimFault) {
-          throw this.#error(cmd, fault, {
+          throw simulatedError(cmd, fault, {
             what: `map ${name}`,
             location: { map: name },
             maxEntries: sim.attr.maxEntries,
@@ -676,111 +590,32 @@ export class SimulatedKernel implements KernelBackend {
     });
   }
 
-  #error(cmd: number, fault: SimFault, subject: CallSubject): Error {
-    const what = subject.what ?? 'object';
-    if (cmd === C.PROG_LOAD && (fault.errno === Errno.EINVAL || fault.errno === Errno.EACCES || fault.log)) {
-      const program = subject.location?.program ?? what;
-      const reason = lastLogLine(fault.log);
-      return new VerifierError(
-        fault.errno,
-        `BPF_PROG_LOAD of program ${program}: the verifier refused it (${describeErrno(fault.errno)})${reason ? `: ${reason}` : ''}`,
-        fault.log,
-        false,
-        { location: subject.location ?? {} },
-      );
+  /** A file-system call on bpffs: an injected or real fault becomes the KernelError unlink/rename give. */
+  #fsCall(op: SimOperation, call: string, what: string, body: () => void): void {
+    const injected = this.failures.onCall(op);
+    try {
+      if (injected) throw new SimFault(injected.errno);
+      body();
+    } catch (fault) {
+      if (!(fault instanceof SimFault)) throw fault;
+      throw new KernelError(call, fault.errno, `${what}: ${describeErrno(fault.errno)}`);
     }
-    if (cmd === C.BTF_LOAD && fault.errno !== Errno.EPERM) {
-      const reason = lastLogLine(fault.log);
-      return new BtfLoadError(
-        fault.errno,
-        `BPF_BTF_LOAD: the kernel refused the BTF (${describeErrno(fault.errno)})${reason ? `: ${reason}` : ''}`,
-        fault.log,
-      );
-    }
-    return bpfError(cmd, fault.errno, { privileged: true, ...subject });
-  }
-
-  #batchError(cmd: number, errno: number, sim: SimMap, detail: string): Error {
-    const error = bpfError(cmd, errno, {
-      privileged: true,
-      what: `map ${sim.name}`,
-      location: { map: sim.name },
-    });
-    error.message += ` (${detail})`;
-    return error;
   }
 
   #byId(op: SimOperation, cmd: number, object: SimObject | undefined, what: string): Fd {
     return this.#run(op, cmd, { what }, () => {
       if (!object || object.refs === 0) throw new SimFault(Errno.ENOENT);
-      return this.#open(object);
+      return this.#objects.open(object);
     });
   }
 
-  #open(object: SimObject): Fd {
-    const fd = this.#nextFd++;
-    object.refs++;
-    this.#fds.set(fd, object);
-    return new Fd(fd, this.#owner);
-  }
-
-  #dup(fd: number): number {
-    const object = this.#fds.get(fd);
-    if (!object) throw new KernelError('fcntl', Errno.EBADF, `F_DUPFD_CLOEXEC of fd ${fd}: not open`);
-    const copy = this.#nextFd++;
-    object.refs++;
-    this.#fds.set(copy, object);
-    return copy;
-  }
-
-  /** The object behind an fd: EBADF when not open, EINVAL when of another kind (as bpf() says). */
-  #object(fd: number, kind?: SimObject['kind']): SimObject {
-    const object = this.#fds.get(fd);
-    if (!object) throw new SimFault(Errno.EBADF);
-    if (kind && object.kind !== kind) throw new SimFault(Errno.EINVAL);
-    return object;
-  }
-
   #mapOf(map: FdArg, cmd: number): SimMap {
-    return this.#object(fdValue(map, commandNameOf(cmd)), 'map') as SimMap;
-  }
-
-  #shape(sim: SimMap) {
-    const { attr } = sim;
-    return mapShape(sim.name, attr.type, attr.keySize, attr.valueSize, attr.maxEntries, this.#cpus);
-  }
-
-  #checkKey(sim: SimMap, syscall: string, key: Uint8Array): void {
-    checkLength(syscall, this.#shape(sim), 'key', key, sim.attr.keySize);
-  }
-
-  #checkWritable(sim: SimMap): void {
-    // map_update_elem: frozen maps and BPF_F_RDONLY maps refuse syscall writes with EPERM
-    if (sim.frozen || sim.attr.flags & 0x08 /* BPF_F_RDONLY */) throw new SimFault(Errno.EPERM);
-  }
-
-  #release(object: SimObject): void {
-    object.refs--;
-    if (object.refs > 0) return;
-    if (object.kind === 'map') {
-      this.#maps.delete(object.id);
-      if (object.store instanceof FdSlotStore) object.store.releaseAll();
-    } else if (object.kind === 'program') {
-      this.#programs.delete(object.id);
-      for (const id of object.mapIds) {
-        const map = this.#maps.get(id);
-        if (map) this.#release(map);
-      }
-    } else if (object.kind === 'link') {
-      this.#release(object.program);
-    } else {
-      this.#btfs.delete(object.id);
-    }
+    return this.#objects.get(fdValue(map, commandNameOf(cmd)), 'map') as SimMap;
   }
 
   toString(): string {
-    const maps = [...this.#maps.values()].map((m) => `${m.name}:${mapTypeName(m.attr.type)}`);
-    return `SimulatedKernel(${this.#fds.size} fds, maps [${maps.join(', ')}], ${this.#programs.size} programs)`;
+    const maps = [...this.#objects.maps.values()].map((m) => `${m.name}:${mapTypeName(m.attr.type)}`);
+    return `SimulatedKernel(${this.#objects.openCount} fds, maps [${maps.join(', ')}], ${this.#objects.programs.size} programs)`;
   }
 }
 

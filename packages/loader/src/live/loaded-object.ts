@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { BtfValue } from '@bpfkit/btf';
 import { NotFoundError, type ObjectSpec, type ProgramSpec, ProgramType } from '@bpfkit/core';
 import {
@@ -8,6 +7,7 @@ import {
   type KernelBackend,
   type Link,
 } from '@bpfkit/kernel-backend';
+import { type PinProgramsOptions, pinPrograms } from '../load/pin-programs.js';
 import { readLiveVariable, writeLiveVariable } from '../variables.js';
 import type { LiveMap } from './live-map.js';
 import type { LiveProgram } from './live-program.js';
@@ -105,21 +105,11 @@ export class LoadedObject {
   }
 
   /**
-   * Pins every program at `<dir>/<program name>` (bpftool prog loadall's layout). If one pin
-   * fails, the pins this call made are removed again.
+   * Pins every program at `<dir>/<program name>` (bpftool prog loadall's layout), all at once or
+   * not at all (see pinPrograms in load/pin-programs.ts); `replace` swaps an earlier run's pins.
    */
-  pinPrograms(dir: string): string[] {
-    const made: string[] = [];
-    try {
-      for (const program of this.programs.values()) {
-        const path = join(dir, program.name);
-        program.pin(path);
-        made.push(path);
-      }
-    } catch (error) {
-      for (const path of made) this.#backend.unpin(path);
-      throw error;
-    }
+  pinPrograms(dir: string, options: PinProgramsOptions = {}): string[] {
+    const made = pinPrograms(this.programs.values(), dir, this.#backend, options);
     this.#pins.push(...made);
     return made;
   }

@@ -61,24 +61,44 @@ function createOne(
   }
 
   const pinPath = mapPinPath(spec, options.pinRoot);
-  const fd = pinPath === undefined ? undefined : openPinIfPresent(backend, pinPath);
-  if (fd) {
-    try {
-      checkCompatible(spec, fd, backend, `the map pinned at ${pinPath}`);
-    } catch (error) {
-      fd.close();
-      throw error;
-    }
-    resources.adopt('map', spec.name, fd);
-    return new LiveMap(spec, fd, backend, true);
-  }
+  const pinned = pinPath === undefined ? undefined : reusePin(spec, backend, resources, pinPath);
+  if (pinned) return pinned;
 
   const created = createKernelMap(spec, backend, resources, options.btf);
   const map = new LiveMap(spec, created, backend);
   writeInitialContents(map, spec);
   if (spec.freeze) backend.mapFreeze(created);
-  if (pinPath !== undefined) resources.pin(spec.name, created, pinPath);
-  return map;
+  if (pinPath === undefined || resources.pin(spec.name, created, pinPath)) return map;
+
+  // Another loader pinned the same path between our look and our pin (libbpf's "Fix race when
+  // pinning maps in parallel"): share the winner's map after the same check, and drop ours.
+  const winner = reusePin(spec, backend, resources, pinPath);
+  if (!winner) {
+    throw new PinConflictError(`${pinPath} existed when pinning map ${spec.name}, then vanished`, {
+      hint: 'another process is pinning and removing this path: retry the load',
+    });
+  }
+  resources.release(created);
+  return winner;
+}
+
+/** The compatible map pinned at path, adopted by this load, or undefined when nothing is pinned. */
+function reusePin(
+  spec: MapSpec,
+  backend: KernelBackend,
+  resources: LoadResources,
+  pinPath: string,
+): LiveMap | undefined {
+  const fd = openPinIfPresent(backend, pinPath);
+  if (!fd) return undefined;
+  try {
+    checkCompatible(spec, fd, backend, `the map pinned at ${pinPath}`);
+  } catch (error) {
+    fd.close();
+    throw error;
+  }
+  resources.adopt('map', spec.name, fd);
+  return new LiveMap(spec, fd, backend, true);
 }
 
 /** The map pinned at path, or undefined when nothing is pinned there (ENOENT). */

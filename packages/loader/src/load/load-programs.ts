@@ -3,6 +3,7 @@ import { type Btf, loadKernelBtf } from '@bpfkit/btf';
 import {
   type FunctionSpec,
   type ObjectSpec,
+  ProgramDefinitionError,
   type ProgramSpec,
   ProgramType,
   RelocationError,
@@ -66,6 +67,12 @@ export function loadPrograms(
   for (const program of spec.programs) {
     if (!select(program)) continue;
     withContext('', { program: program.name, section: program.section }, () => {
+      // the loaded object finds programs by name: a second one of a name would be lost, fd and all
+      if (live.has(program.name)) {
+        throw new ProgramDefinitionError(`two programs are named "${program.name}"`, {
+          hint: 'give each program its own name (a corrupt symbol table can also do this)',
+        });
+      }
       if (program.type === ProgramType.UNSPEC) {
         throw new UsageError(`section ${program.section} does not say which program type this is`, {
           hint: 'rename the section to one of libbpf SEC() names, or set the program type before load',

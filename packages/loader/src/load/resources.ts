@@ -1,16 +1,19 @@
-import type { EventSink, KernelObjectKind } from '@bpfkit/core';
-import type { Fd, KernelBackend } from '@bpfkit/kernel-backend';
+import { type EventSink, KernelError, type KernelObjectKind } from '@bpfkit/core';
+import { Errno, type Fd, type KernelBackend, removeEmptyDirectories } from '@bpfkit/kernel-backend';
 
 interface Held {
   kind: KernelObjectKind;
   name: string;
   fd?: Fd;
   pinPath?: string;
+  /** directories the pin had to create, outermost first */
+  directories?: readonly string[];
 }
 
 /**
  * Everything a load has created so far, so that a failure can undo it in reverse order: every
- * fd closed, every pin this load made removed (pins it found and reused are left alone).
+ * fd closed, every pin this load made removed (pins it found and reused are left alone), and every
+ * directory made for those pins removed again when it is empty.
  */
 export class LoadResources {
   readonly #held: Held[] = [];
@@ -35,11 +38,21 @@ export class LoadResources {
     return fd;
   }
 
-  /** Pins an object and records the pin; it is removed if the load fails. */
-  pin(name: string, fd: Fd, path: string): void {
-    this.#backend.pin(fd, path);
-    this.#held.push({ kind: 'pin', name, pinPath: path });
+  /**
+   * Pins an object and records the pin (and the directories made for it); they are removed if the
+   * load fails. False when something is pinned at path already (EEXIST): the caller decides.
+   */
+  pin(name: string, fd: Fd, path: string): boolean {
+    let directories: readonly string[];
+    try {
+      directories = this.#backend.pin(fd, path);
+    } catch (error) {
+      if (error instanceof KernelError && error.errno === Errno.EEXIST) return false;
+      throw error;
+    }
+    this.#held.push({ kind: 'pin', name, pinPath: path, directories });
     this.#events.emit({ type: 'object-created', kind: 'pin', name, path });
+    return true;
   }
 
   /** Stops tracking an fd the load closes itself (an inner-map template). */
@@ -53,8 +66,10 @@ export class LoadResources {
   rollback(): void {
     for (const held of this.#held.reverse()) {
       try {
-        if (held.pinPath !== undefined) this.#backend.unpin(held.pinPath);
-        else held.fd?.close();
+        if (held.pinPath !== undefined) {
+          this.#backend.unpin(held.pinPath);
+          removeEmptyDirectories(held.directories ?? []);
+        } else held.fd?.close();
         this.#events.emit({
           type: 'object-released',
           kind: held.kind,
