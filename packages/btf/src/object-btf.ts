@@ -3,13 +3,16 @@ import {
   type ObjectFileView,
   type OpenContext,
   STB_GLOBAL,
+  STB_LOCAL,
   STB_WEAK,
+  STT_FUNC,
   STT_OBJECT,
   type SymbolView,
 } from '@bpfkit/core';
 import { ObjectBtfArtifact } from './artifacts.js';
 import { type Btf, parseBtf } from './btf.js';
 import { type DatasecLayout, fixupDatasecs } from './datasec-fixup.js';
+import { makeHiddenFunctionsStatic } from './hidden-functions.js';
 
 // ELF st_other visibility values (elf.h): libbpf treats both as "hidden".
 const STV_INTERNAL = 1;
@@ -20,9 +23,11 @@ const fixed = new WeakSet<Btf>();
 
 /**
  * The object's parsed `.BTF` with DATASEC sizes and offsets filled in from the ELF file (libbpf's
- * bpf_object_fixup_btf runs before any map is read). Parsed once per open: the result is left in
- * the ObjectBtfArtifact for later stages, and reused when an earlier stage left one there.
- * Undefined when the object has no `.BTF` section.
+ * bpf_object_fixup_btf runs before any map is read), and hidden global subprograms made static
+ * (libbpf's mark_btf_static; libbpf does it just before BTF_LOAD, here it is done with the other
+ * symbol-driven fixups, so every later stage sees the BTF the kernel will). Parsed once per open:
+ * the result is left in the ObjectBtfArtifact for later stages, and reused when an earlier stage
+ * left one there. Undefined when the object has no `.BTF` section.
  */
 export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'artifacts'>): Btf | undefined {
   let btf = context.artifacts.get(ObjectBtfArtifact);
@@ -41,9 +46,25 @@ export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'arti
   } catch (error) {
     throw addContext(error, 'fix up DATASECs', { object: file.name });
   }
+  btf = makeHiddenFunctionsStatic(btf, hiddenSubprograms(file));
   fixed.add(btf);
   context.artifacts.set(ObjectBtfArtifact, btf);
   return btf;
+}
+
+/**
+ * Names of the global or weak functions in `.text` whose symbol is STV_HIDDEN or STV_INTERNAL: the
+ * subprograms libbpf's bpf_object__add_programs marks with mark_btf_static.
+ */
+export function hiddenSubprograms(file: ObjectFileView): Set<string> {
+  const text = file.sections.find((s) => s.name === '.text')?.index;
+  const names = new Set<string>();
+  if (text === undefined) return names;
+  for (const s of file.symbols) {
+    if (s.type !== STT_FUNC || s.bind === STB_LOCAL || s.sectionIndex !== text) continue;
+    if (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL) names.add(s.name);
+  }
+  return names;
 }
 
 /**
