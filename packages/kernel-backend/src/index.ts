@@ -37,6 +37,7 @@ export {
 export { attachSocketFilter } from './attach/socket-filter.js';
 export { tracepointId } from './attach/tracefs.js';
 export { attachRawTracepoint, attachTracing, type TracingAttachOptions } from './attach/tracing.js';
+export * from './attach/usdt/index.js';
 export type {
   BackendKind,
   BatchResult,

@@ -8,6 +8,7 @@ import { attachPerfEventProgram } from './perf-event-program.js';
 import { attachKprobe, attachTracepoint, attachUprobe } from './probes.js';
 import { attachSocketFilter } from './socket-filter.js';
 import { attachRawTracepoint, attachTracing } from './tracing.js';
+import { usdtAttacher } from './usdt/usdt-attacher.js';
 
 const P = ProgramType;
 
@@ -146,6 +147,7 @@ export const defaultAttachers: readonly Attacher[] = [
   tracingAttacher,
   rawTracepointAttacher,
   tracepointAttacher,
+  usdtAttacher,
   probeAttacher,
   perfEventAttacher,
 ];

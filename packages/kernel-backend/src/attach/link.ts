@@ -14,6 +14,7 @@ export type LinkKind =
   | 'tracepoint'
   | 'kprobe'
   | 'uprobe'
+  | 'usdt'
   | 'perf_event'
   | 'socket_filter';
 
