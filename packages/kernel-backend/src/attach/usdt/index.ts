@@ -1,5 +1,5 @@
+export { type HostElf, type HostSection, type LoadSegment, readHostElf } from '../host-elf.js';
 export { kernelHasBpfCookie } from './bpf-cookie.js';
-export { type HostElf, type HostSection, type LoadSegment, readHostElf } from './host-elf.js';
 export { parseUsdtArguments, USDT_MAX_ARGS, UsdtArgType, type UsdtArgument } from './usdt-arguments.js';
 export { attachUsdt, type UsdtAttachOptions } from './usdt-attach.js';
 export { parseUsdtTarget, type UsdtAttacherOptions, usdtAttacher } from './usdt-attacher.js';

@@ -1,11 +1,11 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { NotFoundError } from '@bpfkit/core';
 import type { FdArg, KernelBackend } from '../../backend.js';
+import { ET_DYN, type LoadSegment, readHostElf } from '../host-elf.js';
 import { Link } from '../link.js';
 import { attachUprobe } from '../probes.js';
 import { resolveBinaryPath } from './binary-path.js';
 import { kernelHasBpfCookie } from './bpf-cookie.js';
-import { ET_DYN, type LoadSegment, readHostElf } from './host-elf.js';
 import { fillUsdtMaps, type UsdtMaps, usdtMaps } from './usdt-maps.js';
 import { processMappings, usdtTargets } from './usdt-targets.js';
 

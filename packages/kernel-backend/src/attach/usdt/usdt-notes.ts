@@ -1,5 +1,5 @@
 import { ElfError, NotFoundError } from '@bpfkit/core';
-import { type HostElf, SHT_NOTE } from './host-elf.js';
+import { type HostElf, SHT_NOTE } from '../host-elf.js';
 
 const NOTES_SECTION = '.note.stapsdt';
 const BASE_SECTION = '.stapsdt.base';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { NotFoundError, NotSupportedError } from '@bpfkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireFeature } from '../../testing/attach.test-helpers.js';
-import { ET_DYN, ET_EXEC, readHostElf } from './host-elf.js';
+import { ET_DYN, ET_EXEC, readHostElf } from '../host-elf.js';
 import { readUsdtNotes } from './usdt-notes.js';
 import { buildUsdtTarget, readelfNotes, usdtTargetBuildProblem } from './usdt-target.test-helpers.js';
 import { processMappings, usdtTargets } from './usdt-targets.js';

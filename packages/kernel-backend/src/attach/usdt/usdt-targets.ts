@@ -1,5 +1,5 @@
 import { NotFoundError, NotSupportedError, UsageError } from '@bpfkit/core';
-import { EM_X86_64, ET_DYN, ET_EXEC, type HostElf, type LoadSegment, segmentAt } from './host-elf.js';
+import { EM_X86_64, ET_DYN, ET_EXEC, type HostElf, type LoadSegment, segmentAt } from '../host-elf.js';
 import { parseUsdtArguments, type UsdtArgument } from './usdt-arguments.js';
 import { readUsdtNotes, stapsdtBase, type UsdtNote } from './usdt-notes.js';
 

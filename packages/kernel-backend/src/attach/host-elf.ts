@@ -16,6 +16,10 @@ export interface HostSection {
   /** sh_offset: where its bytes are in the file */
   offset: number;
   size: number;
+  /** sh_link: for a symbol table, the index of its string table */
+  link: number;
+  /** sh_entsize: the size of one entry of a table */
+  entrySize: number;
 }
 
 /** A PT_LOAD program header: the file bytes [offset, offset + memsz) mapped at [start, end). */
@@ -27,8 +31,8 @@ export interface LoadSegment {
 }
 
 /**
- * The parts of an executable or shared library that USDT attach reads: its type, machine,
- * sections by name and loadable segments (libbpf reads the same through libelf in usdt.c).
+ * The parts of an executable or shared library that uprobe and USDT attach read: its type,
+ * machine, sections by name and loadable segments (libbpf reads the same through libelf).
  * bpfkit's elf-reader refuses anything but eBPF objects, hence this small reader for host binaries.
  */
 export interface HostElf {
@@ -50,7 +54,7 @@ export function readHostElf(bytes: Uint8Array, path: string): HostElf {
   if (!isElf64Le) {
     throw new ElfError(`${path} is not a 64-bit little-endian ELF file`, {
       location: { object: path },
-      hint: 'USDT probes are read from executables and shared libraries of this machine',
+      hint: 'uprobes and USDT probes attach to executables and shared libraries of this machine',
     });
   }
   const type = view.getUint16(0x10, true);
@@ -73,6 +77,8 @@ export function readHostElf(bytes: Uint8Array, path: string): HostElf {
     address: view.getBigUint64(at + 16, true),
     offset: Number(view.getBigUint64(at + 24, true)),
     size: Number(view.getBigUint64(at + 32, true)),
+    link: view.getUint32(at + 40, true),
+    entrySize: Number(view.getBigUint64(at + 56, true)),
   }));
   const names = raw[view.getUint16(0x3e, true)];
   const sections = raw.map(({ nameOffset, ...section }) => ({
