@@ -194,7 +194,16 @@ describe.skipIf(problem !== undefined)(
       try {
         const maps = new Map<string, Fd>([...object.maps].map(([name, map]) => [name, map.fd]));
         const ipMap = object.map('__bpf_usdt_ip_to_spec_id');
-        const link = attachUsdt(noCookies, object.program('usdt_args').fd, {
+        // the guarded probe takes spec id 0, so a handler that wrongly read a (zero) cookie would
+        // find the guarded probe's spec instead of its own
+        const guarded = attachUsdt(noCookies, object.program('usdt_guarded').fd, {
+          binary: exec,
+          provider: 'bpfkit',
+          name: 'guarded',
+          cookie: 9n,
+          maps,
+        });
+        const args = attachUsdt(noCookies, object.program('usdt_args').fd, {
           binary: exec,
           provider: 'bpfkit',
           name: 'args',
@@ -202,23 +211,20 @@ describe.skipIf(problem !== undefined)(
           maps,
         });
         try {
-          expect(countKeys(backend, ipMap.fd)).toBe(1);
-          expect(execFileSync(exec, ['2'], { encoding: 'utf8' }).trim()).toBe('semaphore=0');
+          expect(countKeys(backend, ipMap.fd)).toBe(2);
+          expect(execFileSync(exec, ['2'], { encoding: 'utf8' }).trim()).toBe('semaphore=1');
         } finally {
-          link.close();
+          args.close();
+          guarded.close();
         }
-        expect(readEvents(object).map((e) => [e.cookie, e.argCount, ...e.args.slice(0, 5)])).toEqual(
-          [0, 1].map((round) => [
-            5n,
-            5,
-            42n,
-            BigInt(round),
-            1000000000000n + BigInt(round),
-            BigInt(-300 - round),
-            -7n,
+        const events = readEvents(object).map((e) => [e.source, e.cookie, e.argCount, ...e.args.slice(0, 5)]);
+        expect(events).toEqual(
+          [0, 1].flatMap((round) => [
+            [1, 5n, 5, 42n, BigInt(round), 1000000000000n + BigInt(round), BigInt(-300 - round), -7n],
+            [2, 9n, 2, BigInt(round), 200n, 0n, 0n, 0n],
           ]),
         );
-        // detach took the ip entry back
+        // detach took the ip entries back
         expect(countKeys(backend, ipMap.fd)).toBe(0);
         // a PIE's ips differ per process: without cookies it needs a pid
         expect(() =>
