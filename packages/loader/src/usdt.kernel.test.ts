@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotSupportedError, ProgramType } from '@bpfkit/core';
@@ -59,6 +59,31 @@ function readEvents(loaded: LoadedObject): UsdtEvent[] {
 }
 
 const ENOENT = 2;
+
+/** Starts `binary ROUNDS wait`; it fires its probes once finish() sends it a line, and prints. */
+async function startWaiting(
+  binary: string,
+  rounds: number,
+): Promise<{ pid: number; finish(): Promise<string> }> {
+  const child = spawn(binary, [String(rounds), 'wait'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  const closed = new Promise<string>((resolve) => child.on('close', () => resolve(output)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.startsWith('ready\n')) resolve();
+    });
+    child.on('error', reject);
+    child.on('exit', () => reject(new Error(`${binary} exited before it was ready`)));
+  });
+  return {
+    pid: child.pid!,
+    finish: async () => {
+      child.stdin.end('\n');
+      return (await closed).replace('ready\n', '').trim();
+    },
+  };
+}
 
 /**
  * The Linux backend as a kernel without bpf_get_attach_cookie looks: the probe program that calls
@@ -239,16 +264,67 @@ describe.skipIf(problem !== undefined)(
         object.close();
       }
     });
+
+    it('without BPF cookies, a PIE is traced in one process, at the addresses it is mapped at there', async () => {
+      const noCookies = withoutBpfCookies(backend);
+      const loader = createLoader(createDefaultContainer({ backend: noCookies }));
+      const object = await loader.load(loader.open(fixture('usdt_args.bpfel.o')));
+      try {
+        const maps = new Map<string, Fd>([...object.maps].map(([name, map]) => [name, map.fd]));
+        const traced = await startWaiting(binary, 2);
+        const link = attachUsdt(noCookies, object.program('usdt_args').fd, {
+          binary,
+          provider: 'bpfkit',
+          name: 'args',
+          pid: traced.pid,
+          cookie: 3n,
+          maps,
+        });
+        try {
+          // the ip map holds the probe's address in that process: where the PIE is loaded plus the
+          // link-time address readelf prints
+          const [ip, ...more] = mapKeys(backend, object.map('__bpf_usdt_ip_to_spec_id').fd);
+          const mappings = readFileSync(`/proc/${traced.pid}/maps`, 'latin1');
+          const loadBias = /^([0-9a-f]+)-\S+ \S+ 00000000 .*bpfkit_usdt_target$/m.exec(mappings)?.[1];
+          const notes = execFileSync('readelf', ['-n', binary], { encoding: 'utf8' });
+          const location = /Name: args\s+Location: (0x[0-9a-f]+)/.exec(notes)?.[1];
+          expect(more).toEqual([]);
+          expect(ip).toBe(BigInt(`0x${loadBias}`) + BigInt(location!));
+          expect(await traced.finish()).toBe('semaphore=0');
+          // another process running the same binary is not traced
+          run(1);
+        } finally {
+          link.close();
+        }
+        expect(readEvents(object).map((e) => [e.cookie, ...e.args.slice(0, 5)])).toEqual(
+          [0, 1].map((round) => [
+            3n,
+            42n,
+            BigInt(round),
+            1000000000000n + BigInt(round),
+            BigInt(-300 - round),
+            -7n,
+          ]),
+        );
+      } finally {
+        object.close();
+      }
+    });
   },
 );
 
 function countKeys(backend: KernelBackend, map: Fd): number {
-  let count = 0;
+  return mapKeys(backend, map).length;
+}
+
+/** The u64 keys of a hash map. */
+function mapKeys(backend: KernelBackend, map: Fd): bigint[] {
+  const keys: bigint[] = [];
   let key: Uint8Array | null = null;
   const next = new Uint8Array(8);
   while (backend.mapGetNextKey(map, key, next)) {
-    count++;
+    keys.push(new DataView(next.buffer).getBigUint64(0, true));
     key = next.slice();
   }
-  return count;
+  return keys;
 }
