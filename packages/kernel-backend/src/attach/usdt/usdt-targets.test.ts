@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { processMappings, usdtTargets } from './usdt-targets.js';
 const problem = usdtTargetBuildProblem();
 requireFeature(problem === undefined, `the USDT target cannot be built: ${problem}`);
 
+const fixture = (name: string) => new URL(`../../../../../fixtures/${name}`, import.meta.url).pathname;
 const hex = (n: bigint) => `0x${n.toString(16).padStart(16, '0')}`;
 
 describe.skipIf(problem !== undefined)(
@@ -65,6 +67,17 @@ describe.skipIf(problem !== undefined)(
         }
       },
     );
+
+    it('finds probes and semaphores of a shared library', () => {
+      const library = join(dir, 'libbpfkit_usdt.so');
+      execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-o', library, fixture('usdt_guarded.c')]);
+      const elf = readHostElf(readFileSync(library), library);
+      expect(elf.type).toBe(ET_DYN);
+      const [target] = usdtTargets(elf, 'bpfkit', 'guarded', { bpfCookie: true });
+      expect(elf.bytes[Number(target!.fileOffset)]).toBe(0x90);
+      expect(target!.semaphoreOffset).toBe(BigInt(elf.sections.find((s) => s.name === '.probes')!.offset));
+      expect(target!.note.args).toBe(readelfNotes(library)[0]!.args);
+    });
 
     it('moves addresses by how far .stapsdt.base moved since the notes were written (prelink)', () => {
       const elf = elfOf('pie');
