@@ -54,13 +54,15 @@ class SpecIdPool {
   }
 }
 
-const poolsByFd = new WeakMap<object, SpecIdPool>();
-const poolsByNumber = new Map<number, SpecIdPool>();
+/** Pools by backend and map id: an fd number may be reused for another map, a map id is not. */
+const pools = new WeakMap<KernelBackend, Map<number, SpecIdPool>>();
 
 function poolOf(backend: KernelBackend, specs: FdArg): SpecIdPool {
-  const known = typeof specs === 'number' ? poolsByNumber.get(specs) : poolsByFd.get(specs);
-  if (known) return known;
   const info = backend.mapInfo(specs);
+  let byId = pools.get(backend);
+  if (!byId) pools.set(backend, (byId = new Map()));
+  const known = byId.get(info.id);
+  if (known) return known;
   if (info.keySize !== 4 || info.valueSize !== USDT_SPEC_SIZE) {
     throw new UsageError(
       `${USDT_SPECS_MAP} has ${info.keySize}-byte keys and ${info.valueSize}-byte values; usdt.bpf.h's have 4 and ${USDT_SPEC_SIZE}`,
@@ -71,8 +73,7 @@ function poolOf(backend: KernelBackend, specs: FdArg): SpecIdPool {
     );
   }
   const pool = new SpecIdPool(info.maxEntries);
-  if (typeof specs === 'number') poolsByNumber.set(specs, pool);
-  else poolsByFd.set(specs, pool);
+  byId.set(info.id, pool);
   return pool;
 }
 
