@@ -60,7 +60,10 @@ const pools = new WeakMap<KernelBackend, Map<number, SpecIdPool>>();
 function poolOf(backend: KernelBackend, specs: FdArg): SpecIdPool {
   const info = backend.mapInfo(specs);
   let byId = pools.get(backend);
-  if (!byId) pools.set(backend, (byId = new Map()));
+  if (!byId) {
+    byId = new Map();
+    pools.set(backend, byId);
+  }
   const known = byId.get(info.id);
   if (known) return known;
   if (info.keySize !== 4 || info.valueSize !== USDT_SPEC_SIZE) {
