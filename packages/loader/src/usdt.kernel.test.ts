@@ -169,6 +169,36 @@ describe.skipIf(problem !== undefined)(
       expect(readEvents(loaded)).toHaveLength(3);
     });
 
+    it('reads all twelve arguments a spec holds, of every size and sign, through BPF_USDT', () => {
+      const link = attachUsdt(backend, loaded.program('usdt_twelve').fd, {
+        binary,
+        provider: 'bpfkit',
+        name: 'twelve',
+        maps: mapFds(),
+      });
+      try {
+        run(3);
+      } finally {
+        link.close();
+      }
+      // the last round (2): round, -2, 3L, -4L, 5U, -6L, 7ULL, (u16)65535, -9, (short)-10,
+      // (u8)11, and a signed char in memory, -1 - round
+      expect(loaded.readVariable('twelve')).toEqual([
+        2n,
+        -2n,
+        3n,
+        -4n,
+        5n,
+        -6n,
+        7n,
+        65535n,
+        -9n,
+        -10n,
+        11n,
+        -3n,
+      ]);
+    });
+
     it('auto-attaches usdt/PATH:PROVIDER:NAME, and the semaphore is set only while attached', () => {
       loaded.writeVariable('event_count', 0);
       const program = loaded.program('usdt_guarded');

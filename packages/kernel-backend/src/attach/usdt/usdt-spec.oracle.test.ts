@@ -39,6 +39,7 @@ describe.skipIf(skip !== undefined)(`USDT specs against libbpf${skip ? ` (skippe
         fixture('usdt_args.bpfel.o'),
         ...['usdt_args', binary, 'bpfkit', 'args', '0x1234'],
         ...['usdt_guarded', binary, 'bpfkit', 'guarded', '7'],
+        ...['usdt_twelve', binary, 'bpfkit', 'twelve', '0xffffffffffffffff'],
       ],
       { encoding: 'utf8' },
     );
@@ -54,9 +55,10 @@ describe.skipIf(skip !== undefined)(`USDT specs against libbpf${skip ? ` (skippe
       const [target] = usdtTargets(elf, 'bpfkit', name, { bpfCookie: true });
       return Buffer.from(encodeUsdtSpec({ args: target!.args, cookie })).toString('hex');
     };
-    // libbpf hands out spec ids in attach order: 0 for args, 1 for guarded
-    expect(theirs.size).toBe(2);
+    // libbpf hands out spec ids in attach order: 0 for args, 1 for guarded, 2 for twelve
+    expect(theirs.size).toBe(3);
     expect(ours('args', 0x1234n)).toBe(theirs.get(0));
     expect(ours('guarded', 7n)).toBe(theirs.get(1));
+    expect(ours('twelve', -1n)).toBe(theirs.get(2));
   });
 });

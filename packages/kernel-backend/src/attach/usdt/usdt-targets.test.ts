@@ -42,7 +42,11 @@ describe.skipIf(problem !== undefined)(
         args: n.args,
       }));
       expect(notes).toEqual(readelfNotes(binaries[kind]));
-      expect(notes.map((n) => `${n.provider}:${n.name}`)).toEqual(['bpfkit:args', 'bpfkit:guarded']);
+      expect(notes.map((n) => `${n.provider}:${n.name}`)).toEqual([
+        'bpfkit:args',
+        'bpfkit:twelve',
+        'bpfkit:guarded',
+      ]);
     });
 
     it.each(['pie', 'exec'] as const)(
@@ -117,7 +121,7 @@ describe.skipIf(problem !== undefined)(
     it('names the probes a binary has when the one asked for is not there', () => {
       expect(() => usdtTargets(elfOf('pie'), 'bpfkit', 'nope', { bpfCookie: true })).toThrow(NotFoundError);
       expect(() => usdtTargets(elfOf('pie'), 'bpfkit', 'nope', { bpfCookie: true })).toThrow(
-        expect.objectContaining({ hint: 'its probes: bpfkit:args, bpfkit:guarded' }),
+        expect.objectContaining({ hint: 'its probes: bpfkit:args, bpfkit:twelve, bpfkit:guarded' }),
       );
       const noNotes = readHostElf(readFileSync('/bin/sh'), '/bin/sh');
       expect(() => readUsdtNotes(noNotes)).toThrow(/no .note.stapsdt section/);
