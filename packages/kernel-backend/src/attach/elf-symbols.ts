@@ -41,6 +41,7 @@ export function functionFileOffset(file: Uint8Array, functionName: string, path:
 }
 
 function cString(bytes: Uint8Array, start: number): string {
+  if (start >= bytes.length) return '';
   let end = start;
   while (end < bytes.length && bytes[end] !== 0) end++;
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');

@@ -106,7 +106,9 @@ export function segmentAt(elf: HostElf, address: bigint): LoadSegment | undefine
   return elf.segments.find((s) => s.start <= address && address < s.end);
 }
 
+/** The NUL-ended string at `start`, cut at `limit`; '' when `start` is out of bounds (a damaged name). */
 function cString(bytes: Uint8Array, start: number, limit: number): string {
+  if (start >= Math.min(limit, bytes.length)) return '';
   let end = start;
   while (end < limit && end < bytes.length && bytes[end] !== 0) end++;
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.max(0, end - start)).toString('latin1');

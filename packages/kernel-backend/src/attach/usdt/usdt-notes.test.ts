@@ -1,7 +1,8 @@
-import { ElfError, NotFoundError } from '@bpfkit/core';
+import { ElfError, isBpfkitError, NotFoundError } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { readHostElf } from '../host-elf.js';
 import { readUsdtNotes } from './usdt-notes.js';
+import { usdtTargets } from './usdt-targets.js';
 
 /** One ELF note: namesz, descsz, type, then name and description, each padded to 4 bytes. */
 function note(owner: string, type: number, desc: Uint8Array, descSize = desc.length): Uint8Array {
@@ -99,5 +100,29 @@ describe('readUsdtNotes', () => {
     // rename .note.stapsdt to .note.stapsdX
     bytes[64 + 11 + 12] = 0x58;
     expect(() => readUsdtNotes(readHostElf(bytes, 'plain'))).toThrow(NotFoundError);
+  });
+
+  it('answers mutated binaries with notes or a typed error, never a crash (seeded)', () => {
+    const original = elfWithNotes(
+      concat(
+        note('stapsdt', 3, stapsdt(0x1130n, 'prov\0first\0-4@%edi 8@-8(%rbp)\0')),
+        note('stapsdt', 3, stapsdt(0x1150n, 'prov\0first\0-2@$3\0')),
+      ),
+    );
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const bytes = new Uint8Array(original);
+      for (let flips = 1 + (random() % 4); flips > 0; flips--)
+        bytes[random() % bytes.length] = random() & 0xff;
+      try {
+        usdtTargets(readHostElf(bytes, 'mutated'), 'prov', 'first', { bpfCookie: true });
+      } catch (error) {
+        if (!isBpfkitError(error)) throw error;
+      }
+    }
   });
 });

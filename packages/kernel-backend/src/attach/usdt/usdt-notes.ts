@@ -100,7 +100,8 @@ function malformed(elf: HostElf, byteOffset: number, problem: string): ElfError 
   });
 }
 
-const align4 = (n: number) => (n + 3) & ~3;
+// arithmetic, not bitwise: note sizes are u32 and may not fit a signed 32-bit operation
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 function text(bytes: Uint8Array, start: number, end: number): string {
   const zero = bytes.subarray(start, end).indexOf(0);
