@@ -21,9 +21,10 @@ export { type DatasecLayout, fixupDatasecs } from './datasec-fixup.js';
 export { type BtfValue, decodeValue, enumName } from './decode-value.js';
 export { encodeValue } from './encode-value.js';
 export { type BtfHeader, type ByteOrder, detectByteOrder } from './header.js';
+export { makeHiddenFunctionsStatic } from './hidden-functions.js';
 export { loadKernelBtf } from './kernel-btf.js';
 export type { MemberLocation } from './members.js';
-export { datasecLayout, objectBtf, parsedObjectBtf } from './object-btf.js';
+export { datasecLayout, hiddenSubprograms, objectBtf, parsedObjectBtf } from './object-btf.js';
 export { type BtfFeatures, sanitizeBtf } from './sanitize.js';
 export type {
   BtfArray,

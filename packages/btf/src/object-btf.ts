@@ -3,13 +3,16 @@ import {
   type ObjectFileView,
   type OpenContext,
   STB_GLOBAL,
+  STB_LOCAL,
   STB_WEAK,
+  STT_FUNC,
   STT_OBJECT,
   type SymbolView,
 } from '@bpfkit/core';
 import { ObjectBtfArtifact } from './artifacts.js';
 import { type Btf, parseBtf } from './btf.js';
 import { type DatasecLayout, fixupDatasecs } from './datasec-fixup.js';
+import { makeHiddenFunctionsStatic } from './hidden-functions.js';
 
 // ELF st_other visibility values (elf.h): libbpf treats both as "hidden".
 const STV_INTERNAL = 1;
@@ -43,8 +46,10 @@ export function parsedObjectBtf(
 
 /**
  * The object's `.BTF` with DATASEC sizes and offsets filled in from the ELF file (libbpf's
- * bpf_object_fixup_btf runs before any map is read). Parsed and fixed once per open: the result
- * replaces the parse in the ObjectBtfArtifact, so every stage after sees the same instance.
+ * bpf_object_fixup_btf runs before any map is read) and hidden global subprograms made static
+ * (libbpf's mark_btf_static, done there just before BTF_LOAD; here with the other symbol-driven
+ * fixups, so every later stage sees the BTF the kernel will). Parsed and fixed once per open: the
+ * result replaces the parse in the ObjectBtfArtifact, so every stage after sees the same instance.
  */
 export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'artifacts'>): Btf | undefined {
   const parsed = parsedObjectBtf(file, context);
@@ -55,9 +60,25 @@ export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'arti
   } catch (error) {
     throw addContext(error, 'fix up DATASECs', { object: file.name });
   }
+  btf = makeHiddenFunctionsStatic(btf, hiddenSubprograms(file));
   fixed.add(btf);
   context.artifacts.set(ObjectBtfArtifact, btf);
   return btf;
+}
+
+/**
+ * Names of the global or weak functions in `.text` whose symbol is STV_HIDDEN or STV_INTERNAL: the
+ * subprograms libbpf's bpf_object__add_programs marks with mark_btf_static.
+ */
+export function hiddenSubprograms(file: ObjectFileView): Set<string> {
+  const text = file.sections.find((s) => s.name === '.text')?.index;
+  const names = new Set<string>();
+  if (text === undefined) return names;
+  for (const s of file.symbols) {
+    if (s.type !== STT_FUNC || s.bind === STB_LOCAL || s.sectionIndex !== text) continue;
+    if (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL) names.add(s.name);
+  }
+  return names;
 }
 
 /**

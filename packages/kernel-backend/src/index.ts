@@ -44,6 +44,7 @@ export {
 export { hasTcx } from './attach/tcx-probe.js';
 export { tracepointId } from './attach/tracefs.js';
 export { attachRawTracepoint, attachTracing, type TracingAttachOptions } from './attach/tracing.js';
+export * from './attach/usdt/index.js';
 export type {
   BackendKind,
   BatchResult,

@@ -9,6 +9,7 @@ import { attachKprobe, attachTracepoint, attachUprobe } from './probes.js';
 import { attachSocketFilter } from './socket-filter.js';
 import { tcNetlinkAttacher } from './tc-netlink.js';
 import { attachRawTracepoint, attachTracing } from './tracing.js';
+import { usdtAttacher } from './usdt/usdt-attacher.js';
 
 const P = ProgramType;
 
@@ -148,6 +149,7 @@ export const defaultAttachers: readonly Attacher[] = [
   tracingAttacher,
   rawTracepointAttacher,
   tracepointAttacher,
+  usdtAttacher,
   probeAttacher,
   perfEventAttacher,
 ];

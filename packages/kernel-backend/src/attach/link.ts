@@ -16,6 +16,7 @@ export type LinkKind =
   | 'tracepoint'
   | 'kprobe'
   | 'uprobe'
+  | 'usdt'
   | 'perf_event'
   | 'socket_filter';
 

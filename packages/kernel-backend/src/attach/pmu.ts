@@ -31,3 +31,19 @@ export function probePmu(pmu: 'kprobe' | 'uprobe', feature: string): ProbePmu {
   cache.set(pmu, found);
   return found;
 }
+
+let refCtrShift: number | null | undefined;
+
+/**
+ * The bit of perf_event_attr.config where a uprobe's reference counter offset goes (format
+ * "config:32-63", PERF_UPROBE_REF_CTR_OFFSET_SHIFT), or undefined on kernels whose uprobe PMU
+ * cannot count references (before 4.20): USDT semaphores need it.
+ */
+export function uprobeRefCtrShift(): number | undefined {
+  if (refCtrShift === undefined) {
+    const file = `${DEVICES}/uprobe/format/ref_ctr_offset`;
+    const match = existsSync(file) ? /^config:(\d+)-\d+$/.exec(readFileSync(file, 'latin1').trim()) : null;
+    refCtrShift = match ? Number(match[1]) : null;
+  }
+  return refCtrShift ?? undefined;
+}

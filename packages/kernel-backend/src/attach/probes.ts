@@ -1,11 +1,11 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { NotFoundError } from '@bpfkit/core';
+import { NotFoundError, NotSupportedError } from '@bpfkit/core';
 import type { FdArg, KernelBackend } from '../backend.js';
 import { addressOf } from '../linux/libc.js';
 import { functionFileOffset } from './elf-symbols.js';
 import type { Link } from './link.js';
 import { attachToPerfEvent, openPerfEvent, PerfType } from './perf-event.js';
-import { probePmu } from './pmu.js';
+import { probePmu, uprobeRefCtrShift } from './pmu.js';
 import { tracepointId } from './tracefs.js';
 
 export interface ProbeOptions {
@@ -42,6 +42,8 @@ export interface UprobeOptions extends ProbeOptions {
   pid?: number;
   /** added to the function's offset (or the offset itself when no function is named) */
   offset?: number;
+  /** file offset of a USDT semaphore the kernel increments while the probe is attached */
+  refCtrOffset?: bigint;
 }
 
 /**
@@ -68,7 +70,8 @@ export function attachUprobe(
   const perf = openPerfEvent(
     {
       type: pmu.type,
-      config: options.retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n,
+      config:
+        (options.retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n) | refCtrBits(options.refCtrOffset, target),
       config1: BigInt(addressOf(pathBytes)),
       config2: BigInt(offset),
       samplePeriod: 1n,
@@ -80,6 +83,20 @@ export function attachUprobe(
   );
   void pathBytes; // alive until perf_event_open has copied the string
   return attachToPerfEvent(backend, program, perf, 'uprobe', target, options.cookie);
+}
+
+/** The reference counter offset placed in config (PERF_UPROBE_REF_CTR_OFFSET_SHIFT). */
+function refCtrBits(offset: bigint | undefined, target: string): bigint {
+  if (!offset) return 0n;
+  const shift = uprobeRefCtrShift();
+  if (shift === undefined) {
+    throw new NotSupportedError(
+      'uprobe reference counters (USDT semaphores)',
+      `${target} needs a semaphore, and this kernel's uprobe PMU has no ref_ctr_offset`,
+      { hint: 'Linux 4.20 added them; attach to a probe without a semaphore' },
+    );
+  }
+  return offset << BigInt(shift);
 }
 
 function resolveBinary(path: string): string {
