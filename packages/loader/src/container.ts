@@ -1,6 +1,6 @@
 import { Tokens } from '@bpfkit/core';
 import { type KernelBackend, LinuxBackend } from '@bpfkit/kernel-backend';
-import { btfMapCollector, globalDataCollector } from '@bpfkit/maps-btf';
+import { btfMapCollector, globalDataCollector, structOpsCollector } from '@bpfkit/maps-btf';
 import { legacyMapCollector } from '@bpfkit/maps-legacy';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import { Loader } from './loader.js';
@@ -20,7 +20,9 @@ export function createDefaultContainer(options: DefaultContainerOptions = {}): D
   const c = rootContainer.createChildContainer();
   c.register(Tokens.ObjectReader, { useValue: elfObjectReader });
   // libbpf's order: BTF-defined maps, then global data, then legacy definitions.
-  c.register(Tokens.MapCollectors, { useValue: [btfMapCollector, globalDataCollector, legacyMapCollector] });
+  c.register(Tokens.MapCollectors, {
+    useValue: [btfMapCollector, globalDataCollector, structOpsCollector, legacyMapCollector],
+  });
   c.register(Tokens.ProgramCollector, { useValue: elfProgramCollector });
   c.register(Tokens.SpecTransforms, { useValue: [] });
   if (options.backend) c.register(Tokens.KernelBackend, { useValue: options.backend });

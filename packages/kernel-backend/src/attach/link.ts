@@ -15,7 +15,8 @@ export type LinkKind =
   | 'kprobe'
   | 'uprobe'
   | 'perf_event'
-  | 'socket_filter';
+  | 'socket_filter'
+  | 'struct_ops';
 
 /** How a Link lets go, beyond closing its link fd (perf fds, a socket option, per-CPU parts). */
 export type Teardown = () => void;

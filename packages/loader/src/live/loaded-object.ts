@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { BtfValue } from '@bpfkit/btf';
 import { NotFoundError, type ObjectSpec, type ProgramSpec, ProgramType } from '@bpfkit/core';
 import type { Fd, KernelBackend, Link } from '@bpfkit/kernel-backend';
+import { attachStructOps } from '../attach-struct-ops.js';
 import { readLiveVariable, writeLiveVariable } from '../variables.js';
 import type { LiveMap } from './live-map.js';
 import type { LiveProgram } from './live-program.js';
@@ -74,6 +75,11 @@ export class LoadedObject {
       throw error;
     }
     return links;
+  }
+
+  /** Registers a struct_ops map's struct with the kernel; closing the Link unregisters it. */
+  attachStructOps(mapName: string): Link {
+    return attachStructOps(mapName, this.maps, this.programs, this.#backend);
   }
 
   /**

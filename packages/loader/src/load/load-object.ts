@@ -10,6 +10,7 @@ import { kernelFeatures } from './kernel-features.js';
 import { loadObjectBtf } from './load-btf.js';
 import { fillReferenceSlots, type LoadProgramsOptions, loadPrograms } from './load-programs.js';
 import { LoadResources } from './resources.js';
+import { prepareStructOps } from './struct-ops.js';
 
 export interface LoadOptions extends LoadProgramsOptions, Omit<ExternOptions, 'kernelBtf'> {
   /** root of LIBBPF_PIN_BY_NAME pins (default /sys/fs/bpf) */
@@ -57,6 +58,7 @@ export async function loadObject(
       loadPrograms(spec, maps, backend, resources, options, btf, externs),
     );
     await stage('fill map slots', () => fillReferenceSlots(spec, maps, programs));
+    await stage('prepare struct_ops', () => prepareStructOps(spec, maps, programs));
     resources.commit();
     return new LoadedObject(spec, maps, programs, backend, btf?.fd);
   } catch (error) {

@@ -31,6 +31,13 @@ import { attachBtfId } from './attach-btf.js';
 import type { PreparedExterns } from './externs.js';
 import type { LoadedBtf } from './load-btf.js';
 import type { LoadResources } from './resources.js';
+import {
+  droppedStructOpsPrograms,
+  isStructOpsProgram,
+  structOpsLayouts,
+  structOpsProgramTarget,
+} from './struct-ops.js';
+import type { StructOpsLayout } from './struct-ops-value.js';
 import { addSourceLine } from './verifier-source.js';
 
 export interface LoadProgramsOptions {
@@ -56,14 +63,15 @@ export function loadPrograms(
   const candidateCache = new Map<number, number[]>();
   const coreTarget = () => loadKernelBtf(options.btfPath);
   const callable = callableFunctions(spec);
-  const select = options.select ?? ((p: ProgramSpec) => p.autoload);
+  const structOps = spec.programs.some(isStructOpsProgram) ? structOpsLayouts(spec) : undefined;
+  const droppedStructOps = structOps ? droppedStructOpsPrograms(structOps) : new Set<string>();
+  // Like libbpf, a struct_ops program whose only member the kernel lacks is not loaded.
+  const select = options.select ?? ((p: ProgramSpec) => p.autoload && !droppedStructOps.has(p.name));
   const live = new Map<string, LiveProgram>();
   // libbpf binds its read-only data map (the last `.rodata*` section's, its rodata_map_idx) to
   // every program, so metadata variables there (bpftool's bpf_metadata_*) stay visible even when
   // the code never reads them.
-  const rodataName = spec.maps
-    .filter((m) => m.kind === 'data' && m.name.startsWith('.rodata'))
-    .at(-1)?.name;
+  const rodataName = spec.maps.filter((m) => m.kind === 'data' && m.name.startsWith('.rodata')).at(-1)?.name;
   const rodata = rodataName === undefined ? undefined : maps.get(rodataName);
   for (const program of spec.programs) {
     if (!select(program)) continue;
@@ -113,7 +121,7 @@ export function loadPrograms(
           name: program.name,
           flags: program.flags,
           expectedAttachType: program.expectedAttachType,
-          ...attachTarget(program),
+          ...attachTarget(program, structOps),
           ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
           ...(withBtf
             ? {
@@ -170,7 +178,11 @@ function explainPoisonedRelocation(error: unknown, results: readonly CoreRelocat
   return error;
 }
 
-function attachTarget(program: ProgramSpec): { attachBtfId?: number } {
+function attachTarget(
+  program: ProgramSpec,
+  structOps: ReadonlyMap<string, StructOpsLayout> | undefined,
+): { attachBtfId?: number; expectedAttachType?: number } {
+  if (isStructOpsProgram(program)) return structOpsProgramTarget(program, structOps ?? new Map()) ?? {};
   const id = attachBtfId(program);
   return id === undefined ? {} : { attachBtfId: id };
 }
