@@ -2,6 +2,7 @@ import { encodeInstructions } from '@bpfkit/asm';
 import { type Btf, loadKernelBtf } from '@bpfkit/btf';
 import {
   type FunctionSpec,
+  knownSectionPrefixes,
   type ObjectSpec,
   type ProgramSpec,
   ProgramType,
@@ -49,6 +50,18 @@ export interface LoadProgramsOptions {
   select?: (program: ProgramSpec) => boolean;
 }
 
+/**
+ * A program whose section name says no type (libbpf: "missing BPF prog type, check ELF section
+ * name"): the error names the section and the SEC() names it may have meant.
+ */
+export function untypedProgram(program: ProgramSpec): UsageError {
+  const known = knownSectionPrefixes(program.section);
+  return new UsageError(`section ${program.section} does not say which program type ${program.name} is`, {
+    location: { program: program.name, section: program.section },
+    hint: `name the section as libbpf's SEC() does (${known.join(', ')}), set the program's type before load, or open with the format that owns the object (--format iproute2 for tc's classifier default)`,
+  });
+}
+
 /** Links, relocates and loads each selected program (libbpf's bpf_object__load_progs). */
 export function loadPrograms(
   spec: ObjectSpec,
@@ -76,11 +89,7 @@ export function loadPrograms(
   for (const program of spec.programs) {
     if (!select(program)) continue;
     withContext('', { program: program.name, section: program.section }, () => {
-      if (program.type === ProgramType.UNSPEC) {
-        throw new UsageError(`section ${program.section} does not say which program type this is`, {
-          hint: 'rename the section to one of libbpf SEC() names, or set the program type before load',
-        });
-      }
+      if (program.type === ProgramType.UNSPEC) throw untypedProgram(program);
       const linked = linkProgram(program, callable);
       const core =
         linked.coreRelocations.length > 0
