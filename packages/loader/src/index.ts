@@ -1,7 +1,9 @@
+export { attachStructOps } from './attach-struct-ops.js';
 export { createDefaultContainer, createLoader, type DefaultContainerOptions } from './container.js';
 export { LiveMap } from './live/live-map.js';
 export { LiveProgram } from './live/live-program.js';
 export { canAutoAttach, LoadedObject } from './live/loaded-object.js';
+export type { FreplaceTarget } from './load/freplace-target.js';
 export { type LoadOptions, loadObject } from './load/load-object.js';
 export { mapIncompatibility } from './load/map-compatibility.js';
 export { DEFAULT_PIN_ROOT, mapPinPath } from './load/pin-paths.js';

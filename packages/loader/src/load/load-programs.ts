@@ -30,6 +30,7 @@ import type { LiveMap } from '../live/live-map.js';
 import { LiveProgram } from '../live/live-program.js';
 import { attachBtfId } from './attach-btf.js';
 import type { PreparedExterns } from './externs.js';
+import { type FreplaceTarget, freplaceTarget } from './freplace-target.js';
 import type { LoadedBtf } from './load-btf.js';
 import type { LoadResources } from './resources.js';
 import {
@@ -48,6 +49,8 @@ export interface LoadProgramsOptions {
   logLevel?: number;
   /** which programs to load; default: those with autoload set */
   select?: (program: ProgramSpec) => boolean;
+  /** freplace programs, by name: the loaded program and function each replaces */
+  attachTargets?: Readonly<Record<string, FreplaceTarget>>;
 }
 
 /**
@@ -130,7 +133,7 @@ export function loadPrograms(
           name: program.name,
           flags: program.flags,
           expectedAttachType: program.expectedAttachType,
-          ...attachTarget(program, structOps),
+          ...attachTarget(program, structOps, options, backend),
           ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
           ...(withBtf
             ? {
@@ -190,8 +193,13 @@ function explainPoisonedRelocation(error: unknown, results: readonly CoreRelocat
 function attachTarget(
   program: ProgramSpec,
   structOps: ReadonlyMap<string, StructOpsLayout> | undefined,
-): { attachBtfId?: number; expectedAttachType?: number } {
+  options: LoadProgramsOptions,
+  backend: KernelBackend,
+): { attachBtfId?: number; expectedAttachType?: number; attachProgFd?: number } {
   if (isStructOpsProgram(program)) return structOpsProgramTarget(program, structOps ?? new Map()) ?? {};
+  if (program.type === ProgramType.EXT) {
+    return freplaceTarget(program, options.attachTargets?.[program.name], backend);
+  }
   const id = attachBtfId(program);
   return id === undefined ? {} : { attachBtfId: id };
 }
