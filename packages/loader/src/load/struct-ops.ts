@@ -75,7 +75,7 @@ export function structOpsProgramTarget(
   });
 }
 
-/** Map names whose programs this kernel leaves unloaded (members it does not have). */
+/** Programs this kernel leaves unloaded: every member that names them is missing from its struct. */
 export function droppedStructOpsPrograms(layouts: ReadonlyMap<string, StructOpsLayout>): Set<string> {
   const used = new Set([...layouts.values()].flatMap((l) => l.programs.map((p) => p.program)));
   return new Set([...layouts.values()].flatMap((l) => l.dropped.filter((p) => !used.has(p))));
