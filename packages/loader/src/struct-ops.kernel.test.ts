@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadKernelBtf } from '@bpfkit/btf';
-import { MapFlag, MapType, NotSupportedError, type ObjectSpec } from '@bpfkit/core';
+import {
+  MapFlag,
+  MapType,
+  NotFoundError,
+  NotSupportedError,
+  type ObjectSpec,
+  UsageError,
+} from '@bpfkit/core';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLoader } from './container.js';
@@ -137,6 +144,20 @@ describe.skipIf(skip)(
       expect(available()).toContain(name);
       link.close();
       expect(available()).not.toContain(name);
+    });
+
+    it('attachStructOps names the struct_ops maps when asked for another map', async () => {
+      const spec = fixtureAs(`bk${process.pid % 1_000_000}e`, false);
+      if (!tcpStructOps) {
+        expect(await failure(loader.load(spec))).toBeInstanceOf(NotSupportedError);
+        return;
+      }
+      loaded = await loader.load(spec);
+      expect(() => loaded!.attachStructOps('nope')).toThrow(NotFoundError);
+      expect(() => loaded!.attachStructOps('nope')).toThrow(
+        expect.objectContaining({ hint: 'struct_ops maps: bpfkit_reno' }),
+      );
+      expect(() => loaded!.attachStructOps('.bss')).toThrow(UsageError);
     });
   },
 );
