@@ -38,6 +38,30 @@ describe('bpfkit inspect', () => {
     );
   });
 
+  it('shows struct_ops maps: the kernel struct, how they register, and the program of each member', async () => {
+    const { code, stdout } = await run('inspect', fixturePath('tcp_ca_counter.bpfel.o'), '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).maps.find((m: { name: string }) => m.name === 'bpfkit_reno')).toMatchObject({
+      format: 'struct-ops',
+      section: '.struct_ops.link',
+      type: 'struct_ops',
+      valueType: 'struct tcp_congestion_ops',
+      structOps: {
+        type: 'struct tcp_congestion_ops',
+        link: true,
+        programs: {
+          init: 'bpfkit_init',
+          ssthresh: 'bpfkit_ssthresh',
+          cong_avoid: 'bpfkit_cong_avoid',
+          undo_cwnd: 'bpfkit_undo_cwnd',
+        },
+      },
+    });
+    const text = (await run('inspect', fixturePath('tcp_ca_counter.bpfel.o'))).stdout;
+    expect(text).toContain('bpfkit_reno: struct tcp_congestion_ops, through a BPF link');
+    expect(text).toContain('.cong_avoid = bpfkit_cong_avoid');
+  });
+
   it('shows BTF types of map keys and values, and global variables with their initial values', async () => {
     const maps = JSON.parse(
       (await run('inspect', fixturePath('../packages/maps-btf/src/fixtures/btf_maps.bpfel.o'), '--json'))

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadKernelBtf } from '@bpfkit/btf';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
@@ -43,7 +45,30 @@ async function execTrue(count: number): Promise<number[]> {
   return pids;
 }
 
+const congestionControls = () =>
+  readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
+// struct_ops links (6.4) as the kernel's BTF tells, asked without the loader
+const structOpsLinks = !skip && loadKernelBtf().findByName('bpf_struct_ops_link', 'STRUCT').length > 0;
+
 describe.skipIf(skip)(`bpfkit run against the real kernel${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('registers a struct_ops congestion control for the run and unregisters it at the end', async () => {
+    let during: string[] = [];
+    const { code, err } = await runWhile([repoFixture('tcp_ca_counter.bpfel.o')], async (stop) => {
+      during = congestionControls();
+      stop.abort();
+    });
+    if (!structOpsLinks) {
+      // before 6.4: the .struct_ops.link map is refused by name
+      expect(code).not.toBe(0);
+      expect(err.join('\n')).toMatch(/struct_ops links/);
+      return;
+    }
+    expect(code, err.join('\n')).toBe(0);
+    expect(err.join('\n')).toMatch(/attached 1 program \(struct_ops bpfkit_reno\)/);
+    expect(during).toContain('bpfkit_reno');
+    expect(congestionControls()).not.toContain('bpfkit_reno');
+  });
+
   it('attaches every program, and at the end of --duration prints the .bss counters', async () => {
     const { code, out, err } = await runWhile(
       [repoFixture('exec_counter.bpfel.o'), '--duration', '1'],

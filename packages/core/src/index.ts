@@ -22,3 +22,4 @@ export * from './uapi/bpf-constants.js';
 export * from './uapi/map-types.js';
 export * from './uapi/program-types.js';
 export * from './uapi/section-definitions.js';
+export * from './uapi/section-suggestions.js';

@@ -11,7 +11,7 @@ import {
   withPlugins,
 } from '@bpfkit/core';
 import { defaultAttachers, type KernelBackend, LinuxBackend } from '@bpfkit/kernel-backend';
-import { btfMapCollector, globalDataCollector } from '@bpfkit/maps-btf';
+import { btfMapCollector, globalDataCollector, structOpsCollector } from '@bpfkit/maps-btf';
 import { legacyMapCollector } from '@bpfkit/maps-legacy';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
@@ -19,6 +19,7 @@ import {
   fillSlotsStage,
   loadBtfStage,
   loadProgramsStage,
+  prepareStructOpsStage,
   probeFeaturesStage,
   resolveExternsStage,
 } from './load/default-load-stages.js';
@@ -40,7 +41,12 @@ export function createDefaultContainer(options: DefaultContainerOptions = {}): D
   const c = rootContainer.createChildContainer();
   registerValue(c, Tokens.ObjectReader, elfObjectReader);
   // libbpf's order: BTF-defined maps, then global data, then legacy definitions.
-  registerValue(c, Tokens.MapCollectors, [btfMapCollector, globalDataCollector, legacyMapCollector]);
+  registerValue(c, Tokens.MapCollectors, [
+    btfMapCollector,
+    globalDataCollector,
+    structOpsCollector,
+    legacyMapCollector,
+  ]);
   registerValue(c, Tokens.ProgramCollector, elfProgramCollector);
   registerValue(c, Tokens.SpecTransforms, []);
   registerValue(c, DeclaredOptions, []);
@@ -52,6 +58,7 @@ export function createDefaultContainer(options: DefaultContainerOptions = {}): D
   registerValue(c, LoadTokens.CreateMaps, createMapsStage);
   registerValue(c, LoadTokens.LoadPrograms, loadProgramsStage);
   registerValue(c, LoadTokens.FillSlots, fillSlotsStage);
+  registerValue(c, LoadTokens.PrepareStructOps, prepareStructOpsStage);
   registerValue(c, LoadTokens.Attachers, defaultAttachers);
   return c;
 }

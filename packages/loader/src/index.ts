@@ -1,3 +1,4 @@
+export { attachStructOps } from './attach-struct-ops.js';
 export {
   createDefaultContainer,
   createLoader,
@@ -9,7 +10,9 @@ export {
 export { LiveMap } from './live/live-map.js';
 export { LiveProgram } from './live/live-program.js';
 export { canAutoAttach, LoadedObject, type LoadedObjectParts } from './live/loaded-object.js';
+export { dropCounterName, ringBufferDropCounter } from './live/ring-drops.js';
 export type { PreparedExterns } from './load/externs.js';
+export type { FreplaceTarget } from './load/freplace-target.js';
 export type { KernelFeatures } from './load/kernel-features.js';
 export type { LoadedBtf } from './load/load-btf.js';
 export type { LoadContext } from './load/load-context.js';
@@ -24,7 +27,6 @@ export {
   type LoadStage,
   LoadTokens,
 } from './load/load-stages.js';
-export { dropCounterName, ringBufferDropCounter } from './live/ring-drops.js';
 export { mapIncompatibility } from './load/map-compatibility.js';
 export { DEFAULT_PIN_ROOT, mapPinPath } from './load/pin-paths.js';
 export { type PinProgramsOptions, pinPrograms } from './load/pin-programs.js';

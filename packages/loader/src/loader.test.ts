@@ -128,6 +128,7 @@ describe('load through the simulated kernel', () => {
       'create maps',
       'load programs',
       'fill map slots',
+      'prepare struct_ops',
     ]);
     expect(
       events.filter((e) => e.type === 'object-created').map((e) => 'name' in e && `${e.kind} ${e.name}`),

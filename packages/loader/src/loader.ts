@@ -47,6 +47,7 @@ export class Loader<O extends object = {}, L extends object = {}> {
     @inject(LoadTokens.CreateMaps.symbol) createMaps: LoadStages['createMaps'],
     @inject(LoadTokens.LoadPrograms.symbol) loadPrograms: LoadStages['loadPrograms'],
     @inject(LoadTokens.FillSlots.symbol) fillSlots: LoadStages['fillSlots'],
+    @inject(LoadTokens.PrepareStructOps.symbol) prepareStructOps: LoadStages['prepareStructOps'],
     @inject(LoadTokens.Attachers.symbol) readonly attachers: readonly Attacher[],
   ) {
     this.#load = {
@@ -57,6 +58,7 @@ export class Loader<O extends object = {}, L extends object = {}> {
       createMaps,
       loadPrograms,
       fillSlots,
+      prepareStructOps,
       attachers,
     };
   }

@@ -14,7 +14,7 @@ import {
 } from '@bpfkit/kernel-backend';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDefaultContainer, createLoader } from './container.js';
+import { createLoader } from './container.js';
 import type { LoadedObject } from './live/loaded-object.js';
 import { kernelFeatures } from './load/kernel-features.js';
 
@@ -126,7 +126,7 @@ describe.skipIf(problem !== undefined)(
       // the auto-attached handler names its binary without a '/': found on PATH, as libbpf does
       savedPath = process.env.PATH;
       process.env.PATH = `${dir}:${savedPath ?? ''}`;
-      const loader = createLoader(createDefaultContainer({ backend }));
+      const loader = createLoader({ backend });
       loaded = await loader.load(loader.open(fixture('usdt_args.bpfel.o')));
     });
     afterAll(() => {
@@ -244,7 +244,7 @@ describe.skipIf(problem !== undefined)(
         fixture('usdt_target.c'),
         fixture('usdt_guarded.c'),
       ]);
-      const loader = createLoader(createDefaultContainer({ backend: noCookies }));
+      const loader = createLoader({ backend: noCookies });
       const object = await loader.load(loader.open(fixture('usdt_args.bpfel.o')));
       try {
         const maps = new Map<string, Fd>([...object.maps].map(([name, map]) => [name, map.fd]));
@@ -297,7 +297,7 @@ describe.skipIf(problem !== undefined)(
 
     it('without BPF cookies, a PIE is traced in one process, at the addresses it is mapped at there', async () => {
       const noCookies = withoutBpfCookies(backend);
-      const loader = createLoader(createDefaultContainer({ backend: noCookies }));
+      const loader = createLoader({ backend: noCookies });
       const object = await loader.load(loader.open(fixture('usdt_args.bpfel.o')));
       try {
         const maps = new Map<string, Fd>([...object.maps].map(([name, map]) => [name, map.fd]));

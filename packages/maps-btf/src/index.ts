@@ -21,3 +21,10 @@ export {
 } from './global-data-collector.js';
 export { internalMapKernelName } from './internal-map-name.js';
 export { adjustRingbufSize, RINGBUF_PAGE_SIZE } from './ringbuf-size.js';
+export {
+  isStructOpsSection,
+  readStructOpsMaps,
+  STRUCT_OPS_LINK_SECTION,
+  STRUCT_OPS_SECTION,
+  structOpsCollector,
+} from './struct-ops-collector.js';

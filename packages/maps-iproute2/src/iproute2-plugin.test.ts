@@ -258,6 +258,24 @@ describe('a bespoke loader in a child container', () => {
     expect(loaderFrom(child).open(tc).maps[0]!.source.format).toBe('iproute2');
   });
 
+  it('types untyped sections only when iproute2 owns the object: its format, a program type given, or bpf_elf_map definitions', () => {
+    const untyped = fixtureBytes('untyped_sections.bpfel.o', true);
+    const typeOf = (spec: ObjectSpec) => spec.programs.find((p) => p.name === 'skb_verdict')!.type;
+    // auto, no bpf_elf_map in the object: libbpf's rule, the section stays untyped (load refuses it)
+    expect(typeOf(iproute2Loader().open(untyped))).toBe(ProgramType.UNSPEC);
+    expect(typeOf(iproute2Loader().open(untyped, { format: 'iproute2' }))).toBe(ProgramType.SCHED_CLS);
+    expect(typeOf(iproute2Loader().open(untyped, { 'iproute2.programType': 'xdp' }))).toBe(ProgramType.XDP);
+    expect(typeOf(iproute2Loader(new SimulatedKernel(), { programType: 'cls' }).open(untyped))).toBe(
+      ProgramType.SCHED_CLS,
+    );
+    // the tc fixture holds bpf_elf_map definitions: its tail-call sections are typed under auto
+    expect(
+      iproute2Loader()
+        .open(tc)
+        .programs.find((p) => p.name === 'tail_zero')!.type,
+    ).toBe(ProgramType.SCHED_CLS);
+  });
+
   it('loads through the simulated kernel: pins in tc/globals, slots filled', async () => {
     const kernel = new SimulatedKernel();
     const loader = iproute2Loader(kernel);

@@ -9,14 +9,20 @@ import {
   type Stage,
 } from '@bpfkit/core';
 import { ElfMapDefinitionsArtifact } from './iproute2-map-collector.js';
-import { type Iproute2OpenOptions, type Iproute2Options, resolveOptions } from './options.js';
+import {
+  type Iproute2OpenOptions,
+  Iproute2OptionKeys,
+  type Iproute2Options,
+  resolveOptions,
+} from './options.js';
 import { u32Key } from './slot-key.js';
 import { parseTailCallSection } from './tail-call-sections.js';
 
 /**
  * What tc does after collection, as a spec edit:
  * 1. programs no SEC() name typed (UNSPEC: tail-call sections, "ingress", ...) get the type the
- *    tool loads with (iproute2's cfg->type: SCHED_CLS for tc, XDP for ip link ... xdp);
+ *    tool loads with (iproute2's cfg->type: SCHED_CLS for tc, XDP for ip link ... xdp), but only
+ *    when iproute2 owns the object (see ownsUntypedPrograms);
  * 2. a program in section "ID/KEY" goes into slot KEY of the PROG_ARRAY whose id is ID
  *    (bpf_fill_prog_arrays); sections with no such map are skipped, as iproute2 skips them.
  * The input spec is not changed; a new one is returned.
@@ -28,11 +34,29 @@ export function iproute2SpecTransform(
     name: 'iproute2 programs and tail calls',
     run(input, context) {
       const spec: ObjectSpec = structuredClone(input);
-      typeUntypedPrograms(spec, resolveOptions(context.options, defaults).programType, context);
+      if (ownsUntypedPrograms(context, defaults)) {
+        typeUntypedPrograms(spec, resolveOptions(context.options, defaults).programType, context);
+      }
       fillTailCallSlots(spec, context);
       return spec;
     },
   };
+}
+
+/**
+ * Whether untyped sections are iproute2's to type: when the user chose the iproute2 format, when a
+ * program type was given (the plugin's or the open option: a tool that is tc), or when the object
+ * holds bpf_elf_map definitions. Otherwise a section like "sk_skb1" stays untyped, and the loader
+ * refuses it by name instead of loading an sk_skb program as a classifier.
+ */
+export function ownsUntypedPrograms(
+  context: OpenContext<Iproute2OpenOptions>,
+  defaults: Iproute2Options,
+): boolean {
+  if (context.options.format === 'iproute2') return true;
+  if (defaults.programType !== undefined || context.options[Iproute2OptionKeys.programType] !== undefined)
+    return true;
+  return (context.artifacts.get(ElfMapDefinitionsArtifact)?.length ?? 0) > 0;
 }
 
 function typeUntypedPrograms(

@@ -4,6 +4,7 @@ import {
   attachTypeName,
   instructionCount,
   type LoaderEvent,
+  MapFlag,
   type MapSpec,
   mapTypeName,
   type ObjectSpec,
@@ -69,6 +70,8 @@ export interface InspectReport {
     /** C types of key and value, from BTF */
     keyType?: string;
     valueType?: string;
+    /** struct_ops maps: the kernel struct they fill and the program behind each function pointer */
+    structOps?: { type: string; link: boolean; programs: Record<string, string> };
   }[];
   variables: {
     name: string;
@@ -206,10 +209,11 @@ function describeMap(map: MapSpec, spec: ObjectSpec): InspectReport['maps'][numb
   const btf = specBtf(spec);
   const typeName = (id: number | undefined) => (btf && id ? btf.formatType(id) : undefined);
   const keyType = typeName(map.btfKeyTypeId);
-  const valueType = typeName(map.btfValueTypeId);
+  const valueType = typeName(map.btfValueTypeId ?? (map.structOps ? map.source.btfTypeId : undefined));
   return {
     ...(keyType ? { keyType } : {}),
     ...(valueType ? { valueType } : {}),
+    ...(map.structOps ? { structOps: describeStructOps(map) } : {}),
     name: map.name,
     format: map.source.format,
     section: map.source.section,
@@ -220,6 +224,15 @@ function describeMap(map: MapSpec, spec: ObjectSpec): InspectReport['maps'][numb
     flags: map.flags,
     pinning: map.pinning.kind === 'path' ? map.pinning.path : map.pinning.kind,
     extraBytes: map.extra?.length ?? 0,
+  };
+}
+
+function describeStructOps(map: MapSpec): NonNullable<InspectReport['maps'][number]['structOps']> {
+  const structOps = map.structOps!;
+  return {
+    type: `struct ${structOps.typeName}`,
+    link: (map.flags & MapFlag.LINK) !== 0,
+    programs: Object.fromEntries(structOps.members.flatMap((m) => (m.program ? [[m.name, m.program]] : []))),
   };
 }
 
@@ -296,6 +309,16 @@ export function renderInspect(report: InspectReport): string {
       ),
     ),
   );
+  const structOps = report.maps.filter((m) => m.structOps);
+  if (structOps.length > 0) {
+    out.push('', 'struct_ops (registered by attachStructOps):');
+    for (const m of structOps) {
+      const how = m.structOps!.link ? 'through a BPF link' : 'by map update';
+      out.push(`  ${m.name}: ${m.structOps!.type}, ${how}`);
+      for (const [member, program] of Object.entries(m.structOps!.programs))
+        out.push(`    .${member} = ${program}`);
+    }
+  }
   if (report.variables.length > 0) {
     out.push('', 'global variables:');
     out.push(

@@ -1,4 +1,4 @@
-import { type EventSink, silentEvents } from '@bpfkit/core';
+import { type EventSink, ProgramType, silentEvents } from '@bpfkit/core';
 import type { Link } from '@bpfkit/kernel-backend';
 import { canAutoAttach, type LoadedObject, type Loader } from '@bpfkit/loader';
 import type { Subscription } from 'rxjs';
@@ -52,7 +52,7 @@ export async function runCommand(loader: Loader, path: string, options: RunOptio
     links = attach(loaded, options.programs, io);
     const streamed = streamMaps(loaded.maps.values());
     subscriptions = printEvents(streamed, loader.backend, printer, io);
-    const names = links.length > 0 ? ` (${[...attachedNames(loaded, options.programs)].join(', ')})` : '';
+    const names = links.length > 0 ? ` (${attachedNames(loaded, options.programs).join(', ')})` : '';
     const duration =
       options.durationSeconds === undefined
         ? 'until Ctrl-C'
@@ -78,26 +78,41 @@ export async function runCommand(loader: Loader, path: string, options: RunOptio
   }
 }
 
-/** --prog names attach one by one (undone if one fails); without them, libbpf's auto-attach. */
+/**
+ * --prog names attach one by one (undone if one fails); without them, libbpf's auto-attach: every
+ * program whose section names its target, and every struct_ops map registered (as libbpf's
+ * skeleton attach does), until the run ends.
+ */
 function attach(loaded: LoadedObject, programs: readonly string[], io: Io): Link[] {
-  if (programs.length === 0) {
-    const left = [...loaded.programs.values()].filter((p) => !canAutoAttach(p.spec)).map((p) => p.name);
+  const links: Link[] = [];
+  try {
+    if (programs.length > 0) {
+      for (const name of programs) links.push(loaded.program(name).attach());
+      return links;
+    }
+    const left = [...loaded.programs.values()]
+      .filter((p) => !canAutoAttach(p.spec) && p.spec.type !== ProgramType.STRUCT_OPS)
+      .map((p) => p.name);
     if (left.length > 0) {
       io.err(`bpfkit: not attached (they need an interface, cgroup or socket): ${left.join(', ')}`);
     }
-    return loaded.attachAll();
-  }
-  const links: Link[] = [];
-  try {
-    for (const name of programs) links.push(loaded.program(name).attach());
+    links.push(...loaded.attachAll());
+    for (const name of structOpsMaps(loaded)) links.push(loaded.attachStructOps(name));
+    return links;
   } catch (error) {
     for (const link of links) link.close();
     throw error;
   }
-  return links;
+}
+
+function structOpsMaps(loaded: LoadedObject): string[] {
+  return [...loaded.maps.values()].filter((m) => m.spec.kind === 'struct-ops').map((m) => m.name);
 }
 
 function attachedNames(loaded: LoadedObject, programs: readonly string[]): string[] {
   if (programs.length > 0) return [...programs];
-  return [...loaded.programs.values()].filter((p) => canAutoAttach(p.spec)).map((p) => p.name);
+  return [
+    ...[...loaded.programs.values()].filter((p) => canAutoAttach(p.spec)).map((p) => p.name),
+    ...structOpsMaps(loaded).map((name) => `struct_ops ${name}`),
+  ];
 }

@@ -70,7 +70,38 @@ export interface MapSpec {
   btfValueTypeId?: number;
   /** bytes of the definition that its format does not understand, kept for plugins */
   extra?: Uint8Array;
+  /** what a 'struct-ops' map registers: the struct as the object wrote it (libbpf's bpf_struct_ops) */
+  structOps?: StructOpsSpec;
   source: MapSource;
+}
+
+/**
+ * A `.struct_ops` variable: a struct of the kernel's (`struct tcp_congestion_ops`) filled in by
+ * the object. Machine-independent: the kernel's layout is looked up at load, where members are
+ * matched by name, scalars copied and function pointers replaced by program fds.
+ */
+export interface StructOpsSpec {
+  /** the struct's name; the kernel has `struct <typeName>` and its map value `struct bpf_struct_ops_<typeName>` */
+  typeName: string;
+  /** the variable's bytes in the object's layout of the struct */
+  data: Uint8Array;
+  /** the struct's members in the object's layout, in declaration order */
+  members: StructOpsMember[];
+}
+
+/** One member of a struct_ops struct, as the object declares it. */
+export interface StructOpsMember {
+  name: string;
+  /** byte offset in StructOpsSpec.data */
+  offset: number;
+  /** byte size */
+  size: number;
+  /** BTF kind of the member's type after typedefs and modifiers ('PTR', 'INT', 'ARRAY', ...) */
+  kind: string;
+  /** a bitfield member (the kernel's struct_ops accept none) */
+  bitfield?: boolean;
+  /** function-pointer members the object set: the program that implements it */
+  program?: string;
 }
 
 export type MapEntry =

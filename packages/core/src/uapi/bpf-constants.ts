@@ -31,6 +31,8 @@ export const MapFlag = {
   MMAPABLE: 1 << 10,
   PRESERVE_ELEMS: 1 << 11,
   INNER_MAP: 1 << 12,
+  /** struct_ops maps registered through a BPF link (BPF_LINK_CREATE), not by the map update (6.4) */
+  LINK: 1 << 13,
 } as const;
 
 export const ProgramFlag = {

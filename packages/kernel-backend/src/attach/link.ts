@@ -18,7 +18,8 @@ export type LinkKind =
   | 'uprobe'
   | 'usdt'
   | 'perf_event'
-  | 'socket_filter';
+  | 'socket_filter'
+  | 'struct_ops';
 
 /** How a Link lets go, beyond closing its link fd (perf fds, a socket option, per-CPU parts). */
 export type Teardown = () => void;

@@ -7,6 +7,7 @@ import {
   type KernelBackend,
   type Link,
 } from '@bpfkit/kernel-backend';
+import { attachStructOps } from '../attach-struct-ops.js';
 import { type PinProgramsOptions, pinPrograms } from '../load/pin-programs.js';
 import { readLiveVariable, writeLiveVariable } from '../variables.js';
 import type { LiveMap } from './live-map.js';
@@ -102,6 +103,11 @@ export class LoadedObject {
       throw error;
     }
     return links;
+  }
+
+  /** Registers a struct_ops map's struct with the kernel; closing the Link unregisters it. */
+  attachStructOps(mapName: string): Link {
+    return attachStructOps(mapName, this.maps, this.programs, this.#backend);
   }
 
   /**

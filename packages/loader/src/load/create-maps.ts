@@ -16,6 +16,7 @@ import type { LoadedBtf } from './load-btf.js';
 import { mapIncompatibility } from './map-compatibility.js';
 import { mapPinPath } from './pin-paths.js';
 import type { LoadResources } from './resources.js';
+import { adaptStructOpsMap, createStructOpsMap } from './struct-ops.js';
 
 export interface CreateMapsOptions {
   pinRoot?: string;
@@ -139,7 +140,9 @@ function createKernelMap(
   };
   const typed = btf?.fd && spec.btfValueTypeId && mapTypeAcceptsBtfKeyValue(spec.type);
   let fd: Fd;
-  if (typed) {
+  if (spec.kind === 'struct-ops') {
+    fd = createStructOpsMap(spec, attr, backend, btf?.fd);
+  } else if (typed) {
     const withBtf = {
       ...attr,
       btfFd: btf.fd!.value,
@@ -163,16 +166,20 @@ function createKernelMap(
 
 /**
  * What depends on the running kernel, decided at load so specs stay machine-independent:
- * PERF_EVENT_ARRAY sized to the possible CPUs when left 0, BPF_F_MMAPABLE dropped where unsupported.
+ * PERF_EVENT_ARRAY sized to the possible CPUs when left 0, BPF_F_MMAPABLE dropped where unsupported,
+ * struct_ops values sized to the kernel's wrapper struct; the same for an inner-map template.
  */
 function adaptToKernel(spec: MapSpec, backend: KernelBackend, features: KernelFeatures): MapSpec {
   let adapted = spec;
   if (spec.type === MapType.PERF_EVENT_ARRAY && spec.maxEntries === 0) {
     adapted = { ...adapted, maxEntries: backend.possibleCpus() };
   }
+  if (spec.kind === 'struct-ops') adapted = adaptStructOpsMap(adapted);
   if (spec.flags & MapFlag.MMAPABLE && !features.mmapableArrays) {
     adapted = { ...adapted, flags: spec.flags & ~MapFlag.MMAPABLE };
   }
+  // Inner templates too (libbpf sizes a PERF_EVENT_ARRAY template as it sizes any such map).
+  if (spec.innerMap) adapted = { ...adapted, innerMap: adaptToKernel(spec.innerMap, backend, features) };
   return adapted;
 }
 

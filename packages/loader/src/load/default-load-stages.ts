@@ -5,6 +5,7 @@ import { kernelFeatures } from './kernel-features.js';
 import { loadObjectBtf } from './load-btf.js';
 import { fillReferenceSlots, loadPrograms } from './load-programs.js';
 import { LoadTokens } from './load-stages.js';
+import { prepareStructOps } from './struct-ops.js';
 
 // The default stage behind each load token: each is the plain function of its own file, given its
 // input and what it needs of the context. Replace one with a plugin; the others stay.
@@ -53,4 +54,9 @@ export const loadProgramsStage: StageOf<'LoadPrograms'> = {
 export const fillSlotsStage: StageOf<'FillSlots'> = {
   name: LoadTokens.FillSlots.description,
   run: ({ maps, programs }, { spec }) => fillReferenceSlots(spec, maps, programs),
+};
+
+export const prepareStructOpsStage: StageOf<'PrepareStructOps'> = {
+  name: LoadTokens.PrepareStructOps.description,
+  run: ({ maps, programs }, { spec }) => prepareStructOps(spec, maps, programs),
 };

@@ -29,13 +29,14 @@ export interface LoadStages {
   readonly createMaps: LoadStage<CreateMapsInput, Map<string, LiveMap>>;
   readonly loadPrograms: LoadStage<LoadProgramsInput, Map<string, LiveProgram>>;
   readonly fillSlots: LoadStage<FillSlotsInput, void>;
+  readonly prepareStructOps: LoadStage<FillSlotsInput, void>;
   readonly attachers: readonly Attacher[];
 }
 
 /**
  * The load phase, in order (aya-style, the function is its own table of contents): probe the
  * kernel, resolve externs, load BTF, create maps, load programs, fill program-array and map-in-map
- * slots. Each step is a stage from the container; any failure undoes everything done so far.
+ * slots, build struct_ops values. Each step is a stage from the container; any failure undoes everything done so far.
  */
 export async function loadObject(
   spec: ObjectSpec,
@@ -57,6 +58,7 @@ export async function loadObject(
     const maps = await run(stages.createMaps, { maps: mapSpecs, btf, features });
     const programs = await run(stages.loadPrograms, { maps, btf, externs });
     await run(stages.fillSlots, { maps, programs });
+    await run(stages.prepareStructOps, { maps, programs });
     resources.commit();
     return new LoadedObject(spec, maps, programs, backend, { btfFd: btf?.fd, attachers: stages.attachers });
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { OptionDescriptions, ProgramSpec } from '@bpfkit/core';
 import type { Fd } from '@bpfkit/kernel-backend';
+import type { FreplaceTarget } from './freplace-target.js';
 
 /** Options the default load stages read. Plugins declare the keys their own stages read. */
 export interface LoadOptions {
@@ -15,6 +16,8 @@ export interface LoadOptions {
   select?: (program: ProgramSpec) => boolean;
   /** CONFIG_* values that win over the running kernel's config ("y", "m", "n", numbers, strings) */
   kconfig?: Record<string, string>;
+  /** freplace programs, by name: the loaded program and function each replaces */
+  attachTargets?: Readonly<Record<string, FreplaceTarget>>;
 }
 
 /** The keys of LoadOptions with a line each, for the error that an unknown key gets. */
@@ -25,4 +28,5 @@ export const loadOptionDescriptions: OptionDescriptions<LoadOptions> = {
   logLevel: 'verifier log level for every program load',
   select: 'which programs to load (default: those with autoload set)',
   kconfig: 'CONFIG_* values that win over the running kernel config',
+  attachTargets: 'freplace programs by name: the program fd and function each replaces',
 };

@@ -2,6 +2,7 @@ import { encodeInstructions } from '@bpfkit/asm';
 import { type Btf, loadKernelBtf } from '@bpfkit/btf';
 import {
   type FunctionSpec,
+  knownSectionPrefixes,
   type ObjectSpec,
   ProgramDefinitionError,
   type ProgramSpec,
@@ -30,8 +31,16 @@ import type { LiveMap } from '../live/live-map.js';
 import { LiveProgram } from '../live/live-program.js';
 import { attachBtfId } from './attach-btf.js';
 import type { PreparedExterns } from './externs.js';
+import { type FreplaceTarget, freplaceTarget } from './freplace-target.js';
 import type { LoadedBtf } from './load-btf.js';
 import type { LoadResources } from './resources.js';
+import {
+  droppedStructOpsPrograms,
+  isStructOpsProgram,
+  structOpsLayouts,
+  structOpsProgramTarget,
+} from './struct-ops.js';
+import type { StructOpsLayout } from './struct-ops-value.js';
 import { addSourceLine } from './verifier-source.js';
 
 export interface LoadProgramsOptions {
@@ -41,6 +50,20 @@ export interface LoadProgramsOptions {
   logLevel?: number;
   /** which programs to load; default: those with autoload set */
   select?: (program: ProgramSpec) => boolean;
+  /** freplace programs, by name: the loaded program and function each replaces */
+  attachTargets?: Readonly<Record<string, FreplaceTarget>>;
+}
+
+/**
+ * A program whose section name says no type (libbpf: "missing BPF prog type, check ELF section
+ * name"): the error names the section and the SEC() names it may have meant.
+ */
+export function untypedProgram(program: ProgramSpec): UsageError {
+  const known = knownSectionPrefixes(program.section);
+  return new UsageError(`section ${program.section} does not say which program type ${program.name} is`, {
+    location: { program: program.name, section: program.section },
+    hint: `name the section as libbpf's SEC() does (${known.join(', ')}), set the program's type before load, or open with the format that owns the object (--format iproute2 for tc's classifier default)`,
+  });
 }
 
 /** Links, relocates and loads each selected program (libbpf's bpf_object__load_progs). */
@@ -57,7 +80,10 @@ export function loadPrograms(
   const candidateCache = new Map<number, number[]>();
   const coreTarget = () => loadKernelBtf(options.btfPath);
   const callable = callableFunctions(spec);
-  const select = options.select ?? ((p: ProgramSpec) => p.autoload);
+  const structOps = spec.programs.some(isStructOpsProgram) ? structOpsLayouts(spec) : undefined;
+  const droppedStructOps = structOps ? droppedStructOpsPrograms(structOps) : new Set<string>();
+  // Like libbpf, a struct_ops program whose only member the kernel lacks is not loaded.
+  const select = options.select ?? ((p: ProgramSpec) => p.autoload && !droppedStructOps.has(p.name));
   const live = new Map<string, LiveProgram>();
   // libbpf binds its read-only data map (the last `.rodata*` section's, its rodata_map_idx) to
   // every program, so metadata variables there (bpftool's bpf_metadata_*) stay visible even when
@@ -73,11 +99,7 @@ export function loadPrograms(
           hint: 'give each program its own name (a corrupt symbol table can also do this)',
         });
       }
-      if (program.type === ProgramType.UNSPEC) {
-        throw new UsageError(`section ${program.section} does not say which program type this is`, {
-          hint: 'rename the section to one of libbpf SEC() names, or set the program type before load',
-        });
-      }
+      if (program.type === ProgramType.UNSPEC) throw untypedProgram(program);
       const linked = linkProgram(program, callable);
       const core =
         linked.coreRelocations.length > 0
@@ -118,7 +140,7 @@ export function loadPrograms(
           name: program.name,
           flags: program.flags,
           expectedAttachType: program.expectedAttachType,
-          ...attachTarget(program),
+          ...attachTarget(program, structOps, options, backend),
           ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
           ...(withBtf
             ? {
@@ -175,7 +197,16 @@ function explainPoisonedRelocation(error: unknown, results: readonly CoreRelocat
   return error;
 }
 
-function attachTarget(program: ProgramSpec): { attachBtfId?: number } {
+function attachTarget(
+  program: ProgramSpec,
+  structOps: ReadonlyMap<string, StructOpsLayout> | undefined,
+  options: LoadProgramsOptions,
+  backend: KernelBackend,
+): { attachBtfId?: number; expectedAttachType?: number; attachProgFd?: number } {
+  if (isStructOpsProgram(program)) return structOpsProgramTarget(program, structOps ?? new Map()) ?? {};
+  if (program.type === ProgramType.EXT) {
+    return freplaceTarget(program, options.attachTargets?.[program.name], backend);
+  }
   const id = attachBtfId(program);
   return id === undefined ? {} : { attachBtfId: id };
 }

@@ -61,6 +61,8 @@ export const LoadTokens = {
   LoadPrograms: token<LoadStage<LoadProgramsInput, Map<string, LiveProgram>>>('load programs'),
   /** PROG_ARRAY and map-in-map slots the spec names, filled with fds */
   FillSlots: token<LoadStage<FillSlotsInput, void>>('fill map slots'),
+  /** struct_ops maps' values built from the kernel's types, with their programs' fds in place */
+  PrepareStructOps: token<LoadStage<FillSlotsInput, void>>('prepare struct_ops'),
   /** how each kind of program attaches; the first that accepts a program attaches it */
   Attachers: token<readonly Attacher[]>('attachers'),
 } as const satisfies Record<string, Token<unknown>>;

@@ -2,6 +2,7 @@ import { objectBtf } from '@bpfkit/btf';
 import {
   Artifacts,
   type EventSink,
+  knownSectionPrefixes,
   type MapCollector,
   MapDefinitionError,
   type MapSpec,
@@ -11,6 +12,7 @@ import {
   type OpenContext,
   type OpenOptions,
   type ProgramCollector,
+  ProgramType,
   runStageSync,
   SHN_UNDEF,
   STB_WEAK,
@@ -83,7 +85,23 @@ export function openObject(
   if (btfExt) spec.btfExt = new Uint8Array(file.sectionData(btfExt.index));
 
   for (const transform of stages.transforms) spec = runStageSync('open', transform, spec, context, events);
+  warnUntypedPrograms(spec, events);
   return spec;
+}
+
+/**
+ * Sections still untyped after every format and transform had its say: open keeps them (the spec
+ * may be edited, as libbpf lets bpf_program__set_type), load refuses them by name.
+ */
+function warnUntypedPrograms(spec: ObjectSpec, events: EventSink): void {
+  for (const program of spec.programs) {
+    if (program.type !== ProgramType.UNSPEC) continue;
+    events.emit({
+      type: 'warning',
+      message: `section ${program.section} says no program type; ${program.name} will not load unless its type is set (known names near it: ${knownSectionPrefixes(program.section).slice(0, 8).join(', ')})`,
+      location: { object: spec.name, section: program.section, program: program.name },
+    });
+  }
 }
 
 function rejectDuplicateNames(maps: readonly MapSpec[], object: string): void {
