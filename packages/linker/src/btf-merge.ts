@@ -144,7 +144,7 @@ function addDatasecs(
     plan(datasec).vars.push({
       type: id,
       offset: global.symbol.section ? Number(global.symbol.value) : 0,
-      size: winner.object.btf.resolveSize(winner.btf.id),
+      size: winner.btf.size,
     });
   }
   // DATASECs in output-section order, then those of extern-only sections (.kconfig, .ksyms)

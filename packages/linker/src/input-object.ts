@@ -24,6 +24,8 @@ export interface BtfDeclaration {
   id: number;
   /** the DATASEC that lists the VAR, if any (plain extern variables have none) */
   datasec: string | undefined;
+  /** the VAR's size in that DATASEC (clang writes sizes, even of typeless `__ksym` externs) */
+  size: number;
 }
 
 /** An input object read for linking: its ELF, BTF and BTF.ext, and its BTF's global names. */
@@ -78,7 +80,7 @@ export function readInput(input: LinkInput): InputObject {
       for (const info of type.vars) {
         const variable = btf.typeById(info.type);
         if (variable.kind === 'VAR' && variable.linkage !== 'static') {
-          variables.set(variable.name, { id: info.type, datasec: type.name });
+          variables.set(variable.name, { id: info.type, datasec: type.name, size: info.size });
         }
       }
     }

@@ -35,7 +35,7 @@ function bases(inputs: ElfFile[], section: string): number[] {
 }
 
 describe('symbol resolution', () => {
-  it('binds every extern to its definition in the other object; only kconfig externs stay undefined', () => {
+  it('binds every extern to its definition in the other object; only kconfig and ksym externs stay undefined', () => {
     const funcs = read(['funcs_a', 'funcs_b']);
     expect(funcs.symbols.filter((s) => s.index > 0 && s.sectionIndex === SHN_UNDEF)).toEqual([]);
     expect(symbol(funcs, 'set_out_b').type).toBe(STT_FUNC);
@@ -45,7 +45,7 @@ describe('symbol resolution', () => {
     const undefinedNames = vars.symbols
       .filter((s) => s.index > 0 && s.sectionIndex === SHN_UNDEF)
       .map((s) => s.name);
-    expect(undefinedNames.sort()).toEqual(['CONFIG_BPF_SYSCALL', 'LINUX_KERNEL_VERSION']);
+    expect(undefinedNames.sort()).toEqual(['CONFIG_BPF_SYSCALL', 'LINUX_KERNEL_VERSION', 'bpf_link_fops']);
     // weak in vars_a, strong in vars_b: the merged extern is strong
     expect(symbol(vars, 'CONFIG_BPF_SYSCALL').bind).toBe(STB_GLOBAL);
   });
@@ -227,6 +227,16 @@ describe('BTF merge', () => {
       ['LINUX_KERNEL_VERSION', 'extern'],
       ['CONFIG_BPF_SYSCALL', 'extern'],
     ]);
+    // a typeless __ksym extern (a VAR of type const void, which has no size) keeps clang's size
+    const ksyms = btf.typeById(btf.findOne('.ksyms', 'DATASEC'));
+    if (ksyms.kind !== 'DATASEC') throw new Error('not a DATASEC');
+    expect(
+      ksyms.vars.map((info) => [
+        btf.typeName(info.type),
+        btf.formatType(btf.sizeOrTypeOf(info.type)),
+        info.size,
+      ]),
+    ).toEqual([['bpf_link_fops', 'const void', 1]]);
   });
 
   it('moves a static variable by its section piece', () => {

@@ -224,7 +224,10 @@ function btfDeclarationOf(object: InputObject, symbol: SymbolView): BtfDeclarati
   return undefined;
 }
 
-/** libbpf's glob_syms_match: the same kind and matching types; .maps definitions field by field. */
+/**
+ * libbpf's glob_syms_match: matching types (exact for structs), except that `.maps` entries compare
+ * their map attributes, which may be declared in any order.
+ */
 function checkTypes(known: GlobalSymbol, declaration: Declaration, name: string): void {
   const first = known.first;
   if (!first.btf || !declaration.btf) return;
@@ -233,14 +236,15 @@ function checkTypes(known: GlobalSymbol, declaration: Declaration, name: string)
   const objects = [first.object.name, declaration.object.name] as const;
   const describe = (ref: typeof a) =>
     `${ref.btf.kindOf(ref.id) === 'FUNC' ? 'function' : 'variable'} ${ref.btf.formatType(ref.btf.sizeOrTypeOf(ref.id))}`;
-  let reason = typeMismatch(a, b);
   const isMap = first.btf.datasec === '.maps' || declaration.btf.datasec === '.maps';
-  if (!reason && isMap) {
-    reason = mapDefinitionMismatch(
-      { btf: a.btf, id: a.btf.sizeOrTypeOf(a.id) },
-      { btf: b.btf, id: b.btf.sizeOrTypeOf(b.id) },
-    );
-  }
+  const reason = isMap
+    ? a.btf.kindOf(a.id) !== b.btf.kindOf(b.id)
+      ? `kinds differ: ${a.btf.kindOf(a.id)} and ${b.btf.kindOf(b.id)}`
+      : mapDefinitionMismatch(
+          { btf: a.btf, id: a.btf.sizeOrTypeOf(a.id) },
+          { btf: b.btf, id: b.btf.sizeOrTypeOf(b.id) },
+        )
+    : typeMismatch(a, b);
   if (reason) {
     throw new SymbolConflictError(
       name,
