@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelSkipReason, mountBpffs } from '@bpfkit/kernel-backend/testing';
 import { createLoader } from '@bpfkit/loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath, linkFixtures } from './fixtures.test-helpers.js';
+import { readInput } from './input-object.js';
 
 // bpfkit's linker against libbpf's (`bpftool gen object`), on the same inputs: both outputs load,
 // with libbpf and with bpfkit, and the kernel ends up with the same instructions for every program.
@@ -73,6 +74,9 @@ describe.skipIf(skip)(`bpfkit link and bpftool gen object${skip ? ` (skipped: ${
       const theirs = join(work, `${pair.join('+')}.bpftool.o`);
       writeFileSync(ours, linkFixtures(pair));
       execFileSync('bpftool', ['gen', 'object', theirs, ...pair.map((name) => fixturePath(name))]);
+      // as many BTF types as libbpf's btf__dedup leaves
+      const typeCount = (path: string) => readInput({ name: path, bytes: readFileSync(path) }).btf.typeCount;
+      expect(typeCount(ours)).toBe(typeCount(theirs));
 
       const libbpfOurs = xlated(loadWithLibbpf(ours, join(bpffs.dir, `${pair[0]}-ours`)));
       const libbpfTheirs = xlated(loadWithLibbpf(theirs, join(bpffs.dir, `${pair[0]}-theirs`)));

@@ -1,4 +1,6 @@
 import { BtfBuilder, type BtfTypeDef, type BtfVarSecinfo } from '@bpfkit/btf';
+import { dedupTypes } from './btf-dedup.js';
+import { remapTypeIds } from './btf-remap.js';
 import type { InputObject } from './input-object.js';
 import type { OutputSectionPlan, SectionLayout } from './section-layout.js';
 import type { GlobalSymbol, SymbolPlan } from './symbol-resolution.js';
@@ -11,7 +13,7 @@ export interface MergedBtf {
 
 /**
  * Appends every input's BTF to one, as libbpf's linker_append_btf does: types are copied with
- * their ids remapped (no deduplication: the kernel accepts repeated types), except that each
+ * their ids remapped, then identical ones merged (dedupTypes), except that each
  * global symbol keeps a single FUNC or VAR, whose underlying type and linkage come from the
  * declaration that won (extern only while nothing defines it). DATASECs are rebuilt per output
  * section: each input's static variables moved by the offset its section landed at, and each
@@ -23,10 +25,16 @@ export function mergeBtf(
   symbols: SymbolPlan,
 ): MergedBtf {
   const byteOrder = objects[0]!.file.byteOrder;
+  const appended = new BtfBuilder({ byteOrder });
+  const appendedIds = new Map<GlobalSymbol, number>();
+  const appendedMaps = objects.map((object) => appendTypes(appended, object, symbols, appendedIds));
+  for (const [global, id] of appendedIds) fixGlobalType(appended, objects, appendedMaps, global, id);
+  // Then one copy of each type, as libbpf's btf__dedup leaves it.
+  const { types, map } = dedupTypes([...appended.entries()].map(([, type]) => type));
   const builder = new BtfBuilder({ byteOrder });
-  const globalIds = new Map<GlobalSymbol, number>();
-  const typeMaps = objects.map((object) => appendTypes(builder, object, symbols, globalIds));
-  for (const [global, id] of globalIds) fixGlobalType(builder, objects, typeMaps, global, id);
+  for (const type of types) builder.add(type);
+  const typeMaps = appendedMaps.map((old) => old.map((id) => map[id]!));
+  const globalIds = new Map([...appendedIds].map(([global, id]) => [global, map[id]!]));
   addDatasecs(builder, objects, layout, typeMaps, globalIds);
   return { builder, typeMaps };
 }
@@ -158,37 +166,5 @@ function addDatasecs(
       size: datasec.section?.size ?? 0,
       vars: [...datasec.vars].sort((a, b) => a.offset - b.offset),
     });
-  }
-}
-
-/** A copy of a type definition with every referenced type id passed through `map`. */
-export function remapTypeIds(type: BtfTypeDef, map: ArrayLike<number>): BtfTypeDef {
-  const to = (id: number) => (id === 0 ? 0 : map[id]!);
-  switch (type.kind) {
-    case 'PTR':
-    case 'TYPEDEF':
-    case 'VOLATILE':
-    case 'CONST':
-    case 'RESTRICT':
-    case 'TYPE_TAG':
-    case 'FUNC':
-    case 'VAR':
-    case 'DECL_TAG':
-      return { ...type, type: to(type.type) };
-    case 'ARRAY':
-      return { ...type, type: to(type.type), indexType: to(type.indexType) };
-    case 'STRUCT':
-    case 'UNION':
-      return { ...type, members: type.members.map((member) => ({ ...member, type: to(member.type) })) };
-    case 'FUNC_PROTO':
-      return {
-        ...type,
-        returnType: to(type.returnType),
-        params: type.params.map((param) => ({ ...param, type: to(param.type) })),
-      };
-    case 'DATASEC':
-      return { ...type, vars: type.vars.map((info) => ({ ...info, type: to(info.type) })) };
-    default:
-      return { ...type };
   }
 }

@@ -72,9 +72,9 @@ export function readInput(input: LinkInput): InputObject {
   const variables = new Map<string, BtfDeclaration>();
   for (const type of btf.types()) {
     if (type.kind === 'FUNC' && type.linkage !== 'static')
-      functions.set(type.name, { id: type.id, datasec: undefined });
+      functions.set(type.name, { id: type.id, datasec: undefined, size: 0 });
     if (type.kind === 'VAR' && type.linkage !== 'static' && !variables.has(type.name)) {
-      variables.set(type.name, { id: type.id, datasec: undefined });
+      variables.set(type.name, { id: type.id, datasec: undefined, size: 0 });
     }
     if (type.kind === 'DATASEC') {
       for (const info of type.vars) {
