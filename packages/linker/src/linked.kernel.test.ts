@@ -53,6 +53,25 @@ describe.skipIf(skip)(`linked objects in the kernel${skip ? ` (skipped: ${skip})
     }
   });
 
+  it('funcs_b + funcs_a: link order picks the weak winner, and an extern map before its definition is one map', async () => {
+    const loader = createLoader();
+    const loaded = await loader.load(loader.open(linkFixtures(['funcs_b', 'funcs_a'])));
+    try {
+      // funcs_b's set_weak (x + 2) now comes first and wins
+      expect(loaded.program('prog_a').testRun({ data: packet }).retval).toBe(300 + 10002 + 44 + 10 + 5);
+      expect(loaded.program('prog_b').testRun({ data: packet }).retval).toBe(400 + 8 + 44);
+      expect(loaded.readVariable('weak_out_b')).toBe(42);
+      expect(loaded.readVariable('weak_out_a')).toBe(0);
+      // funcs_b declares `hits` extern before funcs_a defines it: both programs count in one map
+      expect(dumpMap(loaded.map('hits').info().id).slice(0, 2)).toEqual([
+        { key: 0, value: 1 },
+        { key: 1, value: 1 },
+      ]);
+    } finally {
+      loaded.close();
+    }
+  });
+
   it("vars_a + vars_b: each program reads the other object's variables and the strong definitions", async () => {
     const loader = createLoader();
     const loaded = await loader.load(loader.open(linkFixtures(['vars_a', 'vars_b'])));
