@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dedupTypes } from './btf-dedup.js';
 import { fixture, linkFixtures } from './fixtures.test-helpers.js';
 import { readInput } from './input-object.js';
+import { linkObjects } from './link-objects.js';
 
 /** One object's worth of types: int, `struct node { struct node *next; int value; }`, a VAR. */
 function objectTypes(offset: number, value = 'value'): BtfTypeDef[] {
@@ -58,5 +59,12 @@ describe('dedupTypes', () => {
     expect(linked.findByName('int', 'INT')).toHaveLength(1);
     expect(linked.findByName('__sk_buff', 'STRUCT')).toHaveLength(1);
     expect(linked.typeCount).toBeLessThan(inputs[0]!.typeCount + inputs[1]!.typeCount - 30);
+    // without deduplication each input's types stay: one FUNC/VAR per global and the DATASECs differ
+    const appended = readInput({
+      name: 'appended.o',
+      bytes: linkObjects([fixture('funcs_a'), fixture('funcs_b')], { deduplicateBtf: false }),
+    }).btf;
+    expect(appended.findByName('int', 'INT')).toHaveLength(2);
+    expect(appended.typeCount).toBeGreaterThan(linked.typeCount);
   });
 });

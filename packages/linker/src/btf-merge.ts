@@ -23,6 +23,7 @@ export function mergeBtf(
   objects: readonly InputObject[],
   layout: SectionLayout,
   symbols: SymbolPlan,
+  deduplicate = true,
 ): MergedBtf {
   const byteOrder = objects[0]!.file.byteOrder;
   const appended = new BtfBuilder({ byteOrder });
@@ -30,7 +31,10 @@ export function mergeBtf(
   const appendedMaps = objects.map((object) => appendTypes(appended, object, symbols, appendedIds));
   for (const [global, id] of appendedIds) fixGlobalType(appended, objects, appendedMaps, global, id);
   // Then one copy of each type, as libbpf's btf__dedup leaves it.
-  const { types, map } = dedupTypes([...appended.entries()].map(([, type]) => type));
+  const appendedTypes = [...appended.entries()].map(([, type]) => type);
+  const { types, map } = deduplicate
+    ? dedupTypes(appendedTypes)
+    : { types: appendedTypes, map: Int32Array.from({ length: appendedTypes.length + 1 }, (_, id) => id) };
   const builder = new BtfBuilder({ byteOrder });
   for (const type of types) builder.add(type);
   const typeMaps = appendedMaps.map((old) => old.map((id) => map[id]!));

@@ -8,8 +8,11 @@ import { layOutSections, sectionContents } from './section-layout.js';
 import { type LinkedSymbol, resolveSymbols } from './symbol-resolution.js';
 
 export interface LinkOptions {
-  /** name of the output, for messages only */
-  output?: string;
+  /**
+   * Merge identical BTF types once every input is appended (default true), as libbpf's linker
+   * ends with btf__dedup. Off, each input's types stay as they were, only renumbered.
+   */
+  deduplicateBtf?: boolean;
 }
 
 const SHF_INFO_LINK = 0x40n;
@@ -21,7 +24,7 @@ const SHF_INFO_LINK = 0x40n;
  * definitions, strong over weak, static symbols kept per object), relocations re-based, BTF and
  * BTF.ext merged. The inputs must share one byte order; the output has it too.
  */
-export function linkObjects(inputs: readonly LinkInput[], _options: LinkOptions = {}): Uint8Array {
+export function linkObjects(inputs: readonly LinkInput[], options: LinkOptions = {}): Uint8Array {
   if (inputs.length === 0) {
     throw new UsageError('nothing to link', { hint: 'give at least one BPF object' });
   }
@@ -36,7 +39,7 @@ export function linkObjects(inputs: readonly LinkInput[], _options: LinkOptions 
   const layout = layOutSections(objects);
   const symbols = resolveSymbols(objects, layout);
   const relocations = relocateSections(objects, layout, symbols);
-  const { builder, typeMaps } = mergeBtf(objects, layout, symbols);
+  const { builder, typeMaps } = mergeBtf(objects, layout, symbols, options.deduplicateBtf ?? true);
   const btfExt = mergeBtfExt(objects, layout, typeMaps, builder, symbols.overridden);
   const btf = builder.encode();
 

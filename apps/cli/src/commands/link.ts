@@ -28,10 +28,7 @@ export function linkCommand(args: string[], io: Io): number {
       hint: 'write the linked object to a new file',
     });
   }
-  const bytes = linkObjects(
-    inputs.map((path) => ({ name: basename(path), bytes: readInput(path) })),
-    { output: basename(output) },
-  );
+  const bytes = linkObjects(inputs.map((path) => ({ name: basename(path), bytes: readInput(path) })));
   try {
     writeFileSync(output, bytes);
   } catch (error) {
