@@ -13,11 +13,11 @@ export interface MergedBtf {
 
 /**
  * Appends every input's BTF to one, as libbpf's linker_append_btf does: types are copied with
- * their ids remapped, then identical ones merged (dedupTypes), except that each
- * global symbol keeps a single FUNC or VAR, whose underlying type and linkage come from the
- * declaration that won (extern only while nothing defines it). DATASECs are rebuilt per output
- * section: each input's static variables moved by the offset its section landed at, and each
- * global variable once, at its resolved symbol's offset.
+ * their ids remapped, except that each global symbol keeps a single FUNC or VAR, whose underlying
+ * type and linkage come from the declaration that won (extern only while nothing defines it).
+ * Identical types are then merged (dedupTypes: the step libbpf's btf__dedup takes). DATASECs are
+ * rebuilt per output section: each input's static variables moved by the offset its section
+ * landed at, and each global variable once, at its resolved symbol's offset.
  */
 export function mergeBtf(
   objects: readonly InputObject[],
