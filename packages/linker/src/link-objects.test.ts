@@ -2,6 +2,7 @@ import { type Btf, parseBtf, parseBtfExt } from '@bpfkit/btf';
 import { SHN_UNDEF, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FUNC, STT_SECTION, UsageError } from '@bpfkit/core';
 import { type ElfFile, readElf } from '@bpfkit/elf-reader';
 import { describe, expect, it } from 'vitest';
+import { writeElf } from './elf-writer.js';
 import { fixture, linkFixtures, type Order } from './fixtures.test-helpers.js';
 import { SymbolConflictError } from './link-error.js';
 import { linkObjects } from './link-objects.js';
@@ -287,6 +288,36 @@ describe('BTF merge', () => {
     const dropped = [...lines(aExt), ...lines(bExt)].filter((line) => !lines(ext).includes(line));
     expect(dropped.length).toBeGreaterThan(0);
     expect(dropped.every((line) => line.startsWith('./packages/linker/fixtures/funcs_b.bpf.c:'))).toBe(true);
+  });
+});
+
+describe('inputs the linker refuses', () => {
+  it('an object without BTF, with a hint to compile with -g', () => {
+    const bare = writeElf({
+      byteOrder: 'little',
+      flags: 0,
+      sections: [
+        {
+          name: 'socket',
+          type: 1,
+          flags: 0x6n,
+          data: new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
+          align: 8,
+        },
+      ],
+      symbols: [
+        { name: 'prog', value: 0n, size: 16n, type: STT_FUNC, bind: STB_GLOBAL, visibility: 0, section: 1 },
+      ],
+    });
+    let error: unknown;
+    try {
+      linkObjects([fixture('funcs_a'), { name: 'bare.o', bytes: bare }]);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('read input: bare.o has no .BTF section');
+    expect((error as UsageError).hint).toMatch(/compile with -g/);
   });
 });
 
