@@ -99,4 +99,17 @@ describe.skipIf(skip)(`linked objects in the kernel${skip ? ` (skipped: ${skip})
       loaded.close();
     }
   });
+
+  it('four objects linked at once behave as the two pairs', async () => {
+    const loader = createLoader();
+    const loaded = await loader.load(loader.open(linkFixtures(['funcs_a', 'vars_a', 'funcs_b', 'vars_b'])));
+    try {
+      const run = (name: string) => loaded.program(name).testRun({ data: packet }).retval;
+      expect([run('prog_a'), run('prog_b'), run('prog_vars_a'), run('prog_vars_b')]).toEqual([
+        10360, 451, 233, 23,
+      ]);
+    } finally {
+      loaded.close();
+    }
+  });
 });
