@@ -8,6 +8,7 @@ import { list, onePath, parse, readInput, str } from './args.js';
 import { disasmCommand } from './commands/disasm.js';
 import { genTypesCommand } from './commands/gen-types.js';
 import { inspectObject, renderInspect } from './commands/inspect.js';
+import { linkCommand } from './commands/link.js';
 import { loadCommand, renderLoad } from './commands/load.js';
 import { type MapAction, mapCommand } from './commands/map.js';
 import { listPrograms, renderProgramList } from './commands/prog.js';
@@ -77,6 +78,8 @@ export async function main(
         return runMap(rest, io, makeLoader);
       case 'prog':
         return runProg(rest, io, makeLoader);
+      case 'link':
+        return linkCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -52,6 +52,7 @@ describe.skipIf(skip)(`what a load leaves behind${skip ? ` (skipped: ${skip})` :
         'create maps',
         'load programs',
         'fill map slots',
+        'prepare struct_ops',
       ],
     );
     const loaded = seen.at(-1);
