@@ -43,6 +43,7 @@ export type {
   FdArg,
   KernelBackend,
   LinkCreateAttr,
+  LinkInfo,
   MapCreateAttr,
   MapInfo,
   ObjectKind,

@@ -7,6 +7,7 @@ import type {
   FdArg,
   KernelBackend,
   LinkCreateAttr,
+  LinkInfo,
   MapCreateAttr,
   MapInfo,
   ObjectKind,
@@ -26,7 +27,7 @@ import { loadBtf } from './btf-load.js';
 import { btfObjectBytes, nextObjectId } from './introspection.js';
 import { MAP_CREATE_SIZE, writeMapCreateAttr } from './map-create.js';
 import { MapOps } from './map-ops.js';
-import { readMapInfo, readProgramInfo } from './obj-info.js';
+import { readLinkInfo, readMapInfo, readProgramInfo } from './obj-info.js';
 import { bindMapToProgram, fdById, getPinnedObject, pinObject } from './objects.js';
 import { probeMapType, probeProgramType } from './probes.js';
 import { loadProgram } from './prog-load.js';
@@ -230,6 +231,14 @@ export class LinuxBackend implements KernelBackend {
 
   btfFdById(id: number): Fd {
     return this.#own(fdById(this.#sys, BpfCommand.BTF_GET_FD_BY_ID, id, 'BTF'));
+  }
+
+  linkFdById(id: number): Fd {
+    return this.#own(fdById(this.#sys, BpfCommand.LINK_GET_FD_BY_ID, id, 'link'));
+  }
+
+  linkInfo(fd: FdArg): LinkInfo {
+    return readLinkInfo(this.#sys, fdValue(fd));
   }
 
   possibleCpus(): number {
