@@ -1,7 +1,7 @@
 import { type BtfValue, decodeValue, parseBtf } from '@bpfkit/btf';
 import { MapType, mapTypeName } from '@bpfkit/core';
 import type { KernelBackend } from '@bpfkit/kernel-backend';
-import { globalVariables, type LoadedObject, type LiveMap, specBtf } from '@bpfkit/loader';
+import { globalVariables, type LiveMap, type LoadedObject, specBtf } from '@bpfkit/loader';
 import type { Io } from '../io.js';
 import {
   canWalk,
