@@ -2,6 +2,7 @@ export { createDefaultContainer, createLoader, type DefaultContainerOptions } fr
 export { LiveMap } from './live/live-map.js';
 export { LiveProgram } from './live/live-program.js';
 export { canAutoAttach, LoadedObject } from './live/loaded-object.js';
+export { TypedMap, TypedPerCpuMap, typedMap } from './live/typed-map.js';
 export { type LoadOptions, loadObject } from './load/load-object.js';
 export { mapIncompatibility } from './load/map-compatibility.js';
 export { DEFAULT_PIN_ROOT, mapPinPath } from './load/pin-paths.js';
