@@ -82,7 +82,7 @@ const STRICT_TSCONFIG = {
 // The program a user writes: the generated module gives the types (struct event, the map's key
 // and value), `bpfkit` the loader and the ring buffer stream.
 const PROGRAM = `import { spawnSync } from 'node:child_process';
-import { ringBufferEvents } from 'bpfkit';
+import { bpfCallPath, ringBufferEvents } from 'bpfkit';
 import { type Event, eventCodec, load } from './exec_events.js';
 
 using skeleton = await load();
@@ -108,7 +108,7 @@ const count: bigint | undefined = skeleton.maps.execs_by_pid.lookup(childPid);
 if (event.comm !== 'true' || count === undefined || count < 1n) {
   throw new Error(\`unexpected: event \${JSON.stringify(event, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}, count \${count}\`);
 }
-console.log(\`\${link.kind} link: event pid=\${event.pid} comm=\${event.comm} seq=\${event.seq}; execs_by_pid[\${childPid}] = \${count}\`);
+console.log(\`bpf() through \${bpfCallPath()}; \${link.kind} link: event pid=\${event.pid} comm=\${event.comm} seq=\${event.seq}; execs_by_pid[\${childPid}] = \${count}\`);
 `;
 
 try {

@@ -14,6 +14,7 @@ export {
   VerifierError,
 } from '@bpfkit/core';
 export {
+  bpfCallPath,
   Link,
   LinuxBackend,
   type PerfBufferEvent,
