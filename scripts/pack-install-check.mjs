@@ -20,7 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,6 +60,18 @@ function repoVersion(name) {
 }
 
 const npmInstall = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+
+/** Every source a shipped source map names is shipped too (src/ goes with dist/). */
+function checkSourceMaps(dir, files, name) {
+  const shipped = new Set(files);
+  for (const file of files.filter((f) => f.endsWith('.map'))) {
+    const { sources } = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    for (const source of sources) {
+      const resolved = posix.normalize(posix.join(posix.dirname(file), source));
+      if (!shipped.has(resolved)) throw new Error(`${name}: ${file} names ${source}, which is not shipped`);
+    }
+  }
+}
 
 const STRICT_TSCONFIG = {
   compilerOptions: {
@@ -139,6 +151,7 @@ try {
     if (unwanted.length > 0) throw new Error(`${result.name} ships ${unwanted.join(', ')}`);
     if (!files.includes('LICENSE')) throw new Error(`${result.name} ships no LICENSE`);
     checkExports(dir, files, result.name);
+    checkSourceMaps(dir, files, result.name);
   }
 
   // every @bpfkit/* package resolves to its tarball, as a registry holding them would serve it
