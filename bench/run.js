@@ -29,8 +29,15 @@ function optionsFor(bench) {
 // The loader's build also builds everything it depends on (kernel-backend, btf, relocator, ...);
 // the list names every package a case imports, so a case's import stays built if the loader's
 // dependencies change.
-const IMPORTED_PACKAGES = ['loader', 'btf', 'kernel-backend', 'relocator'];
-execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', ...IMPORTED_PACKAGES.map((p) => `packages/${p}`)], {
+// apps/cli: the cli-help-start row spawns the built command.
+const IMPORTED_PACKAGES = [
+  'packages/loader',
+  'packages/btf',
+  'packages/kernel-backend',
+  'packages/relocator',
+  'apps/cli',
+];
+execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', ...IMPORTED_PACKAGES], {
   cwd: root,
   stdio: 'inherit',
 });

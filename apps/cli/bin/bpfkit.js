@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The bpfkit command. The TypeScript sources are built into dist by `npm ci` (the root
-// package's prepare script runs `tsc -b`).
+// The bpfkit command: the TypeScript sources are compiled into dist (by `npm run build`, and in
+// the published package before it is packed).
 import { main } from '../dist/main.js';
 
 process.exitCode = await main(process.argv.slice(2));

@@ -92,7 +92,7 @@ describe.skipIf(skip)(
         type: string;
         name: string;
         tag: string;
-        mapIds: number[];
+        map_ids: number[];
       }[];
       const theirs = bpftool('prog', 'list') as { id: number; type: string; name: string; tag: string }[];
       const ourIds = new Set(ours.map((p) => p.id));
@@ -106,7 +106,7 @@ describe.skipIf(skip)(
       expect(ours.find((p) => p.id === onExec.id)).toMatchObject({
         type: 'tracepoint',
         name: 'on_exec',
-        mapIds: expect.arrayContaining(onExec.mapIds),
+        map_ids: expect.arrayContaining(onExec.mapIds),
       });
       expect((await run('prog', 'list')).stdout).toMatch(
         new RegExp(`^${onExec.id}\\s+tracepoint\\s+on_exec\\s`, 'm'),

@@ -18,7 +18,7 @@ function shellWords(line: string): string[] {
 
 /** The `$ bpfkit-pfc ...` commands of the README's console block, with the lines printed after each. */
 function consoleExamples(): { argv: string[]; output: string[] }[] {
-  const block = /## Command line\n\n```\n([\s\S]*?)```/.exec(readme)![1]!;
+  const block = /## Command line\n\n```[^\n]*\n([\s\S]*?)```/.exec(readme)![1]!;
   const examples: { argv: string[]; output: string[] }[] = [];
   for (const line of block.split('\n')) {
     if (line.startsWith('$ bpfkit-pfc ')) {

@@ -12,7 +12,7 @@ const headers = [join(dirname(dirname(process.execPath)), 'include', 'node'), '/
   (dir) => existsSync(join(dir, 'node_api.h')),
 );
 
-if (process.platform !== 'linux' || process.arch !== 'x64') {
+if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) {
   console.log(`bpfkit: no native bpf() addon for ${process.platform}/${process.arch}; koffi will be used`);
 } else if (!headers) {
   console.log(

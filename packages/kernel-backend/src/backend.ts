@@ -111,6 +111,33 @@ export interface ProgramInfo {
   btfId: number;
   /** ns since boot (CLOCK_BOOTTIME) */
   loadTime?: bigint;
+  /** created_by_uid */
+  createdByUid?: number;
+  /** gpl_compatible: the license lets the program call GPL-only helpers */
+  gplCompatible?: boolean;
+  /** the BTF FUNC of the program's entry (func_info[0].type_id), 0 without func info */
+  funcTypeId?: number;
+}
+
+/** struct bpf_link_info: the common fields, and the target of the link types that name one. */
+export interface LinkInfo {
+  /** enum bpf_link_type */
+  type: number;
+  id: number;
+  programId: number;
+  /** BPF_*_ATTACH type of tracing, cgroup, netns, tcx and netkit links */
+  attachType?: number;
+  /** raw_tracepoint.tp_name */
+  tracepoint?: string;
+  /** xdp, tcx and netkit links */
+  ifindex?: number;
+  /** cgroup.cgroup_id */
+  cgroupId?: bigint;
+  /** tracing.target_obj_id and target_btf_id */
+  targetObjectId?: number;
+  targetBtfId?: number;
+  /** netns.netns_ino */
+  netnsIno?: number;
 }
 
 /** BPF_PROG_TEST_RUN input. */
@@ -309,6 +336,10 @@ export interface KernelBackend {
   btfBytes(id: number): Uint8Array;
   programFdById(id: number): Fd;
   btfFdById(id: number): Fd;
+  /** BPF_LINK_GET_FD_BY_ID */
+  linkFdById(id: number): Fd;
+  /** BPF_OBJ_GET_INFO_BY_FD of a link */
+  linkInfo(fd: FdArg): LinkInfo;
 
   // --- machine ---
   /** number of possible CPUs (/sys/devices/system/cpu/possible): the stride of per-CPU values */

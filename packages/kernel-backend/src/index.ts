@@ -51,6 +51,7 @@ export type {
   FdArg,
   KernelBackend,
   LinkCreateAttr,
+  LinkInfo,
   MapCreateAttr,
   MapInfo,
   ObjectKind,

@@ -11,6 +11,7 @@ export { LiveMap } from './live/live-map.js';
 export { LiveProgram } from './live/live-program.js';
 export { canAutoAttach, LoadedObject, type LoadedObjectParts } from './live/loaded-object.js';
 export { dropCounterName, ringBufferDropCounter } from './live/ring-drops.js';
+export { TypedMap, TypedPerCpuMap, typedMap } from './live/typed-map.js';
 export type { PreparedExterns } from './load/externs.js';
 export type { FreplaceTarget } from './load/freplace-target.js';
 export type { KernelFeatures } from './load/kernel-features.js';

@@ -16,7 +16,10 @@ it('the README example runs and prints what its comments say', async () => {
     .replace("'@bpfkit/maps-btf'", source('./index.ts'))
     .replace("'@bpfkit/core'", source('../../core/src/index.ts'))
     .replace("'@bpfkit/elf-reader'", source('../../elf-reader/src/index.ts'))
-    .replaceAll("'fixtures/", `'${fileURLToPath(new URL('./fixtures/', import.meta.url))}`);
+    .replaceAll(
+      "'packages/maps-btf/src/fixtures/",
+      `'${fileURLToPath(new URL('./fixtures/', import.meta.url))}`,
+    );
   const file = join(dir, 'example.ts');
   writeFileSync(file, runnable);
   const printed: string[] = [];

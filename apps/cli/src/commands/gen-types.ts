@@ -2,8 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { type EventSink, silentEvents } from '@bpfkit/core';
 import { type Loader, objectNameOf } from '@bpfkit/loader';
-import { readInput } from '../args.js';
+import { onePath, readInput, str } from '../args.js';
+import type { CommandInput } from '../command-table.js';
+import { ExitCode } from '../exit-codes.js';
 import { generateModule } from '../gen/skeleton-module.js';
+import { decisionsTo, loaderFor } from '../loader-factory.js';
+import { withFormatHint } from './format-hint.js';
 
 export interface GenTypesOptions {
   format?: string;
@@ -28,4 +32,28 @@ export function genTypesCommand(loader: Loader, path: string, options: GenTypesO
     writeFileSync(options.outFile, module);
   }
   return module;
+}
+
+/** `bpfkit gen types <obj>` */
+export async function genTypesCli({
+  values,
+  positionals,
+  io,
+  verbose,
+  makeLoader,
+}: CommandInput): Promise<number> {
+  const path = onePath(positionals, 'gen types');
+  const outFile = str(values, 'out');
+  const format = str(values, 'format');
+  const loader = loaderFor(true, makeLoader);
+  const module = await withFormatHint(loader, readInput(path), objectNameOf(path), format, () =>
+    genTypesCommand(loader, path, {
+      ...(outFile ? { outFile } : {}),
+      ...(format ? { format } : {}),
+      events: decisionsTo(io, verbose),
+    }),
+  );
+  if (!outFile) io.out(module);
+  else if (verbose) io.err(`bpfkit: wrote ${outFile}`);
+  return ExitCode.OK;
 }

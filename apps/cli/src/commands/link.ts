@@ -2,21 +2,16 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '@bpfkit/core';
 import { linkObjects } from '@bpfkit/linker';
-import { parse, readInput } from '../args.js';
+import { readInput } from '../args.js';
+import type { CommandInput } from '../command-table.js';
 import { ExitCode } from '../exit-codes.js';
-import type { Io } from '../io.js';
-
-/** The help line of `bpfkit link`, for the command list. */
-export const LINK_USAGE =
-  '  link <out.o> <in.o>...                   link BPF objects into one (as bpftool gen object does)';
 
 /**
  * `bpfkit link OUT.o IN.o...`: one relocatable object from several, with externs resolved between
  * them (what libbpf's linker and `bpftool gen object` make). Writes OUT.o; prints nothing unless
  * --verbose.
  */
-export function linkCommand(args: string[], io: Io): number {
-  const { values, positionals } = parse(args, {});
+export async function linkCli({ positionals, io, verbose }: CommandInput): Promise<number> {
   const [output, ...inputs] = positionals;
   if (output === undefined || inputs.length === 0) {
     throw new UsageError('link takes an output file and at least one input object', {
@@ -34,7 +29,6 @@ export function linkCommand(args: string[], io: Io): number {
   } catch (error) {
     throw new UsageError(`cannot write ${output}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
-  if (values.verbose)
-    io.err(`bpfkit: linked ${inputs.length} objects into ${output} (${bytes.length} bytes)`);
+  if (verbose) io.err(`bpfkit: linked ${inputs.length} objects into ${output} (${bytes.length} bytes)`);
   return ExitCode.OK;
 }

@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { type EventSink, mapTypeName, programTypeName, silentEvents, UsageError } from '@bpfkit/core';
 import type { Fd } from '@bpfkit/kernel-backend';
-import type { LoadedObject, Loader } from '@bpfkit/loader';
+import { type LoadedObject, type Loader, objectNameOf } from '@bpfkit/loader';
 import { applyMaxEntries, applySets } from '../run/assignments.js';
 
 export interface LoadCommandOptions {
+  /** the object's bytes, when the caller read them already */
+  bytes?: Uint8Array;
   format?: string;
   pinDir?: string;
   pinRoot?: string;
@@ -36,8 +38,11 @@ export async function loadCommand(
   options: LoadCommandOptions,
 ): Promise<LoadReport> {
   const spec = loader.open(
-    path,
-    options.format ? { format: options.format } : {},
+    options.bytes ?? path,
+    {
+      ...(options.bytes ? { name: objectNameOf(path) } : {}),
+      ...(options.format ? { format: options.format } : {}),
+    },
     options.events ?? silentEvents,
   );
   applySets(spec, options.sets ?? []);
@@ -55,11 +60,7 @@ export async function loadCommand(
     for (const fd of replacements.values()) fd.close();
   }
   try {
-    let pins: string[] = [];
-    if (options.pinDir) {
-      mkdirSync(options.pinDir, { recursive: true });
-      pins = loaded.pinPrograms(options.pinDir);
-    }
+    const pins = options.pinDir ? pinInto(loaded, options.pinDir) : [];
     return {
       programs: [...loaded.programs.values()].map((p, i) => ({
         name: p.name,
@@ -76,6 +77,20 @@ export async function loadCommand(
     };
   } finally {
     loaded.close();
+  }
+}
+
+/**
+ * Pins every program under `dir`, making the directories it lacks; when pinning fails (not a
+ * bpffs, a name taken), the directories it made go again, so a failed load leaves nothing.
+ */
+function pinInto(loaded: LoadedObject, dir: string): string[] {
+  const made = mkdirSync(dir, { recursive: true });
+  try {
+    return loaded.pinPrograms(dir);
+  } catch (error) {
+    if (made !== undefined) rmSync(made, { recursive: true, force: true });
+    throw error;
   }
 }
 

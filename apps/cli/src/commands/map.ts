@@ -1,7 +1,10 @@
 import { type Btf, type BtfValue, encodeValue, parseBtf } from '@bpfkit/btf';
 import { isPerCpuMapType, mapTypeName, NotFoundError, UpdateFlag, UsageError } from '@bpfkit/core';
 import type { Fd, KernelBackend, MapInfo } from '@bpfkit/kernel-backend';
+import type { CommandInput, CommandRun } from '../command-table.js';
+import { ExitCode } from '../exit-codes.js';
 import type { Io } from '../io.js';
+import { loaderFor } from '../loader-factory.js';
 import { parseSetValue } from '../run/assignments.js';
 import {
   canWalk,
@@ -32,6 +35,36 @@ interface OpenedMap {
   fd: Fd;
   info: MapInfo;
   types: MapTypes | undefined;
+}
+
+const ARGUMENTS: Record<MapAction, string[]> = { dump: [], lookup: ['KEY'], update: ['KEY', 'VALUE'] };
+
+/** `bpfkit map dump|lookup|update <id|pin> ...` */
+export function mapCli(action: MapAction): CommandRun {
+  return async ({ values, positionals, io, makeLoader }: CommandInput) => {
+    const [target, key, value, ...extra] = positionals;
+    const wanted = ARGUMENTS[action];
+    if (target === undefined || positionals.length - 1 !== wanted.length || extra.length > 0) {
+      throw new UsageError(
+        `map ${action} takes a map id or pin path${wanted.length ? ` and ${wanted.join(' ')}` : ''}`,
+        {
+          hint: `bpfkit map ${action} --help`,
+        },
+      );
+    }
+    mapCommand(
+      loaderFor(false, makeLoader).backend,
+      {
+        action,
+        target,
+        ...(key === undefined ? {} : { key }),
+        ...(value === undefined ? {} : { value }),
+        json: Boolean(values.json),
+      },
+      io,
+    );
+    return ExitCode.OK;
+  };
 }
 
 /**

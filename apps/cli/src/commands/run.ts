@@ -1,6 +1,6 @@
 import { type EventSink, ProgramType, silentEvents } from '@bpfkit/core';
 import type { Link } from '@bpfkit/kernel-backend';
-import { canAutoAttach, type LoadedObject, type Loader } from '@bpfkit/loader';
+import { canAutoAttach, type LoadedObject, type Loader, objectNameOf } from '@bpfkit/loader';
 import type { Subscription } from 'rxjs';
 import type { Io } from '../io.js';
 import { applyMaxEntries, applySets } from '../run/assignments.js';
@@ -10,6 +10,8 @@ import { exitSummary, renderSummaryText, summaryJson } from '../run/exit-summary
 import { untilStopped } from '../stop-signal.js';
 
 export interface RunOptions {
+  /** the object's bytes, when the caller read them already */
+  bytes?: Uint8Array;
   format?: string;
   /** attach only these programs; empty: every program whose section names its target */
   programs: readonly string[];
@@ -38,8 +40,11 @@ const DRAIN_MS = 25;
  */
 export async function runCommand(loader: Loader, path: string, options: RunOptions, io: Io): Promise<void> {
   const spec = loader.open(
-    path,
-    options.format ? { format: options.format } : {},
+    options.bytes ?? path,
+    {
+      ...(options.bytes ? { name: objectNameOf(path) } : {}),
+      ...(options.format ? { format: options.format } : {}),
+    },
     options.events ?? silentEvents,
   );
   applyMaxEntries(spec, options.maxEntries);

@@ -1,7 +1,7 @@
-import type { BtfValue } from '@bpfkit/btf';
+import { type BtfValue, decodeValue, parseBtf } from '@bpfkit/btf';
 import { MapType, mapTypeName } from '@bpfkit/core';
 import type { KernelBackend } from '@bpfkit/kernel-backend';
-import { globalVariables, type LoadedObject, specBtf } from '@bpfkit/loader';
+import { globalVariables, type LiveMap, type LoadedObject, specBtf } from '@bpfkit/loader';
 import type { Io } from '../io.js';
 import {
   canWalk,
@@ -17,7 +17,7 @@ import { jsonValue, valueText } from '../values/value-text.js';
 
 export interface RunSummary {
   maps: MapDump[];
-  /** .data and .bss variables by name */
+  /** .data and .bss variables by name, and the .kconfig externs as the program read them */
   variables: Record<string, BtfValue>;
 }
 
@@ -52,7 +52,30 @@ export function exitSummary(loaded: LoadedObject, backend: KernelBackend, io: Io
     if (/^\.(data|bss)(\.|$)/.test(variable.map))
       variables[variable.name] = loaded.readVariable(variable.name);
   }
+  const kconfig = [...loaded.maps.values()].find((m) => m.spec.source.format === 'kconfig');
+  if (kconfig) Object.assign(variables, kconfigValues(kconfig, backend, io));
   return { maps, variables };
+}
+
+/**
+ * The .kconfig externs from the live map. The object's own BTF leaves every extern at offset 0
+ * (clang cannot place them); the loader lays the DATASEC out and loads that BTF with the map, so
+ * the values are decoded with the BTF the kernel holds for the map, not the spec's.
+ */
+function kconfigValues(map: LiveMap, backend: KernelBackend, io: Io): Record<string, BtfValue> {
+  try {
+    const info = map.info();
+    const value = map.lookup(new Uint8Array(4));
+    if (!info.btfId || !info.btfValueTypeId || !value) return {};
+    const btf = parseBtf(backend.btfBytes(info.btfId));
+    const decoded = decodeValue(btf, info.btfValueTypeId, value);
+    return decoded !== null && typeof decoded === 'object' && !Array.isArray(decoded)
+      ? (decoded as Record<string, BtfValue>)
+      : {};
+  } catch (error) {
+    io.err(`bpfkit: cannot read .kconfig: ${(error as Error).message}`);
+    return {};
+  }
 }
 
 export function renderSummaryText(summary: RunSummary): string {

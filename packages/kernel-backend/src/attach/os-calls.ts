@@ -2,11 +2,12 @@ import { KernelError } from '@bpfkit/core';
 import koffi from 'koffi';
 import { describeErrno } from '../errno.js';
 import { Fd, type FdOwner } from '../fd.js';
+import { HOST } from '../linux/arch-table.js';
 
-// x86_64 syscall number (arch/x86/entry/syscalls/syscall_64.tbl) and open(2) flags.
-const SYS_PERF_EVENT_OPEN = 298;
+// Syscall numbers and open(2) flags per architecture (linux/arch-table.ts).
+const SYS_PERF_EVENT_OPEN = HOST.perfEventOpen;
 export const O_RDONLY = 0;
-export const O_DIRECTORY = 0o200000;
+export const O_DIRECTORY = HOST.oDirectory;
 export const O_CLOEXEC = 0o2000000;
 
 /**

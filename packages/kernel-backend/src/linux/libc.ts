@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
+import { HOST, hostArch } from './arch-table.js';
 
-/** x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
-export const SYS_BPF = 321;
+/** __NR_bpf of the running architecture (arch-table.ts). */
+export const SYS_BPF = HOST.bpf;
 const F_DUPFD_CLOEXEC = 1030;
 
 /**
@@ -54,11 +55,7 @@ export function bpfCallPath(): 'native' | 'koffi' {
 }
 
 function bind(): Libc {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(
-      `the Linux backend supports linux/x64 only (this is ${process.platform}/${process.arch})`,
-    );
-  }
+  hostArch(); // NotSupportedError on a platform without a syscall table
   const lib = koffi.load('libc.so.6');
   const syscall = lib.func('long syscall(long, long, long, unsigned int)');
   const close = lib.func('int close(int)');

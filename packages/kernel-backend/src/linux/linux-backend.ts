@@ -6,6 +6,7 @@ import type {
   FdArg,
   KernelBackend,
   LinkCreateAttr,
+  LinkInfo,
   MapCreateAttr,
   MapInfo,
   ObjectKind,
@@ -30,7 +31,7 @@ import { btfObjectBytes, nextObjectId } from './introspection.js';
 import { MAP_CREATE_SIZE, writeMapCreateAttr } from './map-create.js';
 import { MapOps } from './map-ops.js';
 import * as tc from './netlink/tc-operations.js';
-import { readMapInfo, readProgramInfo } from './obj-info.js';
+import { readLinkInfo, readMapInfo, readProgramInfo } from './obj-info.js';
 import { bindMapToProgram, fdById, getPinnedObject, pinObject } from './objects.js';
 import { makeParentDirectories, removeEmptyDirectories } from './pin-directories.js';
 import { probeMapType, probeProgramType } from './probes.js';
@@ -283,6 +284,14 @@ export class LinuxBackend implements KernelBackend {
 
   btfFdById(id: number): Fd {
     return this.#own(fdById(this.#sys, BpfCommand.BTF_GET_FD_BY_ID, id, 'BTF'));
+  }
+
+  linkFdById(id: number): Fd {
+    return this.#own(fdById(this.#sys, BpfCommand.LINK_GET_FD_BY_ID, id, 'link'));
+  }
+
+  linkInfo(fd: FdArg): LinkInfo {
+    return readLinkInfo(this.#sys, fdValue(fd));
   }
 
   possibleCpus(): number {

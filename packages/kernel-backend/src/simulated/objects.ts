@@ -27,6 +27,8 @@ export interface SimProgram extends SimObjectBase {
   tag: string;
   mapIds: number[];
   loadTime: bigint;
+  /** func_info[0].type_id, for the program's full name */
+  funcTypeId?: number;
 }
 
 export interface SimBtf extends SimObjectBase {
@@ -41,6 +43,8 @@ export interface SimLink extends SimObjectBase {
   attr: LinkCreateAttr;
   program: SimProgram;
   detached: boolean;
+  /** the tracepoint of a RAW_TRACEPOINT_OPEN link */
+  rawTracepoint?: string;
 }
 
 export type SimObject = SimMap | SimProgram | SimBtf | SimLink;

@@ -18,6 +18,7 @@ import type {
   FdArg,
   KernelBackend,
   LinkCreateAttr,
+  LinkInfo,
   MapCreateAttr,
   MapInfo,
   ObjectKind,
@@ -42,6 +43,7 @@ import { checkBtfHeader } from './btf-check.js';
 import { FailurePlan, type InjectedFault, type SimOperation } from './failures.js';
 import { SimFault } from './fault.js';
 import { interpret } from './interpreter.js';
+import { linkTypeFor } from './link-type.js';
 import * as ops from './map-commands.js';
 import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
 import { ObjectTable } from './object-table.js';
@@ -307,6 +309,8 @@ export class SimulatedKernel implements KernelBackend {
         mapIds,
         loadTime: process.hrtime.bigint(),
       };
+      const funcTypeId = firstFuncTypeId(attr);
+      if (funcTypeId !== undefined) program.funcTypeId = funcTypeId;
       for (const id of mapIds) this.#objects.maps.get(id)!.refs++;
       this.#objects.programs.set(program.id, program);
       this.programLoads.push(copyProgramAttr(attr));
@@ -361,7 +365,7 @@ export class SimulatedKernel implements KernelBackend {
     const what = name === null ? 'tracing program' : `raw tracepoint ${name}`;
     return this.#run('openRawTracepoint', C.RAW_TRACEPOINT_OPEN, { what }, () => {
       const sim = this.#objects.get(fdValue(program), 'program') as SimProgram;
-      return this.#openLink({ programFd: fdValue(program), attachType: 0, what }, sim);
+      return this.#openLink({ programFd: fdValue(program), attachType: 0, what }, sim, name ?? undefined);
     });
   }
 
@@ -392,7 +396,7 @@ export class SimulatedKernel implements KernelBackend {
     return [...links].map((link) => link.attr);
   }
 
-  #openLink(attr: LinkCreateAttr, program: SimProgram): Fd {
+  #openLink(attr: LinkCreateAttr, program: SimProgram, rawTracepoint?: string): Fd {
     const link: SimLink = {
       kind: 'link',
       id: this.#objects.nextId('link'),
@@ -400,6 +404,7 @@ export class SimulatedKernel implements KernelBackend {
       attr,
       program,
       detached: false,
+      ...(rawTracepoint === undefined ? {} : { rawTracepoint }),
     };
     program.refs++;
     this.linkCreates.push(attr);
@@ -523,6 +528,9 @@ export class SimulatedKernel implements KernelBackend {
         mapIds: [...program.mapIds],
         btfId: program.attr.btfFd ? (this.#objects.lookup(program.attr.btfFd)?.id ?? 0) : 0,
         loadTime: program.loadTime,
+        createdByUid: process.getuid?.() ?? 0,
+        gplCompatible: GPL_COMPATIBLE.has(program.attr.license),
+        funcTypeId: program.funcTypeId ?? 0,
       };
     });
   }
@@ -542,6 +550,28 @@ export class SimulatedKernel implements KernelBackend {
 
   btfFdById(id: number): Fd {
     return this.#byId('btfFdById', C.BTF_GET_FD_BY_ID, this.#objects.btfs.get(id), `BTF id ${id}`);
+  }
+
+  linkFdById(id: number): Fd {
+    const live = [...this.#objects.openObjects(), ...this.#pins.objects()];
+    const link = live.find((object) => object.kind === 'link' && object.id === id);
+    return this.#byId('linkFdById', C.LINK_GET_FD_BY_ID, link, `link id ${id}`);
+  }
+
+  linkInfo(fd: FdArg): LinkInfo {
+    return this.#run('linkInfo', C.OBJ_GET_INFO_BY_FD, { what: 'link' }, () => {
+      const link = this.#objects.get(fdValue(fd), 'link') as SimLink;
+      const { attr } = link;
+      return {
+        type: linkTypeFor(attr.attachType, link.rawTracepoint !== undefined),
+        id: link.id,
+        programId: link.program.id,
+        ...(link.rawTracepoint === undefined
+          ? { attachType: attr.attachType }
+          : { tracepoint: link.rawTracepoint }),
+        ...(attr.targetIfindex ? { ifindex: attr.targetIfindex } : {}),
+      };
+    });
   }
 
   possibleCpus(): number {
@@ -642,4 +672,21 @@ function copyProgramAttr(attr: ProgLoadAttr): ProgLoadAttr {
   if (attr.lineInfo) copy.lineInfo = attr.lineInfo.slice();
   if (attr.fdArray) copy.fdArray = attr.fdArray.slice();
   return copy;
+}
+
+/** The licenses the kernel's license_is_gpl_compatible() accepts. */
+const GPL_COMPATIBLE: ReadonlySet<string> = new Set([
+  'GPL',
+  'GPL v2',
+  'GPL and additional rights',
+  'Dual BSD/GPL',
+  'Dual MIT/GPL',
+  'Dual MPL/GPL',
+]);
+
+/** type_id of the first struct bpf_func_info record (insn_off, type_id), in host byte order. */
+function firstFuncTypeId(attr: ProgLoadAttr): number | undefined {
+  const info = attr.funcInfo;
+  if (!info || info.length < 8) return undefined;
+  return new DataView(info.buffer, info.byteOffset, info.length).getUint32(4, true);
 }
