@@ -1,11 +1,5 @@
 import { basename } from 'node:path';
-import {
-  attachTcNetlink,
-  attachTcx,
-  hasTcx,
-  type KernelBackend,
-  type TcFilter,
-} from '@bpfkit/kernel-backend';
+import { attachTcx, hasTcx, type KernelBackend, type TcFilter, TcFilterLink } from '@bpfkit/kernel-backend';
 import type { LiveProgram } from '@bpfkit/loader';
 import type { AddFilterRequest } from './add-filter.js';
 import { NETLINK_PRIORITY, type TcMode } from './args.js';
@@ -45,13 +39,24 @@ export function attachClassifier(
     link.pin(pin);
     return { pin };
   }
-  const link = attachTcNetlink(backend, program.fd, request.device, request.direction, {
-    priority: NETLINK_PRIORITY,
-    name: `${basename(objectName)}:[${request.section}]`,
+  // Through the loader's attachers, where the tc netlink plugin (createTcLoader) takes it.
+  const link = program.attach({
+    device: request.device,
+    direction: request.direction,
+    tcMode: 'netlink',
+    tcPriority: NETLINK_PRIORITY,
+    tcFilterName: `${basename(objectName)}:[${request.section}]`,
   });
+  if (!(link instanceof TcFilterLink)) {
+    link.close();
+    throw new Error(`internal: the netlink attach of ${program.name} made a ${link.kind} link`);
+  }
+  // The filter outlives this process (as tc's does): the loaded object must not take it along.
+  link.disconnect();
   try {
     backend.pin(program.fd, pin);
   } catch (error) {
+    backend.deleteTcFilter(link.filter);
     link.close();
     throw error;
   }

@@ -34,6 +34,8 @@ export interface AttachOptions {
   /** tc netlink attach: the filter's priority and handle (default: the kernel chooses) */
   tcPriority?: number;
   tcHandle?: number;
+  /** tc (netlink): the filter's name, as `tc filter show` lists it (default: the program's name) */
+  tcFilterName?: string;
   /** XDP: XdpFlags */
   xdpFlags?: number;
   /** cgroup programs: a cgroup v2 directory */

@@ -7,7 +7,6 @@ import { attachTcx, attachXdp } from './network.js';
 import { attachPerfEventProgram } from './perf-event-program.js';
 import { attachKprobe, attachTracepoint, attachUprobe } from './probes.js';
 import { attachSocketFilter } from './socket-filter.js';
-import { tcNetlinkAttacher } from './tc-netlink.js';
 import { attachRawTracepoint, attachTracing } from './tracing.js';
 import { usdtAttacher } from './usdt/usdt-attacher.js';
 
@@ -141,7 +140,6 @@ export const perfEventAttacher = byType('perf event', [P.PERF_EVENT], (program, 
 export const defaultAttachers: readonly Attacher[] = [
   socketFilterAttacher,
   xdpAttacher,
-  tcNetlinkAttacher,
   tcxAttacher,
   cgroupAttacher,
   netnsAttacher,

@@ -39,6 +39,7 @@ export class Link {
   readonly #backend: KernelBackend;
   readonly #teardowns: Teardown[];
   #closed = false;
+  #disconnected = false;
 
   constructor(kind: LinkKind, target: string, backend: KernelBackend, fd?: Fd, teardowns: Teardown[] = []) {
     this.kind = kind;
@@ -71,14 +72,23 @@ export class Link {
     else this.close();
   }
 
-  /** Detaches (unless pinned) and releases every descriptor; idempotent. */
+  /**
+   * Keeps the attachment after close(), as libbpf's bpf_link__disconnect: close() then releases
+   * the link fd but does not detach. For attachments that outlive any descriptor (a tc filter made
+   * through netlink); a BPF link stays attached only while pinned.
+   */
+  disconnect(): void {
+    this.#disconnected = true;
+  }
+
+  /** Detaches (unless pinned or disconnected) and releases every descriptor; idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     let failure: unknown;
     const steps: Teardown[] = [
       ...(this.fd ? [() => this.fd!.close()] : []),
-      ...[...this.#teardowns].reverse(),
+      ...(this.#disconnected ? [] : [...this.#teardowns].reverse()),
     ];
     for (const step of steps) {
       try {

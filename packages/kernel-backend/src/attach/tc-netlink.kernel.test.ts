@@ -18,9 +18,13 @@ import {
 } from '../testing/attach.test-helpers.js';
 import { kernelOk, linuxBackend } from '../testing/kernel-gate.test-helpers.js';
 import { attachProgram } from './auto-attach.js';
+import { defaultAttachers } from './default-attachers.js';
 import { interfaceIndex } from './network.js';
 import { attachTcNetlink, tcNetlinkAttacher } from './tc-netlink.js';
 import { hasTcx } from './tcx-probe.js';
+
+/** The attachers a loader with the tc netlink plugin asks: netlink before tcx. */
+const withNetlink = [tcNetlinkAttacher, ...defaultAttachers];
 
 const TC_ACT_OK = 0;
 const TC_ACT_SHOT = 2;
@@ -242,7 +246,7 @@ describe.skipIf(!canRun)('tc attach through rtnetlink (clsact + cls_bpf da) on a
     expect(tcNetlinkAttacher.accepts(attachable, { device: veth.host }, backend)).toBe(!tcx);
     expect(tcNetlinkAttacher.accepts(attachable, { tcMode: 'tcx' }, backend)).toBe(false);
     const before = readCounter(backend, counter);
-    using link = attachProgram(backend, attachable, { device: veth.host, tcMode: 'netlink' });
+    using link = attachProgram(backend, attachable, { device: veth.host, tcMode: 'netlink' }, withNetlink);
     expect(link.kind).toBe('tc');
     expect(tcFilterShow(veth.host, 'ingress').map((f) => f.options?.prog.id)).toEqual([
       backend.programInfo(program).id,

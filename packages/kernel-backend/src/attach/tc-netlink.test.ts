@@ -7,9 +7,13 @@ import { SimulatedKernel } from '../simulated/simulated-kernel.js';
 import { returnImmediate } from '../testing/kernel-gate.test-helpers.js';
 import type { AttachableProgram } from './attacher.js';
 import { attachProgram } from './auto-attach.js';
+import { defaultAttachers } from './default-attachers.js';
 import { attachTcx } from './network.js';
 import { attachTcNetlink, type TcFilterLink, tcNetlinkAttacher } from './tc-netlink.js';
 import { hasTcx } from './tcx-probe.js';
+
+/** The attachers a loader with the tc netlink plugin asks: netlink before tcx. */
+const withNetlink = [tcNetlinkAttacher, ...defaultAttachers];
 
 function classifier(sim: SimulatedKernel, fields: Partial<AttachableProgram> = {}): AttachableProgram {
   const fd = sim.loadProgram({
@@ -136,13 +140,13 @@ describe('hasTcx and the tc netlink attacher', () => {
       expectedAttachType: AttachType.TCX_INGRESS,
       section: 'tc/ingress',
     });
-    expect(attachProgram(modern, onModern, { device: 1 }).kind).toBe('tcx');
-    expect(attachProgram(modern, onModern, { device: 1, tcMode: 'netlink' }).kind).toBe('tc');
+    expect(attachProgram(modern, onModern, { device: 1 }, withNetlink).kind).toBe('tcx');
+    expect(attachProgram(modern, onModern, { device: 1, tcMode: 'netlink' }, withNetlink).kind).toBe('tc');
 
     const old = new SimulatedKernel();
     old.failNext('createLink', { errno: Errno.EINVAL }); // the probe's LINK_CREATE, as 6.1 answers
     const onOld = classifier(old, { expectedAttachType: AttachType.TCX_EGRESS, section: 'tcx/egress' });
-    const link = attachProgram(old, onOld, { device: 1 }) as TcFilterLink;
+    const link = attachProgram(old, onOld, { device: 1 }, withNetlink) as TcFilterLink;
     expect(link.kind).toBe('tc');
     expect(link.filter.direction).toBe('egress');
     expect(old.attachedLinks()).toEqual([]);
@@ -151,10 +155,10 @@ describe('hasTcx and the tc netlink attacher', () => {
   it('takes "tc" and "classifier" sections with a direction option, and says when the direction is missing', () => {
     const sim = new SimulatedKernel();
     const program = classifier(sim, { section: 'classifier' });
-    const link = attachProgram(sim, program, { device: 9, direction: 'egress' }) as TcFilterLink;
+    const link = attachProgram(sim, program, { device: 9, direction: 'egress' }, withNetlink) as TcFilterLink;
     expect(link.filter).toMatchObject({ ifindex: 9, direction: 'egress' });
-    expect(() => attachProgram(sim, program, { device: 9 })).toThrow(UsageError);
-    expect(() => attachProgram(sim, program, { device: 9 })).toThrow(/needs a direction/);
+    expect(() => attachProgram(sim, program, { device: 9 }, withNetlink)).toThrow(UsageError);
+    expect(() => attachProgram(sim, program, { device: 9 }, withNetlink)).toThrow(/needs a direction/);
     expect(tcNetlinkAttacher.accepts(program, { tcMode: 'tcx' }, sim)).toBe(false);
     expect(
       tcNetlinkAttacher.accepts({ ...program, type: ProgramType.SCHED_ACT }, { tcMode: 'netlink' }, sim),

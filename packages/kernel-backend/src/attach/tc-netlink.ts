@@ -120,6 +120,7 @@ export const tcNetlinkAttacher: Attacher = {
       {
         ...(options.tcPriority === undefined ? {} : { priority: options.tcPriority }),
         ...(options.tcHandle === undefined ? {} : { handle: options.tcHandle }),
+        ...(options.tcFilterName === undefined ? {} : { name: options.tcFilterName }),
       },
     ),
 };
