@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { MapDefinitionError, MapType } from '@bpfkit/core';
+import { MapDefinitionError, MapType, type ObjectFileView } from '@bpfkit/core';
 import { readElf } from '@bpfkit/elf-reader';
 import { describe, expect, it } from 'vitest';
 import { readLegacyMaps } from './legacy-map-collector.js';
@@ -33,10 +33,11 @@ describe('readLegacyMaps', () => {
     const file = fixture('legacy_xdp.bpfel.o');
     const section = file.sections.find((s) => s.name === 'maps')!;
     // Pretend the section holds one 40-byte definition: the second symbol is dropped from view.
-    const oneSymbol = {
+    const oneSymbol: ObjectFileView = {
       ...file,
       symbols: file.symbols.filter((s) => s.name !== 'verdicts'),
       sectionData: file.sectionData.bind(file),
+      relocationsFor: file.relocationsFor.bind(file),
     };
     const [map] = readLegacyMaps(oneSymbol, { ...section }, 'x');
     expect(map!.extra).toEqual(file.sectionData(section.index).slice(20, 40));

@@ -7,7 +7,7 @@ import { readElf } from '@bpfkit/elf-reader';
 import { describe, expect, it } from 'vitest';
 import { layoutExternDatasecs } from './extern-datasecs.js';
 import { planExterns } from './extern-plan.js';
-import { resolveExternTargets } from './extern-targets.js';
+import { type ExternTarget, resolveExternTargets } from './extern-targets.js';
 import { parseKallsyms } from './kallsyms.js';
 import { buildKconfigData } from './kconfig-data.js';
 import { kconfigMapSpec } from './kconfig-map.js';
@@ -176,8 +176,8 @@ describe('resolveExterns', () => {
     const fixture = readExternsFixture();
     const instructions: Instruction[] = fixture.instructions.map((i) => ({ ...i }));
     const plan = planExterns(fixture.btf, fixture.symbols);
-    const targets = new Map(
-      plan.externs.map((e, index) => {
+    const targets = new Map<string, ExternTarget>(
+      plan.externs.map((e, index): [string, ExternTarget] => {
         if (e.kind === 'kconfig') return [e.name, { kind: 'kconfig' as const, offset: e.offset }];
         if (e.name === '__x64_sys_bpf')
           return [e.name, { kind: 'address' as const, address: 0xffffffff814de370n }];
@@ -195,11 +195,11 @@ describe('resolveExterns', () => {
       0, 8, 12, 16, 20, 21, 22,
     ]);
     const at = (name: string) =>
-      fixture.relocations.filter((r) => r.name === name).map((r) => instructions[r.instruction]!);
+      fixture.relocations.filter((r) => 'name' in r && r.name === name).map((r) => instructions[r.instruction]!);
     const [address] = at('__x64_sys_bpf');
     expect(address).toMatchObject({ src: 0, imm: 0x814de370 | 0 });
     expect(
-      instructions[fixture.relocations.find((r) => r.name === '__x64_sys_bpf')!.instruction + 1]!.imm,
+      instructions[fixture.relocations.find((r) => 'name' in r && r.name === '__x64_sys_bpf')!.instruction + 1]!.imm,
     ).toBe(-1);
     expect(at('bpf_rcu_read_unlock')).toEqual([{ code: 0x85, dst: 0, src: 2, off: 0, imm: 65474 }]);
     const [lockAddress, lockCall] = at('bpf_rcu_read_lock');
