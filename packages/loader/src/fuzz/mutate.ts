@@ -72,7 +72,8 @@ export function objectRegions(elf: Uint8Array): Regions {
   const header = (i: number) => shoff + i * shentsize;
   const strtab = Number(view.getBigUint64(header(shstrndx) + 24, little));
   const add = (target: Target, start: number, size: number) => {
-    if (size > 0 && start + size <= elf.length) (regions[target] ??= []).push([start, start + size]);
+    if (size <= 0 || start + size > elf.length) return;
+    regions[target] = [...(regions[target] ?? []), [start, start + size]];
   };
   for (let i = 1; i < shnum; i++) {
     const h = header(i);
