@@ -73,8 +73,7 @@ export function objectRegions(elf: Uint8Array): Regions {
   const strtab = Number(view.getBigUint64(header(shstrndx) + 24, little));
   const add = (target: Target, start: number, size: number) => {
     if (size <= 0 || start + size > elf.length) return;
-    regions[target] ??= [];
-    regions[target].push([start, start + size]);
+    regions[target] = [...(regions[target] ?? []), [start, start + size]];
   };
   for (let i = 1; i < shnum; i++) {
     const h = header(i);
