@@ -135,7 +135,7 @@ export function createStructOpsMap(
     withoutLink.close();
     throw new NotSupportedError(
       'struct_ops links (BPF_F_LINK, Linux 6.4)',
-      `the running kernel cannot register struct_ops ${spec.name} through a BPF link`,
+      `the running kernel has no struct_ops links (BPF_F_LINK, Linux 6.4) to register struct_ops ${spec.name} with`,
       {
         location: { map: spec.name, section: spec.source.section },
         hint: 'put the variable in SEC(".struct_ops") to register it by map update on this kernel',
