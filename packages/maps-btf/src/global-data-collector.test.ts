@@ -24,7 +24,12 @@ describe.each(['bpfel', 'bpfeb'])('globalDataCollector on global_data.%s.o', (or
       const elf = section(file, map.name);
       expect(map).toMatchObject({ type: MapType.ARRAY, keySize: 4, valueSize: elf.size, maxEntries: 1 });
       expect(map.source).toEqual(
-        expect.objectContaining({ format: 'global-data', section: map.name, sectionIndex: elf.index, offset: 0 }),
+        expect.objectContaining({
+          format: 'global-data',
+          section: map.name,
+          sectionIndex: elf.index,
+          offset: 0,
+        }),
       );
       expect(map.pinning).toEqual({ kind: 'none' });
     }

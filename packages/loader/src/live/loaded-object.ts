@@ -107,7 +107,9 @@ export class LoadedObject {
 
   /** Registers a struct_ops map's struct with the kernel; closing the Link unregisters it. */
   attachStructOps(mapName: string): Link {
-    return attachStructOps(mapName, this.maps, this.programs, this.#backend);
+    const link = attachStructOps(mapName, this.maps, this.programs, this.#backend);
+    this.#links.add(link);
+    return link;
   }
 
   /**

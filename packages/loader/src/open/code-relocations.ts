@@ -144,8 +144,7 @@ function classify(
   }
   const value = Number(sym.value);
   const definition = maps.find(
-    (m) =>
-      m.source.sectionIndex === sym.sectionIndex && m.kind !== 'data' && m.source.offset === value,
+    (m) => m.source.sectionIndex === sym.sectionIndex && m.kind !== 'data' && m.source.offset === value,
   );
   if (definition && sym.type !== STT_SECTION) return { kind: 'map-fd', map: definition.name };
   const data = maps.find((m) => m.source.sectionIndex === sym.sectionIndex && m.kind === 'data');

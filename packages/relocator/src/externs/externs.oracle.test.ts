@@ -118,7 +118,10 @@ describe.skipIf(skipReason !== undefined)(
           expect('name' in relocation && relocation.name).toBe('bpf_no_such_kfunc');
         } else {
           const slots = ours[0]!.code === 0x18 ? 2 : 1;
-          expect(ours.slice(0, slots), `${'name' in relocation ? relocation.name : relocation.kind} at ${at}`).toEqual(libbpf.slice(0, slots));
+          expect(
+            ours.slice(0, slots),
+            `${'name' in relocation ? relocation.name : relocation.kind} at ${at}`,
+          ).toEqual(libbpf.slice(0, slots));
         }
       }
     });

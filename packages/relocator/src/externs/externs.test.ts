@@ -195,11 +195,15 @@ describe('resolveExterns', () => {
       0, 8, 12, 16, 20, 21, 22,
     ]);
     const at = (name: string) =>
-      fixture.relocations.filter((r) => 'name' in r && r.name === name).map((r) => instructions[r.instruction]!);
+      fixture.relocations
+        .filter((r) => 'name' in r && r.name === name)
+        .map((r) => instructions[r.instruction]!);
     const [address] = at('__x64_sys_bpf');
     expect(address).toMatchObject({ src: 0, imm: 0x814de370 | 0 });
     expect(
-      instructions[fixture.relocations.find((r) => 'name' in r && r.name === '__x64_sys_bpf')!.instruction + 1]!.imm,
+      instructions[
+        fixture.relocations.find((r) => 'name' in r && r.name === '__x64_sys_bpf')!.instruction + 1
+      ]!.imm,
     ).toBe(-1);
     expect(at('bpf_rcu_read_unlock')).toEqual([{ code: 0x85, dst: 0, src: 2, off: 0, imm: 65474 }]);
     const [lockAddress, lockCall] = at('bpf_rcu_read_lock');
