@@ -21,6 +21,7 @@ import {
   loadProgramsStage,
   prepareStructOpsStage,
   probeFeaturesStage,
+  relocateProgramsStage,
   resolveExternsStage,
 } from './load/default-load-stages.js';
 import { LoadTokens } from './load/load-stages.js';
@@ -56,6 +57,7 @@ export function createDefaultContainer(options: DefaultContainerOptions = {}): D
   registerValue(c, LoadTokens.ResolveExterns, resolveExternsStage);
   registerValue(c, LoadTokens.LoadBtf, loadBtfStage);
   registerValue(c, LoadTokens.CreateMaps, createMapsStage);
+  registerValue(c, LoadTokens.RelocatePrograms, relocateProgramsStage);
   registerValue(c, LoadTokens.LoadPrograms, loadProgramsStage);
   registerValue(c, LoadTokens.FillSlots, fillSlotsStage);
   registerValue(c, LoadTokens.PrepareStructOps, prepareStructOpsStage);

@@ -19,6 +19,7 @@ export type { LoadedBtf } from './load/load-btf.js';
 export type { LoadContext } from './load/load-context.js';
 export { type LoadStages, loadObject } from './load/load-object.js';
 export { type LoadOptions, loadOptionDescriptions } from './load/load-options.js';
+export type { RelocatedProgram } from './load/load-programs.js';
 export {
   type BtfInput,
   type CreateMapsInput,
@@ -27,6 +28,7 @@ export {
   type LoadProgramsInput,
   type LoadStage,
   LoadTokens,
+  type RelocateInput,
 } from './load/load-stages.js';
 export { mapIncompatibility } from './load/map-compatibility.js';
 export { DEFAULT_PIN_ROOT, mapPinPath } from './load/pin-paths.js';

@@ -50,6 +50,7 @@ describe.skipIf(skip)(`what a load leaves behind${skip ? ` (skipped: ${skip})` :
         'resolve externs',
         'load btf',
         'create maps',
+        'relocate programs',
         'load programs',
         'fill map slots',
         'prepare struct_ops',

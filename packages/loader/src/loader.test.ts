@@ -126,6 +126,7 @@ describe('load through the simulated kernel', () => {
       'resolve externs',
       'load btf',
       'create maps',
+      'relocate programs',
       'load programs',
       'fill map slots',
       'prepare struct_ops',

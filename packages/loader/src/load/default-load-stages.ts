@@ -3,7 +3,7 @@ import { createMaps } from './create-maps.js';
 import { prepareExterns } from './externs.js';
 import { kernelFeatures } from './kernel-features.js';
 import { loadObjectBtf } from './load-btf.js';
-import { fillReferenceSlots, loadPrograms } from './load-programs.js';
+import { fillReferenceSlots, loadPrograms, relocatePrograms } from './load-programs.js';
 import { LoadTokens } from './load-stages.js';
 import { prepareStructOps } from './struct-ops.js';
 
@@ -45,10 +45,15 @@ export const createMapsStage: StageOf<'CreateMaps'> = {
     }),
 };
 
+export const relocateProgramsStage: StageOf<'RelocatePrograms'> = {
+  name: LoadTokens.RelocatePrograms.description,
+  run: ({ maps, btf, externs }, { spec, options }) => relocatePrograms(spec, maps, options, btf, externs),
+};
+
 export const loadProgramsStage: StageOf<'LoadPrograms'> = {
   name: LoadTokens.LoadPrograms.description,
-  run: ({ maps, btf, externs }, { spec, backend, resources, options }) =>
-    loadPrograms(spec, maps, backend, resources, options, btf, externs),
+  run: ({ relocated, maps, btf }, { spec, backend, resources, options }) =>
+    loadPrograms(spec, relocated, maps, backend, resources, options, btf),
 };
 
 export const fillSlotsStage: StageOf<'FillSlots'> = {

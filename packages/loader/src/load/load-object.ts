@@ -10,6 +10,7 @@ import type { KernelFeatures } from './kernel-features.js';
 import type { LoadedBtf } from './load-btf.js';
 import type { LoadContext } from './load-context.js';
 import type { LoadOptions } from './load-options.js';
+import type { RelocatedProgram } from './load-programs.js';
 import type {
   BtfInput,
   CreateMapsInput,
@@ -17,6 +18,7 @@ import type {
   FillSlotsInput,
   LoadProgramsInput,
   LoadStage,
+  RelocateInput,
 } from './load-stages.js';
 import { LoadResources } from './resources.js';
 
@@ -27,6 +29,7 @@ export interface LoadStages {
   readonly resolveExterns: LoadStage<ExternsInput, PreparedExterns | undefined>;
   readonly loadBtf: LoadStage<BtfInput, LoadedBtf | undefined>;
   readonly createMaps: LoadStage<CreateMapsInput, Map<string, LiveMap>>;
+  readonly relocatePrograms: LoadStage<RelocateInput, RelocatedProgram[]>;
   readonly loadPrograms: LoadStage<LoadProgramsInput, Map<string, LiveProgram>>;
   readonly fillSlots: LoadStage<FillSlotsInput, void>;
   readonly prepareStructOps: LoadStage<FillSlotsInput, void>;
@@ -35,7 +38,7 @@ export interface LoadStages {
 
 /**
  * The load phase, in order (aya-style, the function is its own table of contents): probe the
- * kernel, resolve externs, load BTF, create maps, load programs, fill program-array and map-in-map
+ * kernel, resolve externs, load BTF, create maps, relocate programs, load them, fill program-array and map-in-map
  * slots, build struct_ops values. Each step is a stage from the container; any failure undoes everything done so far.
  */
 export async function loadObject(
@@ -56,7 +59,8 @@ export async function loadObject(
     const btf = await run(stages.loadBtf, { btf: externs?.btf ?? objectBtf, features });
     const mapSpecs = externs?.kconfigMap ? [...spec.maps, externs.kconfigMap] : spec.maps;
     const maps = await run(stages.createMaps, { maps: mapSpecs, btf, features });
-    const programs = await run(stages.loadPrograms, { maps, btf, externs });
+    const relocated = await run(stages.relocatePrograms, { maps, btf, externs });
+    const programs = await run(stages.loadPrograms, { relocated, maps, btf });
     await run(stages.fillSlots, { maps, programs });
     await run(stages.prepareStructOps, { maps, programs });
     resources.commit();

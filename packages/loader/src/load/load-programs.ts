@@ -1,8 +1,11 @@
 import { encodeInstructions } from '@bpfkit/asm';
 import { type Btf, loadKernelBtf } from '@bpfkit/btf';
 import {
+  type FuncInfo,
   type FunctionSpec,
+  type Instruction,
   knownSectionPrefixes,
+  type LineInfo,
   type ObjectSpec,
   ProgramDefinitionError,
   type ProgramSpec,
@@ -66,39 +69,58 @@ export function untypedProgram(program: ProgramSpec): UsageError {
   });
 }
 
-/** Links, relocates and loads each selected program (libbpf's bpf_object__load_progs). */
-export function loadPrograms(
-  spec: ObjectSpec,
-  maps: ReadonlyMap<string, LiveMap>,
-  backend: KernelBackend,
-  resources: LoadResources,
-  options: LoadProgramsOptions,
-  btf: LoadedBtf | undefined,
-  externs: PreparedExterns | undefined,
-): Map<string, LiveProgram> {
-  // libbpf prunes CO-RE candidates per object: one cache shared by the object's programs.
-  const candidateCache = new Map<number, number[]>();
-  const coreTarget = () => loadKernelBtf(options.btfPath);
-  const callable = callableFunctions(spec);
+/**
+ * One program ready for PROG_LOAD: its subprograms appended and every relocation resolved (CO-RE
+ * against the kernel's BTF, externs, map and data references), with func/line info at final
+ * indices. The relocate stage's output and the load stage's input.
+ */
+export interface RelocatedProgram {
+  readonly program: ProgramSpec;
+  readonly instructions: readonly Instruction[];
+  readonly funcInfo: readonly FuncInfo[];
+  readonly lineInfo: readonly LineInfo[];
+  /** what each CO-RE relocation resolved to, to explain a verifier stop at a poisoned one */
+  readonly core: readonly CoreRelocationResult[];
+}
+
+/** The programs a load takes: the selected ones, or those with autoload set. */
+function selectedPrograms(spec: ObjectSpec, options: LoadProgramsOptions): ProgramSpec[] {
   const structOps = spec.programs.some(isStructOpsProgram) ? structOpsLayouts(spec) : undefined;
   const droppedStructOps = structOps ? droppedStructOpsPrograms(structOps) : new Set<string>();
   // Like libbpf, a struct_ops program whose only member the kernel lacks is not loaded.
   const select = options.select ?? ((p: ProgramSpec) => p.autoload && !droppedStructOps.has(p.name));
-  const live = new Map<string, LiveProgram>();
-  // libbpf binds its read-only data map (the last `.rodata*` section's, its rodata_map_idx) to
-  // every program, so metadata variables there (bpftool's bpf_metadata_*) stay visible even when
-  // the code never reads them.
-  const rodataName = spec.maps.filter((m) => m.kind === 'data' && m.name.startsWith('.rodata')).at(-1)?.name;
-  const rodata = rodataName === undefined ? undefined : maps.get(rodataName);
-  for (const program of spec.programs) {
-    if (!select(program)) continue;
+  const names = new Set<string>();
+  return spec.programs.filter((program) => {
+    if (!select(program)) return false;
+    // the loaded object finds programs by name: a second one of a name would be lost, fd and all
+    if (names.has(program.name)) {
+      throw new ProgramDefinitionError(`two programs are named "${program.name}"`, {
+        location: { program: program.name, section: program.section },
+        hint: 'give each program its own name (a corrupt symbol table can also do this)',
+      });
+    }
+    names.add(program.name);
+    return true;
+  });
+}
+
+/**
+ * Links and relocates each selected program (libbpf's bpf_object__relocate): the relocator
+ * package behind the load's relocate stage. Needs the maps' fds, not the programs'.
+ */
+export function relocatePrograms(
+  spec: ObjectSpec,
+  maps: ReadonlyMap<string, LiveMap>,
+  options: LoadProgramsOptions,
+  btf: LoadedBtf | undefined,
+  externs: PreparedExterns | undefined,
+): RelocatedProgram[] {
+  // libbpf prunes CO-RE candidates per object: one cache shared by the object's programs.
+  const candidateCache = new Map<number, number[]>();
+  const coreTarget = () => loadKernelBtf(options.btfPath);
+  const callable = callableFunctions(spec);
+  return selectedPrograms(spec, options).map((program) =>
     withContext('', { program: program.name, section: program.section }, () => {
-      // the loaded object finds programs by name: a second one of a name would be lost, fd and all
-      if (live.has(program.name)) {
-        throw new ProgramDefinitionError(`two programs are named "${program.name}"`, {
-          hint: 'give each program its own name (a corrupt symbol table can also do this)',
-        });
-      }
       if (program.type === ProgramType.UNSPEC) throw untypedProgram(program);
       const linked = linkProgram(program, callable);
       const core =
@@ -128,13 +150,38 @@ export function loadPrograms(
           },
         );
       }
+      const { instructions, funcInfo, lineInfo } = linked;
+      return { program, instructions, funcInfo, lineInfo, core };
+    }),
+  );
+}
+
+/** Loads each relocated program (libbpf's bpf_object__load_progs) and binds the read-only data map. */
+export function loadPrograms(
+  spec: ObjectSpec,
+  relocated: readonly RelocatedProgram[],
+  maps: ReadonlyMap<string, LiveMap>,
+  backend: KernelBackend,
+  resources: LoadResources,
+  options: LoadProgramsOptions,
+  btf: LoadedBtf | undefined,
+): Map<string, LiveProgram> {
+  const structOps = spec.programs.some(isStructOpsProgram) ? structOpsLayouts(spec) : undefined;
+  const live = new Map<string, LiveProgram>();
+  // libbpf binds its read-only data map (the last `.rodata*` section's, its rodata_map_idx) to
+  // every program, so metadata variables there (bpftool's bpf_metadata_*) stay visible even when
+  // the code never reads them.
+  const rodataName = spec.maps.filter((m) => m.kind === 'data' && m.name.startsWith('.rodata')).at(-1)?.name;
+  const rodata = rodataName === undefined ? undefined : maps.get(rodataName);
+  for (const { program, instructions, funcInfo, lineInfo, core } of relocated) {
+    withContext('', { program: program.name, section: program.section }, () => {
       // func_info and line_info go with the BTF they index into, as libbpf sends them.
-      const withBtf = btf?.fd && linked.funcInfo.length > 0;
+      const withBtf = btf?.fd && funcInfo.length > 0;
       let fd: Fd;
       try {
         fd = backend.loadProgram({
           type: program.type,
-          instructions: encodeInstructions(linked.instructions, 'little'),
+          instructions: encodeInstructions(instructions, 'little'),
           license: program.license,
           kernelVersion: program.kernelVersion,
           name: program.name,
@@ -145,19 +192,19 @@ export function loadPrograms(
           ...(withBtf
             ? {
                 btfFd: btf.fd!.value,
-                funcInfo: encodeFuncInfo(linked.funcInfo),
+                funcInfo: encodeFuncInfo(funcInfo),
                 funcInfoRecSize: FUNC_INFO_SIZE,
-                lineInfo: encodeLineInfo(linked.lineInfo),
+                lineInfo: encodeLineInfo(lineInfo),
                 lineInfoRecSize: LINE_INFO_SIZE,
               }
             : {}),
         });
       } catch (error) {
-        throw explainPoisonedRelocation(addSourceLine(error, linked.lineInfo, btf?.btf), core);
+        throw explainPoisonedRelocation(addSourceLine(error, lineInfo, btf?.btf), core);
       }
       resources.adopt('program', program.name, fd);
       if (rodata) backend.bindMap(fd, rodata.fd);
-      live.set(program.name, new LiveProgram(program, fd, linked.instructions.length, backend));
+      live.set(program.name, new LiveProgram(program, fd, instructions.length, backend));
     });
   }
   return live;

@@ -7,6 +7,7 @@ import type { PreparedExterns } from './externs.js';
 import type { KernelFeatures } from './kernel-features.js';
 import type { LoadedBtf } from './load-btf.js';
 import type { LoadContext } from './load-context.js';
+import type { RelocatedProgram } from './load-programs.js';
 
 /** A load-time stage: a typed input, a typed output, the load's context. */
 export type LoadStage<I, O> = Stage<I, O, LoadContext>;
@@ -30,10 +31,16 @@ export interface CreateMapsInput {
   readonly features: KernelFeatures;
 }
 
-export interface LoadProgramsInput {
+export interface RelocateInput {
   readonly maps: ReadonlyMap<string, LiveMap>;
   readonly btf: LoadedBtf | undefined;
   readonly externs: PreparedExterns | undefined;
+}
+
+export interface LoadProgramsInput {
+  readonly relocated: readonly RelocatedProgram[];
+  readonly maps: ReadonlyMap<string, LiveMap>;
+  readonly btf: LoadedBtf | undefined;
 }
 
 export interface FillSlotsInput {
@@ -57,7 +64,9 @@ export const LoadTokens = {
   LoadBtf: token<LoadStage<BtfInput, LoadedBtf | undefined>>('load btf'),
   /** maps created, reused from pins or replaced, filled with initial data, frozen, pinned */
   CreateMaps: token<LoadStage<CreateMapsInput, Map<string, LiveMap>>>('create maps'),
-  /** programs linked, relocated (CO-RE, externs, maps) and loaded */
+  /** each selected program linked with its subprograms and relocated: CO-RE, externs, maps, data */
+  RelocatePrograms: token<LoadStage<RelocateInput, RelocatedProgram[]>>('relocate programs'),
+  /** relocated programs loaded (PROG_LOAD with func/line info), the read-only data map bound */
   LoadPrograms: token<LoadStage<LoadProgramsInput, Map<string, LiveProgram>>>('load programs'),
   /** PROG_ARRAY and map-in-map slots the spec names, filled with fds */
   FillSlots: token<LoadStage<FillSlotsInput, void>>('fill map slots'),
