@@ -46,8 +46,10 @@ export async function main(
       return ExitCode.OK;
     }
     const groups = commandGroups();
-    if (groups.includes(first)) {
-      const command = second === undefined ? undefined : findCommand(`${first} ${second}`);
+    // `link` is both a command (link objects) and a group (`link list`): a known sub-command wins
+    const sub = second === undefined ? undefined : findCommand(`${first} ${second}`);
+    if (groups.includes(first) && (sub || !findCommand(first))) {
+      const command = sub;
       if (!command) {
         if (second === '--help' || second === '-h') {
           io.out(groupHelp(first));
