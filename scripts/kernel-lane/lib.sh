@@ -6,6 +6,7 @@ LANE_CACHE=${BPFKIT_LANE_CACHE:-${HOME:-/root}/.cache/bpfkit-lane}
 # The Debian package whose dependency names the current kernel (generic flavour: -cloud has no 9p).
 LANE_META_PACKAGE=${BPFKIT_LANE_META_PACKAGE:-linux-image-amd64}
 # Modules the guest's init loads, in this order, each after its modules.dep dependencies.
-LANE_MODULES=(virtio_pci virtio_rng 9pnet_virtio 9p overlay virtio_blk ext4)
+# veth, sch_ingress and cls_bpf: the XDP and tc tests make veth pairs with clsact qdiscs and cls_bpf filters
+LANE_MODULES=(virtio_pci virtio_rng 9pnet_virtio 9p overlay virtio_blk ext4 veth sch_ingress cls_bpf)
 
 lane_log() { echo "[kernel-lane] $*" >&2; }

@@ -62,7 +62,7 @@ timeout -k 20 "$timeout_s" qemu-system-x86_64 \
   -drive "file=$image,if=virtio,format=raw,snapshot=on" \
   -device virtio-rng-pci </dev/null &
 guest=$!
-trap 'kill "$guest" 2>/dev/null; rm -rf "$job"' EXIT
+trap 'kill "$guest" 2>/dev/null || true; rm -rf "$job"' EXIT
 trap 'exit 130' INT TERM
 status=0
 wait "$guest" || status=$?
