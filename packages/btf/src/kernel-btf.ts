@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { NotFoundError, UsageError } from '@bpfkit/core';
 import { type Btf, parseBtf } from './btf.js';
 
 const loaded = new Map<string, Btf>();
@@ -11,8 +12,24 @@ const loaded = new Map<string, Btf>();
 export function loadKernelBtf(path = '/sys/kernel/btf/vmlinux'): Btf {
   let btf = loaded.get(path);
   if (!btf) {
-    btf = parseBtf(readFileSync(path), { validate: false });
+    btf = parseBtf(readBtfFile(path), { validate: false });
     loaded.set(path, btf);
   }
   return btf;
+}
+
+/** The BTF file, or a typed error: the running kernel may lack BTF, or the path may be wrong. */
+function readBtfFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new NotFoundError(`no BTF at ${path}`, {
+        hint: 'the kernel needs CONFIG_DEBUG_INFO_BTF for /sys/kernel/btf/vmlinux; or give a BTF file (--btf PATH)',
+        cause: error,
+      });
+    }
+    throw new UsageError(`cannot read BTF ${path}: ${code ?? String(error)}`, { cause: error });
+  }
 }

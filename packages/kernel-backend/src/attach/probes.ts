@@ -1,6 +1,6 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { NotFoundError, NotSupportedError } from '@bpfkit/core';
+import { NotSupportedError } from '@bpfkit/core';
 import type { FdArg, KernelBackend } from '../backend.js';
+import { readHostFile, resolveHostBinary } from '../host-file.js';
 import { addressOf } from '../linux/libc.js';
 import { functionFileOffset } from './elf-symbols.js';
 import type { Link } from './link.js';
@@ -60,10 +60,11 @@ export function attachUprobe(
 ): Link {
   const kind = options.retprobe ? 'uretprobe' : 'uprobe';
   const pmu = probePmu('uprobe', 'uprobe (CONFIG_UPROBE_EVENTS)');
-  const path = resolveBinary(binaryPath);
+  const path = resolveHostBinary(binaryPath);
   const offset =
-    (functionName === undefined ? 0 : functionFileOffset(readFileSync(path), functionName, path)) +
-    (options.offset ?? 0);
+    (functionName === undefined
+      ? 0
+      : functionFileOffset(readHostFile(path, 'uprobe binary'), functionName, path)) + (options.offset ?? 0);
   const target = `${kind} ${path}:${functionName ?? ''}+0x${offset.toString(16)}`;
   const pathBytes = Buffer.from(`${path}\0`, 'utf8');
   const pid = options.pid ?? -1;
@@ -97,17 +98,6 @@ function refCtrBits(offset: bigint | undefined, target: string): bigint {
     );
   }
   return offset << BigInt(shift);
-}
-
-function resolveBinary(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch (error) {
-    throw new NotFoundError(`no binary at ${path}`, {
-      hint: 'give the path of an executable or library',
-      cause: error,
-    });
-  }
 }
 
 export interface KprobeOptions extends ProbeOptions {

@@ -1,6 +1,5 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { NotFoundError } from '@bpfkit/core';
 import type { FdArg, KernelBackend } from '../../backend.js';
+import { readHostFile, resolveHostBinary } from '../../host-file.js';
 import { ET_DYN, type LoadSegment, readHostElf } from '../host-elf.js';
 import { Link } from '../link.js';
 import { attachUprobe } from '../probes.js';
@@ -36,14 +35,17 @@ export interface UsdtAttachOptions {
  * them all and frees the spec ids for later attachments.
  */
 export function attachUsdt(backend: KernelBackend, program: FdArg, options: UsdtAttachOptions): Link {
-  const path = realBinaryPath(resolveBinaryPath(options.binary));
+  const path = resolveHostBinary(resolveBinaryPath(options.binary));
   const probe = `USDT ${options.provider}:${options.name} in ${path}`;
-  const elf = readHostElf(readFileSync(path), path);
+  const elf = readHostElf(readHostFile(path, 'USDT binary'), path);
   const pid = options.pid === undefined || options.pid < 0 ? undefined : options.pid || process.pid;
   const bpfCookie = options.bpfCookie ?? kernelHasBpfCookie(backend);
   let mappings: LoadSegment[] | undefined;
   if (elf.type === ET_DYN && !bpfCookie && pid !== undefined) {
-    mappings = processMappings(readFileSync(`/proc/${pid}/maps`, 'latin1'), path);
+    mappings = processMappings(
+      readHostFile(`/proc/${pid}/maps`, `the memory map of process ${pid}`).toString('latin1'),
+      path,
+    );
   }
   const targets = usdtTargets(elf, options.provider, options.name, {
     bpfCookie,
@@ -78,15 +80,4 @@ export function attachUsdt(backend: KernelBackend, program: FdArg, options: Usdt
 
 function isUsdtMaps(maps: UsdtAttachOptions['maps']): maps is UsdtMaps {
   return 'specs' in maps && 'ipToSpecId' in maps;
-}
-
-function realBinaryPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch (error) {
-    throw new NotFoundError(`no binary at ${path}`, {
-      hint: 'give the path of an executable or shared library',
-      cause: error,
-    });
-  }
 }
