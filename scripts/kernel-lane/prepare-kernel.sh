@@ -26,7 +26,7 @@ if [[ ! -f $dir/root/boot/vmlinuz-$kver ]]; then
 fi
 
 initrd="$dir/initramfs.cpio.gz"
-if [[ ! -f $initrd || $LANE_DIR/init -nt $initrd || $LANE_DIR/prepare-kernel.sh -nt $initrd || $LANE_DIR/lib.sh -nt $initrd ]]; then
+if [[ ! -f $initrd || $LANE_DIR/init -nt $initrd || $LANE_DIR/lib.sh -nt $initrd || $LANE_DIR/prepare-kernel.sh -nt $initrd ]]; then
   lane_log "building the initramfs for $kver"
   staging=$(mktemp -d)
   trap 'rm -rf "$staging"' EXIT
