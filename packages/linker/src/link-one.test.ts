@@ -34,7 +34,7 @@ function comparable(spec: ObjectSpec): string {
   return JSON.stringify(
     { programs: spec.programs, functions: spec.functions, maps: spec.maps },
     (key, value) => {
-      if (/Offset$|[tT]ypeId$|^sectionIndex$|^btf$/.test(key)) return undefined;
+      if (/Offset$|[tT]ypeId$|VarId$|^sectionIndex$|^btf$/.test(key)) return undefined;
       if (typeof value === 'bigint') return `${value}n`;
       if (value instanceof Uint8Array) return Array.from(value);
       return value;

@@ -8,6 +8,7 @@ import {
   registerFactory,
   registerValue,
   Tokens,
+  UsageError,
   withPlugins,
 } from '@bpfkit/core';
 import { defaultAttachers, type KernelBackend, LinuxBackend } from '@bpfkit/kernel-backend';
@@ -85,6 +86,11 @@ type OrEmpty<T> = unknown extends T ? {} : T extends object ? T : {};
 export function createLoader<const P extends readonly AnyPlugin[] = []>(
   options: LoaderOptions<P> = {},
 ): LoaderOf<P> {
+  if (typeof (options as { resolve?: unknown }).resolve === 'function') {
+    throw new UsageError('createLoader takes options ({ backend, plugins }), not a container', {
+      hint: 'for a container built by hand, use loaderFrom(container)',
+    });
+  }
   const base = createDefaultContainer(options.backend ? { backend: options.backend } : {});
   return loaderFrom(withPlugins(base, ...(options.plugins ?? []))) as LoaderOf<P>;
 }

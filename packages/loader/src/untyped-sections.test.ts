@@ -29,7 +29,7 @@ describe('sections whose names say no program type', () => {
     );
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toBe(
-      'load programs: section sk_skb1 does not say which program type skb_verdict is',
+      'relocate programs: section sk_skb1 does not say which program type skb_verdict is',
     );
     expect((error as UsageError).location).toMatchObject({ section: 'sk_skb1', program: 'skb_verdict' });
     expect((error as UsageError).hint).toContain('sk_skb/stream_verdict');

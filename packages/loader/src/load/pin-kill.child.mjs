@@ -2,7 +2,7 @@
 // that moves staged pins into place), for the pin-kill test. It runs the built packages.
 // argv: object, pin root, program pin dir, N (0: never), "replace" or "keep"
 import { LinuxBackend } from '@bpfkit/kernel-backend';
-import { createDefaultContainer, createLoader } from '@bpfkit/loader';
+import { createLoader } from '@bpfkit/loader';
 
 const [object, pinRoot, pinDir, killAfter, mode] = process.argv.slice(2);
 let steps = 0;
@@ -18,7 +18,7 @@ const backend = new Proxy(new LinuxBackend(), {
     };
   },
 });
-const loader = createLoader(createDefaultContainer({ backend }));
+const loader = createLoader({ backend });
 try {
   const loaded = await loader.load(loader.open(object), { pinRoot });
   const pins = loaded.pinPrograms(pinDir, { replace: mode === 'replace' });
