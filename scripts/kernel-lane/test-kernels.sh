@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_DIR"
 
 mapfile -t files < <("$LANE_DIR/kernel-test-files.sh")
+mapfile -t guestFiles < <("$LANE_DIR/kernel-test-files.sh" --guest)
 results=$(mktemp -d "${TMPDIR:-/tmp}/bpfkit-lane-results.XXXXXX")
 trap 'rm -rf "$results"' EXIT
 export BPFKIT_REQUIRE_KERNEL=1
@@ -35,12 +36,12 @@ if [[ ${BPFKIT_LANE_ONLY:-guest} != host ]]; then
   filter=()
   [[ -n $titles ]] && filter=(-t "^(?!.*(?:$titles)).*$")
   # collecting the files imports every module they need: that fills the cache without running a test
-  node_modules/.bin/vitest list --experimental.fsModuleCache "$@" "${files[@]}" >/dev/null
+  node_modules/.bin/vitest list --experimental.fsModuleCache "$@" "${guestFiles[@]}" >/dev/null
   CI=true LANE_PASS_ENV="BPFKIT_REQUIRE_KERNEL CI" "$LANE_DIR/run-in-guest.sh" --out "$results/guest" \
     sh -c 'uname -r | tee /job/out/kernel && exec "$@" --outputFile.json=/job/out/report.json' \
-    guest "${vitest[@]}" "${filter[@]}" "$@" "${files[@]}" || status=1
+    guest "${vitest[@]}" "${filter[@]}" "$@" "${guestFiles[@]}" || status=1
   if [[ -f $results/guest/report.json ]]; then
-    node "$LANE_DIR/all-tests-ran.mjs" "$results/guest/report.json" "guest $(cat "$results/guest/kernel")" --known "$known" "${files[@]}" ||
+    node "$LANE_DIR/all-tests-ran.mjs" "$results/guest/report.json" "guest $(cat "$results/guest/kernel")" --known "$known" "${guestFiles[@]}" ||
       status=1
   else
     lane_log "the guest wrote no vitest report"
