@@ -71,8 +71,19 @@ if [ ! -f "$objs/.complete" ]; then
       rm -f "$objs/$name.o.tmp"; mv "$objs/$name.err" "$objs/$name.fail"
     fi
   ' _ {}
+  # The sets the selftests link before use ("foo.skel.h-deps := a.bpf.o b.bpf.o"), linked with
+  # libbpf's linker as the Makefile does (bpftool gen object): linked/foo.o.
+  mkdir -p "$objs/linked"
+  sed -n 's|^\([a-z0-9_]*\)\.skel\.h-deps := \(.*\)$|\1 \2|p' "$st/Makefile" | while read -r name deps; do
+    inputs=()
+    for dep in $deps; do inputs+=("$objs/${dep%.bpf.o}.o"); done
+    bpftool gen object "$objs/linked/$name.o" "${inputs[@]}" 2>"$objs/linked/$name.fail" \
+      && rm -f "$objs/linked/$name.fail" || rm -f "$objs/linked/$name.o"
+  done
   touch "$objs/.complete"
 fi
+# What the corpus test reads: the object directory for this kernel, source and compiler.
+echo "$objs" >"$cache/objects-dir"
 
-echo "== corpus: $(ls "$objs"/*.o | wc -l) objects compiled, $(ls "$objs"/*.fail 2>/dev/null | wc -l) did not compile" >&2
+echo "== corpus: $(ls "$objs"/*.o | wc -l) objects compiled, $(ls "$objs"/*.fail 2>/dev/null | wc -l) did not compile, $(ls "$objs"/linked/*.o 2>/dev/null | wc -l) linked sets" >&2
 echo "$objs"
