@@ -13,9 +13,10 @@ jobs="${BPFKIT_CORPUS_JOBS:-2}"
 clang="${CLANG:-clang-19}"
 tarball=/usr/src/linux-source-6.1.tar.xz
 
-if [ ! -f "$tarball" ]; then
-  echo "== installing linux-source-6.1 (Debian)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-source-6.1 >/dev/null
+if [ ! -f "$tarball" ] || ! command -v python3 >/dev/null || ! command -v xz >/dev/null; then
+  echo "== installing linux-source-6.1, python3 and xz-utils (Debian)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    linux-source-6.1 python3 xz-utils >/dev/null
 fi
 for tool in "$clang" bpftool python3 xz; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool is needed (apt-get install clang-19 bpftool python3 xz-utils)" >&2; exit 1; }
