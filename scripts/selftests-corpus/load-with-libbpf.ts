@@ -27,17 +27,25 @@ export function loadWithLibbpf(object: string, bpffs: string, pinName: string): 
         const opened = !stderr.includes('failed to open object file');
         // Loaded, but a pin failed: still a load as far as the kernel is concerned.
         const loaded = stderr.includes('failed to pin');
-        resolve({ opened, loaded, error: lastError(stderr) || error.message });
+        resolve({ opened, loaded, error: libbpfError(stderr) || error.message });
       },
     );
   });
 }
 
-/** The most telling line of libbpf's output: its last error line. */
-function lastError(stderr: string): string {
+/**
+ * The telling lines of libbpf's output: its first error (the cause, e.g. "map 'rb': failed to
+ * create") and bpftool's verdict at the end.
+ */
+function libbpfError(stderr: string): string {
   const lines = stderr.split('\n').filter((l) => l.trim() !== '');
-  const errors = lines.filter(
-    (l) => /^(libbpf:|Error:)/.test(l) && !/^libbpf: (prog|map) '.*': (found|created)/.test(l),
+  const verdict = /failed to (open|load) object/;
+  const cause = lines.find(
+    (l) => !verdict.test(l) && /fail|error|invalid|unrecognized|unsupported|can't|not /i.test(l),
   );
-  return (errors.slice(-2).join(' | ') || lines.slice(-1)[0] || '').slice(0, 400);
+  const last = lines.filter((l) => l.startsWith('Error:')).at(-1) ?? lines.at(-1);
+  return [cause, last]
+    .filter((l) => l !== undefined)
+    .join(' | ')
+    .slice(0, 400);
 }
