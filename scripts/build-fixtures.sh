@@ -4,6 +4,8 @@
 #   foo.bpf.c        -> foo.bpfel.o and foo.bpfeb.o (clang-19, -target bpfel / bpfeb)
 #   foo.gcc.bpf.c    -> foo.gcc.o (bpf-gcc with -gbtf), when bpf-gcc is installed
 # A first line `// bpfkit-cflags: FLAGS` adds FLAGS for that file (e.g. -mcpu=v4).
+# A first line `// bpfkit-link-with: other.bpf.c` also links foo.bpfel.o with other.bpfel.o into
+# foo.linked.bpfel.o through bpftool gen object (libbpf's linker), for what only linked objects show.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +34,11 @@ build_one() {
   for target in bpfel bpfeb; do
     clang-19 "${CFLAGS[@]}" "${extra[@]}" -target "$target" -I"$dir" -c "$src" -o "$base.$target.o"
   done
+  if [[ $first =~ ^//\ bpfkit-link-with:\ (.*)$ ]]; then
+    local other="$dir/${BASH_REMATCH[1]}"
+    build_one "$other"
+    bpftool gen object "$base.linked.bpfel.o" "$base.bpfel.o" "${other%.bpf.c}.bpfel.o"
+  fi
 }
 
 mapfile -t sources < <(git ls-files --cached --others --exclude-standard -- '*.bpf.c')
