@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
 import { ProgramType } from '@bpfkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fd } from '../fd.js';
@@ -15,6 +13,7 @@ import {
   run,
 } from '../testing/attach.test-helpers.js';
 import { kernelOk, linuxBackend, mountBpffs, returnImmediate } from '../testing/kernel-gate.test-helpers.js';
+import { createVethPair } from '../testing/veth.test-helpers.js';
 import { attachTcx, attachXdp, interfaceIndex, XdpFlags } from './network.js';
 import { attachSocketFilter } from './socket-filter.js';
 import { hasTcx } from './tcx-probe.js';
@@ -24,63 +23,13 @@ const TCX_PASS = 0;
 const canNetns = kernelOk && hasCommand('ip') && hasCommand('bash');
 requireFeature(canNetns, 'network namespace tests need the kernel, `ip` (iproute2) and bash');
 
-/**
- * A veth pair: `host` in this namespace (10.77.x.1), `peer` inside netns `ns` (10.77.x.2), with a
- * permanent neighbour entry so that every datagram sent from the namespace arrives as an IP packet
- * (no ARP that an XDP program could drop). send() uses bash's /dev/udp from inside the namespace.
- */
-function createVethPair() {
-  const id = process.pid % 60_000;
-  const ns = `bpfkit-net-${id}`;
-  const host = `bkh${id}`;
-  const peer = `bkp${id}`;
-  const subnet = `10.77.${id % 250}`;
-  spawnSync('ip', ['netns', 'del', ns]);
-  run('ip', 'netns', 'add', ns);
-  // no IPv6 on either end: router solicitations and MLD reports would add packets to the counts
-  run('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.default.disable_ipv6=1');
-  run('ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', peer, 'netns', ns);
-  writeFileSync(`/proc/sys/net/ipv6/conf/${host}/disable_ipv6`, '1');
-  run('ip', 'addr', 'add', `${subnet}.1/24`, 'dev', host);
-  run('ip', 'link', 'set', host, 'up');
-  run('ip', '-n', ns, 'addr', 'add', `${subnet}.2/24`, 'dev', peer);
-  run('ip', '-n', ns, 'link', 'set', peer, 'up');
-  run('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-  const mac = JSON.parse(run('ip', '-j', 'link', 'show', host))[0].address as string;
-  run('ip', '-n', ns, 'neigh', 'add', `${subnet}.1`, 'lladdr', mac, 'dev', peer, 'nud', 'permanent');
-  const receiver = UdpSocket.bind(`${subnet}.1`, 0);
-  return {
-    host,
-    /** sends `count` datagrams from the namespace to the host end; answers how many arrived */
-    delivered(count = 5): number {
-      receiver.drain();
-      run(
-        'ip',
-        'netns',
-        'exec',
-        ns,
-        'bash',
-        '-c',
-        `for i in $(seq ${count}); do echo x > /dev/udp/${subnet}.1/${receiver.port}; done`,
-      );
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // let softirq processing finish
-      return receiver.drain();
-    },
-    remove(): void {
-      receiver.close();
-      spawnSync('ip', ['link', 'del', host]);
-      spawnSync('ip', ['netns', 'del', ns]);
-    },
-  };
-}
-
 describe.skipIf(!canNetns)('XDP and tcx links on a veth pair', () => {
   const backend = canNetns ? linuxBackend() : undefined!;
   let veth: ReturnType<typeof createVethPair>;
   let counter: Fd;
 
   beforeAll(() => {
-    veth = createVethPair();
+    veth = createVethPair('net', 77);
     counter = createCounter(backend);
   });
   afterAll(() => {

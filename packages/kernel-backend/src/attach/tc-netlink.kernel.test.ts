@@ -2,11 +2,9 @@
 // filter (direct-action) at clsact ingress of a veth, real datagrams from a network namespace,
 // and Debian's `tc -j filter show` as the witness from outside.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { AttachType, KernelError, ProgramType } from '@bpfkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fd } from '../fd.js';
-import { UdpSocket } from '../linux/udp-socket.js';
 import {
   countingProgram,
   createCounter,
@@ -17,6 +15,7 @@ import {
   run,
 } from '../testing/attach.test-helpers.js';
 import { kernelOk, linuxBackend } from '../testing/kernel-gate.test-helpers.js';
+import { createVethPair } from '../testing/veth.test-helpers.js';
 import { attachProgram } from './auto-attach.js';
 import { defaultAttachers } from './default-attachers.js';
 import { interfaceIndex } from './network.js';
@@ -30,44 +29,6 @@ const TC_ACT_OK = 0;
 const TC_ACT_SHOT = 2;
 const canRun = kernelOk && hasCommand('ip') && hasCommand('tc') && hasCommand('bash');
 requireFeature(canRun, 'tc netlink tests need the kernel, `ip` and `tc` (iproute2) and bash');
-
-/** `host` here (10.78.x.1), `peer` in netns `ns`; a static neighbour entry, no IPv6: only our datagrams. */
-function createVethPair() {
-  const id = process.pid % 60_000;
-  const ns = `bpfkit-tcnl-${id}`;
-  const host = `bnh${id}`;
-  const peer = `bnp${id}`;
-  const subnet = `10.78.${id % 250}`;
-  spawnSync('ip', ['netns', 'del', ns]);
-  spawnSync('ip', ['link', 'del', host]);
-  run('ip', 'netns', 'add', ns);
-  run('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.default.disable_ipv6=1');
-  run('ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', peer, 'netns', ns);
-  writeFileSync(`/proc/sys/net/ipv6/conf/${host}/disable_ipv6`, '1');
-  run('ip', 'addr', 'add', `${subnet}.1/24`, 'dev', host);
-  run('ip', 'link', 'set', host, 'up');
-  run('ip', '-n', ns, 'addr', 'add', `${subnet}.2/24`, 'dev', peer);
-  run('ip', '-n', ns, 'link', 'set', peer, 'up');
-  const mac = JSON.parse(run('ip', '-j', 'link', 'show', host))[0].address as string;
-  run('ip', '-n', ns, 'neigh', 'add', `${subnet}.1`, 'lladdr', mac, 'dev', peer, 'nud', 'permanent');
-  const receiver = UdpSocket.bind(`${subnet}.1`, 0);
-  return {
-    host,
-    /** sends `count` datagrams from the namespace; answers how many reached the socket */
-    delivered(count: number): number {
-      receiver.drain();
-      const script = `for i in $(seq ${count}); do echo x > /dev/udp/${subnet}.1/${receiver.port}; done`;
-      run('ip', 'netns', 'exec', ns, 'bash', '-c', script);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-      return receiver.drain();
-    },
-    remove(): void {
-      receiver.close();
-      spawnSync('ip', ['link', 'del', host]);
-      spawnSync('ip', ['netns', 'del', ns]);
-    },
-  };
-}
 
 interface TcJsonFilter {
   protocol: string;
@@ -88,7 +49,7 @@ describe.skipIf(!canRun)('tc attach through rtnetlink (clsact + cls_bpf da) on a
   let counter: Fd;
 
   beforeAll(() => {
-    veth = createVethPair();
+    veth = createVethPair('tcnl', 78);
     counter = createCounter(backend);
   });
   afterAll(() => {
