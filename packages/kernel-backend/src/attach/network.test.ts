@@ -74,16 +74,6 @@ describe.skipIf(!canNetns)('XDP and tcx links on a veth pair', () => {
       { type: ProgramType.SCHED_CLS, expectedAttachType: 46 },
       { counter },
     );
-    if (!kernelHasTcx(program)) {
-      // before 6.6 the kernel does not know the tcx attach types: LINK_CREATE names the tcx target
-      expect(() => attachTcx(backend, program, veth.host, 'ingress')).toThrow(
-        expect.objectContaining({
-          name: 'KernelError',
-          message: expect.stringMatching(/BPF_LINK_CREATE on tcx ingress on/),
-        }),
-      );
-      return;
-    }
     const before = readCounter(backend, counter);
     if (!hasTcx(backend)) {
       // before Linux 6.6: the typed refusal that names the feature (tc-netlink.kernel.test.ts attaches there)
@@ -97,16 +87,6 @@ describe.skipIf(!canNetns)('XDP and tcx links on a veth pair', () => {
     expect(veth.delivered(4)).toBe(4);
     expect(readCounter(backend, counter) - before).toBe(4n);
   });
-
-  /** The probe: a trial tcx egress link on loopback, closed at once (cilium's HaveTCX does the same). */
-  function kernelHasTcx(program: Fd): boolean {
-    try {
-      attachTcx(backend, program, 'lo', 'egress').close();
-      return true;
-    } catch {
-      return false;
-    }
-  }
 
   it('an XDP attach to a missing interface names it', () => {
     using program = loadBuilt(backend, countingProgram(XDP_DROP), { type: ProgramType.XDP }, { counter });
