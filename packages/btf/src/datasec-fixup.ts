@@ -1,5 +1,5 @@
 import { BtfError } from '@bpfkit/core';
-import { type Btf, parseBtf } from './btf.js';
+import { type Btf, repatchedBtf } from './btf.js';
 
 /** What the ELF file knows and BTF lacks, handed over as plain data (no ELF reader needed here). */
 export interface DatasecLayout {
@@ -45,7 +45,7 @@ export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
     for (const varId of patch.hidden)
       view.setUint32(btf.recordOffset(varId) + 12, 0 /* BTF_VAR_STATIC */, little);
   }
-  return parseBtf(bytes, btf.base ? { base: btf.base } : {});
+  return repatchedBtf(btf, bytes);
 }
 
 interface DatasecPatch {

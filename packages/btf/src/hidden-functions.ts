@@ -1,4 +1,4 @@
-import { type Btf, parseBtf } from './btf.js';
+import { type Btf, repatchedBtf } from './btf.js';
 
 /** BTF_FUNC_STATIC (btf_func_linkage) */
 const BTF_FUNC_STATIC = 0;
@@ -33,5 +33,5 @@ export function makeHiddenFunctionsStatic(btf: Btf, hiddenFunctions: ReadonlySet
     const info = view.getUint32(at, little);
     view.setUint32(at, ((info & 0xffff0000) | BTF_FUNC_STATIC) >>> 0, little);
   }
-  return parseBtf(bytes, btf.base ? { base: btf.base } : {});
+  return repatchedBtf(btf, bytes);
 }
