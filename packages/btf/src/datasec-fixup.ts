@@ -1,5 +1,6 @@
 import { BtfError } from '@bpfkit/core';
 import { type Btf, repatchedBtf } from './btf.js';
+import { BtfKindNumber } from './constants.js';
 
 /** What the ELF file knows and BTF lacks, handed over as plain data (no ELF reader needed here). */
 export interface DatasecLayout {
@@ -23,7 +24,7 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
 export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
   const patches: DatasecPatch[] = [];
   for (let id = btf.firstTypeId; id <= btf.typeCount; id++) {
-    if (btf.kindOf(id) !== 'DATASEC') continue;
+    if (btf.kindNumberOf(id) !== BtfKindNumber.DATASEC) continue;
     const patch = planDatasec(btf, id, layout);
     if (patch) patches.push(patch);
   }

@@ -30,7 +30,6 @@ export interface StringRef {
  */
 export class StringTable {
   readonly #data: Uint8Array;
-  readonly #cache = new Map<number, string>();
   readonly #object: string;
   /** the table's own section name, for messages */
   readonly name: string;
@@ -56,15 +55,12 @@ export class StringTable {
    */
   lookup(offset: number): string | undefined {
     if (offset === 0) return '';
-    const cached = this.#cache.get(offset);
-    if (cached !== undefined) return cached;
     const data = this.#data;
     if (!(offset > 0 && offset < data.length && Number.isInteger(offset))) return undefined;
     const end = data.indexOf(0, offset);
     if (end < 0) return undefined;
-    const text = decodeName(data, offset, end);
-    this.#cache.set(offset, text);
-    return text;
+    // No cache: most offsets are read once (one per symbol), and a short name decodes quickly.
+    return decodeName(data, offset, end);
   }
 
   #fail(offset: number, ref: StringRef): never {

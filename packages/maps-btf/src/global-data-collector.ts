@@ -13,7 +13,9 @@ import {
 } from '@bpfkit/core';
 import { internalMapKernelName } from './internal-map-name.js';
 
-const hasPrefix = (name: string, base: string) => name === base || name.startsWith(`${base}.`);
+// `base` or `base.<anything>`, without building `${base}.` for every section of every open.
+const hasPrefix = (name: string, base: string) =>
+  name === base || (name.startsWith(base) && name.charCodeAt(base.length) === 0x2e);
 
 /**
  * Sections libbpf's bpf_object__elf_collect turns into global-data maps: non-executable PROGBITS

@@ -137,8 +137,13 @@ function toProgram(fn: FunctionSpec, license: string, kernelVersion: number): Pr
   // A section no SEC() name matches stays UNSPEC: a plugin may type it (iproute2's ID/KEY tail
   // calls), and load refuses what is still untyped, naming the section.
   const parsed = parseSectionName(fn.section);
+  // Written out rather than spread: an open makes one per program.
   return {
-    ...fn,
+    name: fn.name,
+    section: fn.section,
+    sectionOffset: fn.sectionOffset,
+    instructions: fn.instructions,
+    global: fn.global,
     type: parsed?.programType ?? ProgramType.UNSPEC,
     expectedAttachType: parsed?.expectedAttachType ?? 0,
     attachTarget: parsed?.attachTarget ?? '',
