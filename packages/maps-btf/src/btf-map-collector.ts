@@ -14,6 +14,7 @@ import {
   silentEvents,
 } from '@bpfkit/core';
 import { type BtfMapDefinition, parseBtfMapDefinition } from './btf-map-definition.js';
+import { findDatasec } from './find-datasec.js';
 import { type PlacedDefinition, readInitialSlots } from './map-slots.js';
 import { adjustRingbufSize } from './ringbuf-size.js';
 
@@ -44,7 +45,7 @@ export function readBtfMaps(
 ): MapSpec[] {
   const location: ErrorLocation = { object: options.objectName ?? file.name, section: section.name };
   const events = options.events ?? silentEvents;
-  const [datasecId] = btf.findByName(BTF_MAPS_SECTION, 'DATASEC');
+  const datasecId = findDatasec(btf, BTF_MAPS_SECTION);
   if (datasecId === undefined) {
     throw new MapDefinitionError(`BTF has no DATASEC '${BTF_MAPS_SECTION}' for the maps section`, {
       location,
