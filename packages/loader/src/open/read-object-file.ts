@@ -18,7 +18,8 @@ export function readObjectFile(path: string): Uint8Array {
     throw unreadable(path, error);
   }
   try {
-    let buffer = (scratch ??= new Uint8Array(INITIAL_SCRATCH));
+    scratch ??= new Uint8Array(INITIAL_SCRATCH);
+    let buffer = scratch;
     let length = 0;
     for (;;) {
       if (length === buffer.length) {
