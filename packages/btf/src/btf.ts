@@ -47,8 +47,11 @@ export class Btf implements RawTypeSource {
   readonly #strings: Uint8Array;
   #names: NameIndex | undefined;
 
-  /** Use parseBtf. */
-  constructor(bytes: Uint8Array, options: ParseBtfOptions = {}) {
+  /**
+   * Use parseBtf. `sameLayout` is internal: a Btf whose records `bytes` repeats with only field
+   * values patched (DATASEC fixup, FUNC linkage), so its type index is reused, not rebuilt.
+   */
+  constructor(bytes: Uint8Array, options: ParseBtfOptions = {}, sameLayout?: Btf) {
     this.bytes = bytes;
     this.header = parseBtfHeader(bytes);
     this.byteOrder = this.header.byteOrder;
@@ -64,6 +67,11 @@ export class Btf implements RawTypeSource {
       });
     }
     this.words = typeWords(bytes, typeStart, typeLen, this.byteOrder);
+    if (sameLayout !== undefined) {
+      this.#offsets = sameLayout.#offsets;
+      this.typeCount = sameLayout.typeCount;
+      return;
+    }
     this.#offsets = indexTypes(this.words, {
       typeStart,
       firstId: this.firstTypeId,
@@ -283,6 +291,14 @@ function checkStringTable(strings: Uint8Array, start: number, isBase: boolean): 
       location: { byteOffset: start + strings.length - 1, field: 'str_len' },
     });
   }
+}
+
+/**
+ * A Btf over `bytes`, a copy of `btf.bytes` in which only field values changed (no kind, vlen
+ * or record length): the type index is shared instead of walked and validated again. @internal
+ */
+export function repatchedBtf(btf: Btf, bytes: Uint8Array): Btf {
+  return new Btf(bytes, btf.base ? { base: btf.base } : {}, btf);
 }
 
 /** Parses a .BTF section (either byte order). Throws BtfError with a location when malformed. */

@@ -1,5 +1,6 @@
 import { BtfError } from '@bpfkit/core';
-import { type Btf, parseBtf } from './btf.js';
+import { type Btf, repatchedBtf } from './btf.js';
+import { BtfKindNumber } from './constants.js';
 
 /** What the ELF file knows and BTF lacks, handed over as plain data (no ELF reader needed here). */
 export interface DatasecLayout {
@@ -23,7 +24,7 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
 export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
   const patches: DatasecPatch[] = [];
   for (let id = btf.firstTypeId; id <= btf.typeCount; id++) {
-    if (btf.kindOf(id) !== 'DATASEC') continue;
+    if (btf.kindNumberOf(id) !== BtfKindNumber.DATASEC) continue;
     const patch = planDatasec(btf, id, layout);
     if (patch) patches.push(patch);
   }
@@ -45,7 +46,7 @@ export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
     for (const varId of patch.hidden)
       view.setUint32(btf.recordOffset(varId) + 12, 0 /* BTF_VAR_STATIC */, little);
   }
-  return parseBtf(bytes, btf.base ? { base: btf.base } : {});
+  return repatchedBtf(btf, bytes);
 }
 
 interface DatasecPatch {

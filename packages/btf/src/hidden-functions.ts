@@ -1,4 +1,5 @@
-import { type Btf, parseBtf } from './btf.js';
+import { type Btf, repatchedBtf } from './btf.js';
+import { BtfKindNumber } from './constants.js';
 
 /** BTF_FUNC_STATIC (btf_func_linkage) */
 const BTF_FUNC_STATIC = 0;
@@ -15,7 +16,7 @@ export function makeHiddenFunctionsStatic(btf: Btf, hiddenFunctions: ReadonlySet
   const pending = new Set(hiddenFunctions);
   const changed: number[] = [];
   for (let id = btf.firstTypeId; id <= btf.typeCount && pending.size > 0; id++) {
-    if (btf.kindOf(id) !== 'FUNC') continue;
+    if (btf.kindNumberOf(id) !== BtfKindNumber.FUNC) continue;
     const name = btf.typeName(id);
     if (!pending.has(name)) continue;
     const type = btf.typeById(id);
@@ -33,5 +34,5 @@ export function makeHiddenFunctionsStatic(btf: Btf, hiddenFunctions: ReadonlySet
     const info = view.getUint32(at, little);
     view.setUint32(at, ((info & 0xffff0000) | BTF_FUNC_STATIC) >>> 0, little);
   }
-  return parseBtf(bytes, btf.base ? { base: btf.base } : {});
+  return repatchedBtf(btf, bytes);
 }

@@ -107,11 +107,12 @@ export function readSectionTable(
   const sections: SectionView[] = new Array(count);
   for (const h of headers) {
     const name = sectionNames
-      ? sectionNames.at(h.nameOffset, {
+      ? (sectionNames.lookup(h.nameOffset) ??
+        sectionNames.at(h.nameOffset, {
           field: 'sh_name',
           byteOffset: h.headerOffset + SH_FIELD.sh_name,
           section: `[${h.index}]`,
-        })
+        }))
       : '';
     const label = name || `[${h.index}]`;
     const { start, size } = dataRange(bytes.length, h, label, object);

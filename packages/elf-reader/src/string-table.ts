@@ -4,6 +4,18 @@ import { fail, hex } from './fail.js';
 // One decoder for the whole package: constructing a TextDecoder per string costs more than decoding.
 const utf8 = new TextDecoder();
 
+/** Symbol and section names are short ASCII: assembled directly, TextDecoder for the rest. */
+function decodeName(data: Uint8Array, start: number, end: number): string {
+  if (end - start > 48) return utf8.decode(data.subarray(start, end));
+  let text = '';
+  for (let i = start; i < end; i++) {
+    const c = data[i]!;
+    if (c >= 0x80) return utf8.decode(data.subarray(start, end));
+    text += String.fromCharCode(c);
+  }
+  return text;
+}
+
 /** Where the string index being resolved was read from, for the error when it is bad. */
 export interface StringRef {
   readonly field: string;
@@ -18,7 +30,6 @@ export interface StringRef {
  */
 export class StringTable {
   readonly #data: Uint8Array;
-  readonly #cache = new Map<number, string>();
   readonly #object: string;
   /** the table's own section name, for messages */
   readonly name: string;
@@ -35,9 +46,24 @@ export class StringTable {
 
   /** The string starting at `offset`; index 0 is always the empty name (gABI). */
   at(offset: number, ref: StringRef): string {
+    return this.lookup(offset) ?? this.#fail(offset, ref);
+  }
+
+  /**
+   * The string at `offset`, or undefined when the offset is out of range or unterminated: the
+   * hot path of the symbol and section readers, which build their error reference only then.
+   */
+  lookup(offset: number): string | undefined {
     if (offset === 0) return '';
-    const cached = this.#cache.get(offset);
-    if (cached !== undefined) return cached;
+    const data = this.#data;
+    if (!(offset > 0 && offset < data.length && Number.isInteger(offset))) return undefined;
+    const end = data.indexOf(0, offset);
+    if (end < 0) return undefined;
+    // No cache: most offsets are read once (one per symbol), and a short name decodes quickly.
+    return decodeName(data, offset, end);
+  }
+
+  #fail(offset: number, ref: StringRef): never {
     const data = this.#data;
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= data.length) {
       fail(
@@ -54,9 +80,7 @@ export class StringTable {
         'the string table is truncated',
       );
     }
-    const text = utf8.decode(data.subarray(offset, end));
-    this.#cache.set(offset, text);
-    return text;
+    throw new Error('unreachable: lookup failed on a valid string');
   }
 
   #location(ref: StringRef): ErrorLocation {

@@ -116,12 +116,14 @@ export function readSymbolTable(
         byteOffset: entry + ST_SHNDX,
       });
     }
-    let name = names.at(nameOffset, {
-      field: 'st_name',
-      byteOffset: entry + ST_NAME,
-      section: label,
-      symbol: `#${index}`,
-    });
+    let name =
+      names.lookup(nameOffset) ??
+      names.at(nameOffset, {
+        field: 'st_name',
+        byteOffset: entry + ST_NAME,
+        section: label,
+        symbol: `#${index}`,
+      });
     if (name === '' && type === STT_SECTION && sectionIndex < sectionCount)
       name = sections[sectionIndex]!.name;
     symbols[index] = {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
   type DeclaredOption,
@@ -23,6 +22,7 @@ import { type LoadOptions, loadOptionDescriptions } from './load/load-options.js
 import { LoadTokens } from './load/load-stages.js';
 import { type LoadOperation, startLoad } from './load-operation.js';
 import { openObject } from './open/open-object.js';
+import { readObjectFile } from './open/read-object-file.js';
 
 /**
  * open -> (edit the spec) -> load -> attach, with every stage taken from the container it was
@@ -107,17 +107,6 @@ export class Loader<O extends object = {}, L extends object = {}> {
         hint: `${phase} options of this pipeline: ${[...known].join(', ')}`,
       });
     }
-  }
-}
-
-function readObjectFile(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: 'give the path of a BPF object file (.o)',
-      cause: error,
-    });
   }
 }
 

@@ -14,6 +14,7 @@ import {
   silentEvents,
 } from '@bpfkit/core';
 import { type BtfMapDefinition, parseBtfMapDefinition } from './btf-map-definition.js';
+import { findDatasec } from './find-datasec.js';
 import { type PlacedDefinition, readInitialSlots } from './map-slots.js';
 import { adjustRingbufSize } from './ringbuf-size.js';
 
@@ -44,7 +45,7 @@ export function readBtfMaps(
 ): MapSpec[] {
   const location: ErrorLocation = { object: options.objectName ?? file.name, section: section.name };
   const events = options.events ?? silentEvents;
-  const [datasecId] = btf.findByName(BTF_MAPS_SECTION, 'DATASEC');
+  const datasecId = findDatasec(btf, BTF_MAPS_SECTION);
   if (datasecId === undefined) {
     throw new MapDefinitionError(`BTF has no DATASEC '${BTF_MAPS_SECTION}' for the maps section`, {
       location,
@@ -58,35 +59,43 @@ export function readBtfMaps(
   const specs = datasec.vars.map((info, index): MapSpec => {
     const variable = btf.typeById(info.type);
     const name = variable.name;
-    const at: ErrorLocation = { ...location, typeId: info.type, byteOffset: info.offset };
-    if (name === '') throw new MapDefinitionError(`map #${index} has an empty name`, { location: at });
-    const here = { ...at, map: name };
+    const here = (): ErrorLocation => ({
+      ...location,
+      typeId: info.type,
+      byteOffset: info.offset,
+      map: name,
+    });
+    if (name === '') {
+      throw new MapDefinitionError(`map #${index} has an empty name`, {
+        location: { ...location, typeId: info.type, byteOffset: info.offset },
+      });
+    }
     if (info.offset + info.size > section.size) {
       throw new MapDefinitionError(`map '${name}' lies past the end of the section (BTF data is corrupted)`, {
-        location: here,
+        location: here(),
       });
     }
     if (variable.kind !== 'VAR') {
       throw new MapDefinitionError(`map '${name}': unexpected ${variable.kind} in the DATASEC`, {
-        location: here,
+        location: here(),
       });
     }
     if (variable.linkage !== 'global') {
       throw new MapDefinitionError(`map '${name}': unsupported map linkage ${variable.linkage}`, {
-        location: here,
+        location: here(),
         hint: 'BTF-defined maps must be global variables (not static)',
       });
     }
     const structId = btf.skipModsAndTypedefs(variable.type);
-    const struct = structId === 0 ? undefined : btf.typeById(structId);
-    if (struct?.kind !== 'STRUCT') {
-      throw new MapDefinitionError(`map '${name}': unexpected def kind ${struct?.kind ?? 'void'}`, {
-        location: here,
+    const structKind = btf.kindOf(structId);
+    if (structKind !== 'STRUCT') {
+      throw new MapDefinitionError(`map '${name}': unexpected def kind ${structKind}`, {
+        location: here(),
         hint: 'a map definition is an anonymous struct of __uint/__type members',
       });
     }
-    if (struct.size > info.size) {
-      throw new MapDefinitionError(`map '${name}': invalid def size`, { location: here });
+    if (btf.sizeOrTypeOf(structId) > info.size) {
+      throw new MapDefinitionError(`map '${name}': invalid def size`, { location: here() });
     }
     const definition = parseBtfMapDefinition(btf, structId, name, {
       strict: !options.relaxedMaps,

@@ -1,4 +1,4 @@
-import type { Btf, BtfMember, BtfType } from '@bpfkit/btf';
+import type { Btf, BtfType } from '@bpfkit/btf';
 import { type ErrorLocation, isMapInMapType, LibbpfPinType, MapDefinitionError, MapType } from '@bpfkit/core';
 
 /**
@@ -54,10 +54,9 @@ export function parseBtfMapDefinition(
   options: ParseDefinitionOptions,
   isInner = false,
 ): BtfMapDefinition {
-  const struct = btf.typeById(structId);
-  if (struct.kind !== 'STRUCT') {
-    throw fail(mapName, `definition is a ${struct.kind}, not a struct`, options, { typeId: structId });
-  }
+  const kind = btf.kindOf(structId);
+  if (kind !== 'STRUCT')
+    throw fail(mapName, `definition is a ${kind}, not a struct`, options, { typeId: structId });
   const def: BtfMapDefinition = {
     typeId: structId,
     type: MapType.UNSPEC,
@@ -68,84 +67,24 @@ export function parseBtfMapDefinition(
     pinning: LibbpfPinType.NONE,
     unknownMembers: [],
   };
-  const members = struct.members;
-  members.forEach((member, index) => {
-    const field = member.name;
-    const at = { field, typeId: structId };
-    switch (field) {
-      case 'type':
-        def.type = intField(btf, member, mapName, options);
-        break;
-      case 'max_entries':
-        def.maxEntries = intField(btf, member, mapName, options);
-        break;
-      case 'map_flags':
-        def.flags = intField(btf, member, mapName, options);
-        break;
-      case 'numa_node':
-        def.numaNode = intField(btf, member, mapName, options);
-        break;
-      case 'map_extra':
-        def.mapExtra = BigInt(intField(btf, member, mapName, options));
-        break;
-      case 'key_size':
-        def.keySize = agreeingSize(
-          def.keySize,
-          intField(btf, member, mapName, options),
-          'key',
-          mapName,
-          options,
-          at,
-        );
-        break;
-      case 'value_size':
-        def.valueSize = agreeingSize(
-          def.valueSize,
-          intField(btf, member, mapName, options),
-          'value',
-          mapName,
-          options,
-          at,
-        );
-        break;
-      case 'key': {
-        const { typeId, size } = pointedType(btf, member, mapName, options);
-        def.keySize = agreeingSize(def.keySize, size, 'key', mapName, options, at);
-        def.keyTypeId = typeId;
-        break;
-      }
-      case 'value': {
-        const { typeId, size } = pointedType(btf, member, mapName, options);
-        def.valueSize = agreeingSize(def.valueSize, size, 'value', mapName, options, at);
-        def.valueTypeId = typeId;
-        break;
-      }
-      case 'values':
-        readValues(btf, def, member, index === members.length - 1, mapName, options, isInner);
-        break;
-      case 'pinning': {
-        if (isInner) throw fail(mapName, 'an inner map definition cannot be pinned', options, at);
-        const value = intField(btf, member, mapName, options);
-        if (value !== LibbpfPinType.NONE && value !== LibbpfPinType.BY_NAME) {
-          throw fail(mapName, `invalid pinning value ${value}`, options, {
-            ...at,
-            hint: 'libbpf knows LIBBPF_PIN_NONE (0) and LIBBPF_PIN_BY_NAME (1)',
-          });
-        }
-        def.pinning = value;
-        break;
-      }
-      default:
-        if (options.strict) {
-          throw fail(mapName, `unknown field '${field}'`, options, {
-            ...at,
-            hint: 'open with relaxedMaps to ignore fields libbpf does not know (source.btfTypeId names the struct)',
-          });
-        }
-        def.unknownMembers.push(field);
-        options.onUnknownMember?.(mapName, field);
-    }
-  });
+  // The members are read straight from the btf_member words (name_off, type, offset), as the
+  // CO-RE code reads them: no decoded struct, and error locations only when something fails.
+  const holder = btf.typeHolder(structId);
+  const words = holder.words;
+  const record = btf.typeWordIndex(structId);
+  const kindFlag = words[record + 1]! >>> 31 !== 0;
+  const count = words[record + 1]! & 0xffff;
+  for (let index = 0; index < count; index++) {
+    const word = record + 3 + index * 3;
+    const offset = words[word + 2]!;
+    const member: MemberWords = {
+      name: holder.name(words[word]!),
+      type: words[word + 1]!,
+      // kind_flag splits the offset: bitfield size in the top 8 bits, bit offset below
+      bitOffset: kindFlag ? offset & 0xffffff : offset,
+    };
+    readMember(btf, def, member, index === count - 1, structId, mapName, options, isInner);
+  }
   if (def.type === MapType.UNSPEC) {
     throw fail(mapName, "map type isn't specified", options, {
       typeId: structId,
@@ -155,48 +94,165 @@ export function parseBtfMapDefinition(
   return def;
 }
 
-/** `int (*name)[N]` → N (libbpf's get_map_field_int). */
-function intField(btf: Btf, member: BtfMember, mapName: string, options: ParseDefinitionOptions): number {
-  const at = { field: member.name, typeId: member.type };
-  const pointer = btf.typeById(btf.skipModsAndTypedefs(member.type));
-  if (pointer.kind !== 'PTR') {
-    throw fail(mapName, `attribute '${member.name}' should be a PTR, got ${kindName(pointer)}`, options, {
-      ...at,
+/** What the definition reader needs of a btf_member. */
+interface MemberWords {
+  name: string;
+  type: number;
+  bitOffset: number;
+}
+
+/** One member of a definition struct into `def` (libbpf's parse_btf_map_def switch). */
+function readMember(
+  btf: Btf,
+  def: BtfMapDefinition,
+  member: MemberWords,
+  isLast: boolean,
+  structId: number,
+  mapName: string,
+  options: ParseDefinitionOptions,
+  isInner: boolean,
+): void {
+  const field = member.name;
+  const at = (): ErrorLocation => ({ field, typeId: structId });
+  switch (field) {
+    case 'type':
+      def.type = intField(btf, member, mapName, options);
+      return;
+    case 'max_entries':
+      def.maxEntries = intField(btf, member, mapName, options);
+      return;
+    case 'map_flags':
+      def.flags = intField(btf, member, mapName, options);
+      return;
+    case 'numa_node':
+      def.numaNode = intField(btf, member, mapName, options);
+      return;
+    case 'map_extra':
+      def.mapExtra = BigInt(intField(btf, member, mapName, options));
+      return;
+    case 'key_size':
+      def.keySize = agreeingSize(
+        def.keySize,
+        intField(btf, member, mapName, options),
+        'key',
+        mapName,
+        options,
+        at,
+      );
+      return;
+    case 'value_size':
+      def.valueSize = agreeingSize(
+        def.valueSize,
+        intField(btf, member, mapName, options),
+        'value',
+        mapName,
+        options,
+        at,
+      );
+      return;
+    case 'key': {
+      const typeId = pointedType(btf, member, mapName, options);
+      def.keySize = agreeingSize(
+        def.keySize,
+        sizeOf(btf, typeId, member, mapName, options),
+        'key',
+        mapName,
+        options,
+        at,
+      );
+      def.keyTypeId = typeId;
+      return;
+    }
+    case 'value': {
+      const typeId = pointedType(btf, member, mapName, options);
+      const size = sizeOf(btf, typeId, member, mapName, options);
+      def.valueSize = agreeingSize(def.valueSize, size, 'value', mapName, options, at);
+      def.valueTypeId = typeId;
+      return;
+    }
+    case 'values':
+      readValues(btf, def, member, isLast, mapName, options, isInner);
+      return;
+    case 'pinning': {
+      if (isInner) throw fail(mapName, 'an inner map definition cannot be pinned', options, at());
+      const value = intField(btf, member, mapName, options);
+      if (value !== LibbpfPinType.NONE && value !== LibbpfPinType.BY_NAME) {
+        throw fail(mapName, `invalid pinning value ${value}`, options, {
+          ...at(),
+          hint: 'libbpf knows LIBBPF_PIN_NONE (0) and LIBBPF_PIN_BY_NAME (1)',
+        });
+      }
+      def.pinning = value;
+      return;
+    }
+    default:
+      if (options.strict) {
+        throw fail(mapName, `unknown field '${field}'`, options, {
+          ...at(),
+          hint: 'open with relaxedMaps to ignore fields libbpf does not know (source.btfTypeId names the struct)',
+        });
+      }
+      def.unknownMembers.push(field);
+      options.onUnknownMember?.(mapName, field);
+  }
+}
+
+/** `int (*name)[N]` → N (libbpf's get_map_field_int), read from the btf_array words. */
+function intField(btf: Btf, member: MemberWords, mapName: string, options: ParseDefinitionOptions): number {
+  const at = () => ({ field: member.name, typeId: member.type });
+  const pointerId = btf.skipModsAndTypedefs(member.type);
+  if (btf.kindOf(pointerId) !== 'PTR') {
+    throw fail(mapName, `attribute '${member.name}' should be a PTR, got ${btf.kindOf(pointerId)}`, options, {
+      ...at(),
       hint: 'declare integer attributes with __uint(name, value)',
     });
   }
-  const array = pointer.type === 0 ? undefined : btf.typeById(pointer.type);
-  if (array?.kind !== 'ARRAY') {
+  const arrayId = btf.sizeOrTypeOf(pointerId);
+  const arrayKind = arrayId === 0 || arrayId > btf.typeCount ? 'void' : btf.kindOf(arrayId);
+  if (arrayKind !== 'ARRAY') {
     throw fail(
       mapName,
-      `attribute '${member.name}' should point to an ARRAY, got ${kindName(array)}`,
+      `attribute '${member.name}' should point to an ARRAY, got ${arrayKind}`,
       options,
-      at,
+      at(),
     );
   }
-  return array.length;
+  // btf_array follows the btf_type: { type, index_type, nelems }
+  return btf.typeHolder(arrayId).words[btf.typeWordIndex(arrayId) + 5]!;
 }
 
-/** `T *name` → T's id and size (libbpf: the member itself must be the PTR, no typedef). */
+/** `T *name` → T's id (libbpf: the member itself must be the PTR, no typedef). */
 function pointedType(
   btf: Btf,
-  member: BtfMember,
+  member: MemberWords,
   mapName: string,
   options: ParseDefinitionOptions,
-): { typeId: number; size: number } {
-  const at = { field: member.name, typeId: member.type };
-  const pointer = btf.typeById(member.type);
-  if (pointer.kind !== 'PTR') {
-    throw fail(mapName, `${member.name} spec is not a PTR: ${kindName(pointer)}`, options, {
-      ...at,
+): number {
+  const kind = btf.kindOf(member.type);
+  if (kind !== 'PTR') {
+    throw fail(mapName, `${member.name} spec is not a PTR: ${kind}`, options, {
+      field: member.name,
+      typeId: member.type,
       hint: `declare it with __type(${member.name}, T)`,
     });
   }
+  return btf.sizeOrTypeOf(member.type);
+}
+
+/** The size of the key or value type T. */
+function sizeOf(
+  btf: Btf,
+  typeId: number,
+  member: MemberWords,
+  mapName: string,
+  options: ParseDefinitionOptions,
+): number {
   try {
-    return { typeId: pointer.type, size: btf.resolveSize(pointer.type) };
+    return btf.resolveSize(typeId);
   } catch (error) {
-    throw fail(mapName, `cannot tell the ${member.name} size of type ${pointer.type}`, options, {
-      ...at,
+    throw fail(mapName, `cannot tell the ${member.name} size of type ${typeId}`, options, {
+      field: member.name,
+      typeId: member.type,
       cause: error,
     });
   }
@@ -208,22 +264,21 @@ function agreeingSize(
   what: 'key' | 'value',
   mapName: string,
   options: ParseDefinitionOptions,
-  at: ErrorLocation,
+  at: () => ErrorLocation,
 ): number {
   if (current !== 0 && current !== size) {
     throw fail(mapName, `conflicting ${what} size ${current} != ${size}`, options, {
-      ...at,
+      ...at(),
       hint: `${what} and ${what}_size must describe the same size`,
     });
   }
   return size;
 }
-
 /** `__array(values, struct inner)` or `__array(values, int (void *))`. */
 function readValues(
   btf: Btf,
   def: BtfMapDefinition,
-  member: BtfMember,
+  member: MemberWords,
   isLast: boolean,
   mapName: string,
   options: ParseDefinitionOptions,
@@ -241,7 +296,7 @@ function readValues(
       hint: "declare __uint(type, ...) before 'values'",
     });
   }
-  def.valueSize = agreeingSize(def.valueSize, 4, 'value', mapName, options, at);
+  def.valueSize = agreeingSize(def.valueSize, 4, 'value', mapName, options, () => at);
   const array = btf.typeById(member.type);
   if (array.kind !== 'ARRAY' || array.length !== 0) {
     throw fail(mapName, `${what} spec is not a zero-sized array`, options, at);

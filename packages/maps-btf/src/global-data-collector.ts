@@ -11,9 +11,12 @@ import {
   SHT_NOBITS,
   SHT_PROGBITS,
 } from '@bpfkit/core';
+import { findDatasec } from './find-datasec.js';
 import { internalMapKernelName } from './internal-map-name.js';
 
-const hasPrefix = (name: string, base: string) => name === base || name.startsWith(`${base}.`);
+// `base` or `base.<anything>`, without building `${base}.` for every section of every open.
+const hasPrefix = (name: string, base: string) =>
+  name === base || (name.startsWith(base) && name.charCodeAt(base.length) === 0x2e);
 
 /**
  * Sections libbpf's bpf_object__elf_collect turns into global-data maps: non-executable PROGBITS
@@ -57,7 +60,7 @@ export function readGlobalData(file: ObjectFileView, section: SectionView, btf?:
   // A copy, as a plain Uint8Array: the view may be a Node Buffer, whose slice() shares memory.
   if (section.type !== SHT_NOBITS) spec.initialData = new Uint8Array(file.sectionData(section.index));
   if (readOnly) spec.freeze = true;
-  const [datasecId] = btf?.findByName(section.name, 'DATASEC') ?? [];
+  const datasecId = btf === undefined ? undefined : findDatasec(btf, section.name);
   if (btf && datasecId !== undefined) {
     // libbpf's map_fill_btf_type_info: no key type, the DATASEC as the value type.
     spec.btfKeyTypeId = 0;

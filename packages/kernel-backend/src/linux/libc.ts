@@ -18,6 +18,11 @@ export interface Libc {
   native: boolean;
   /** syscall(SYS_BPF, cmd, attr, size): the result, or -errno on failure */
   bpf(cmd: number, attrAddress: number, size: number): number;
+  /**
+   * bpf(cmd) bound to one attr buffer (the addon's bindAttr: one argument to convert per call, the
+   * map hot path); undefined on the koffi path or with an addon built before it had bindAttr.
+   */
+  bindAttr: ((attrAddress: number, size: number) => (cmd: number) => number) | undefined;
   /** close(2): 0 or -errno */
   close(fd: number): number;
   /** fcntl(fd, F_DUPFD_CLOEXEC, 0): the new fd or -errno */
@@ -37,13 +42,21 @@ export function libc(): Libc {
   return bound;
 }
 
+/** What native/bpf_syscall.c exports. */
+interface NativeAddon {
+  bpf: Libc['bpf'];
+  bindAttr?: NonNullable<Libc['bindAttr']>;
+  /** an empty Node-API call: the floor of any native call (bench notes) */
+  nop?: () => void;
+}
+
 /** The Node-API addon built at install (native/bpf_syscall.c), unless BPFKIT_NATIVE=0 or it is absent. */
-function nativeBpf(): Libc['bpf'] | undefined {
+export function nativeAddon(): NativeAddon | undefined {
   if (process.env.BPFKIT_NATIVE === '0') return undefined;
   const path = fileURLToPath(new URL('../../native/build/bpf_syscall.node', import.meta.url));
   if (!existsSync(path)) return undefined;
   try {
-    return (createRequire(import.meta.url)(path) as { bpf: Libc['bpf'] }).bpf;
+    return createRequire(import.meta.url)(path) as NativeAddon;
   } catch {
     return undefined;
   }
@@ -60,9 +73,11 @@ function bind(): Libc {
   const syscall = lib.func('long syscall(long, long, long, unsigned int)');
   const close = lib.func('int close(int)');
   const fcntl = lib.func('int fcntl(int, int, int)');
-  const native = nativeBpf();
+  const addon = nativeAddon();
+  const native = addon?.bpf;
   return {
     native: native !== undefined,
+    bindAttr: addon?.bindAttr,
     syscall: syscall as (nr: number, cmd: number, attrAddress: number, size: number) => number,
     errno: () => koffi.errno(),
     bpf:

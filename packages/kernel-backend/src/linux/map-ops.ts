@@ -39,6 +39,8 @@ export class MapOps {
   readonly #valueAddresses = new AddressCache();
   readonly #bpf: Libc['bpf'];
   readonly #elemAddress: number;
+  /** bpf(cmd) on the elem attr: the addon's bound call when it has one */
+  readonly #elemBpf: (cmd: number) => number;
   // what the elem attr holds now: a repeated call on the same map and buffers rewrites nothing
   #elemFd = -1;
   #elemKey = -1;
@@ -57,6 +59,12 @@ export class MapOps {
           return result < 0 ? -bound.errno() : result;
         };
     this.#elemAddress = this.#elem.address;
+    const bpf = this.#bpf;
+    const elemAddress = this.#elemAddress;
+    this.#elemBpf =
+      bound.native && bound.bindAttr
+        ? bound.bindAttr(elemAddress, ELEM_SIZE)
+        : (cmd) => bpf(cmd, elemAddress, ELEM_SIZE);
   }
 
   lookup(fd: number, key: Uint8Array, value: Uint8Array, flags: number): boolean {
@@ -197,7 +205,7 @@ export class MapOps {
       attr.setU64(ELEM_FLAGS, flags);
       this.#elemFlags = flags;
     }
-    return this.#bpf(cmd, this.#elemAddress, ELEM_SIZE);
+    return this.#elemBpf(cmd);
   }
 
   /** Fills the elem attr for a less travelled command (and forgets the hot path's cached fields). */

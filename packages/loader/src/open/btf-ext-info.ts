@@ -6,7 +6,7 @@ import {
   type LineInfoRecord,
   parseBtfExt,
 } from '@bpfkit/btf';
-import { addContext, type CoreRecord, type LineRecord, type ObjectFileView } from '@bpfkit/core';
+import { addContext, type InstructionStream, type ObjectFileView } from '@bpfkit/core';
 
 /** func_info, line_info and CO-RE records of one section, as .BTF.ext holds them (byte offsets). */
 export interface SectionDebugInfo {
@@ -49,41 +49,51 @@ function append<T>(to: T[], records: readonly T[]): void {
 }
 
 /**
- * The records that fall inside one function, keyed by slot index from its first instruction
- * (libbpf's adjust_prog_btf_ext_info): the instruction stream's metadata.
+ * Puts the records that fall inside one function into its stream's maps, keyed by slot index
+ * from its first instruction (libbpf's adjust_prog_btf_ext_info): the stream's metadata.
  */
-export function functionDebugInfo(
-  info: SectionDebugInfo | undefined,
+export function fillFunctionDebugInfo(
+  stream: InstructionStream,
+  info: SectionDebugInfo,
   start: number,
   end: number,
-): {
-  funcInfo?: [number, number][];
-  lineInfo?: [number, LineRecord][];
-  coreRelocations?: [number, CoreRecord][];
-} {
-  if (!info) return {};
-  const slot = (insnOff: number) => (insnOff - start) / 8;
-  return {
-    funcInfo: recordsWithin(info.funcInfo, start, end).map((r) => [slot(r.insnOff), r.typeId]),
-    lineInfo: recordsWithin(info.lineInfo, start, end).map((r) => [
-      slot(r.insnOff),
-      { fileNameOffset: r.fileNameOff, lineOffset: r.lineOff, line: r.lineNumber, column: r.column },
-    ]),
-    coreRelocations: recordsWithin(info.coreRelocations, start, end).map((r) => [
-      slot(r.insnOff),
-      { typeId: r.typeId, accessString: r.accessStr, kind: r.kind },
-    ]),
-  };
+): void {
+  const funcInfo = info.funcInfo;
+  for (let i = firstWithin(funcInfo, start), n = funcInfo.length; i < n; i++) {
+    const r = funcInfo[i]!;
+    if (r.insnOff >= end) break;
+    stream.funcInfo.set((r.insnOff - start) / 8, r.typeId);
+  }
+  const lineInfo = info.lineInfo;
+  for (let i = firstWithin(lineInfo, start), n = lineInfo.length; i < n; i++) {
+    const r = lineInfo[i]!;
+    if (r.insnOff >= end) break;
+    stream.lineInfo.set((r.insnOff - start) / 8, {
+      fileNameOffset: r.fileNameOff,
+      lineOffset: r.lineOff,
+      line: r.lineNumber,
+      column: r.column,
+    });
+  }
+  const core = info.coreRelocations;
+  for (let i = firstWithin(core, start), n = core.length; i < n; i++) {
+    const r = core[i]!;
+    if (r.insnOff >= end) break;
+    stream.coreRelocations.set((r.insnOff - start) / 8, {
+      typeId: r.typeId,
+      accessString: r.accessStr,
+      kind: r.kind,
+    });
+  }
 }
 
-/** The records in [start, end) of a list sorted by byte offset (sorted once, then binary search). */
-function recordsWithin<R extends { insnOff: number }>(records: R[], start: number, end: number): R[] {
+/** Index of the first record at or after `start` in a list sorted by byte offset (sorted once). */
+function firstWithin<R extends { insnOff: number }>(records: R[], start: number): number {
   if (!sortedLists.has(records)) {
     records.sort((a, b) => a.insnOff - b.insnOff);
     sortedLists.add(records);
   }
-  const first = lowerBound(records, start);
-  return records.slice(first, lowerBound(records, end, first));
+  return lowerBound(records, start);
 }
 
 const sortedLists = new WeakSet<object>();

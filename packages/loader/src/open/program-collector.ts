@@ -1,8 +1,10 @@
 import { objectBtf } from '@bpfkit/btf';
 import {
+  type ByteOrder,
   type CollectedCode,
   createInstructionStream,
   type FunctionSpec,
+  type InstructionStream,
   type ObjectFileView,
   type OpenContext,
   type ProgramCollector,
@@ -15,7 +17,7 @@ import {
   STT_FUNC,
   type SymbolView,
 } from '@bpfkit/core';
-import { functionDebugInfo, readSectionDebugInfo } from './btf-ext-info.js';
+import { fillFunctionDebugInfo, readSectionDebugInfo, type SectionDebugInfo } from './btf-ext-info.js';
 import { type FunctionExtent, recordCodeRelocations, recordLocalCalls } from './code-relocations.js';
 import { compilerQuirks } from './compiler-quirks.js';
 import { executableSections } from './executable-sections.js';
@@ -97,10 +99,7 @@ export function collectCode(
         sectionOffset: extent.start,
         // The code stays a view of the section; its metadata is keyed by slot, which is what a
         // stream's instruction identities start as.
-        instructions: createInstructionStream(extent.bytes, file.byteOrder, {
-          references: extent.references,
-          ...functionDebugInfo(debugInfo?.get(section.name), extent.start, extent.end),
-        }),
+        instructions: functionStream(extent, file.byteOrder, debugInfo?.get(section.name)),
         global: extent.global,
       };
       if (section.name === '.text') {
@@ -119,12 +118,32 @@ export function collectCode(
   return { programs, functions };
 }
 
+/**
+ * The function's stream: its references map taken as it is and its debug records filled straight
+ * into the stream's maps (no intermediate [slot, record] lists, as an open runs per object).
+ */
+function functionStream(
+  extent: FunctionExtent,
+  byteOrder: ByteOrder,
+  info: SectionDebugInfo | undefined,
+): InstructionStream {
+  const stream = createInstructionStream(extent.bytes, byteOrder);
+  stream.references = extent.references;
+  if (info) fillFunctionDebugInfo(stream, info, extent.start, extent.end);
+  return stream;
+}
+
 function toProgram(fn: FunctionSpec, license: string, kernelVersion: number): ProgramSpec {
   // A section no SEC() name matches stays UNSPEC: a plugin may type it (iproute2's ID/KEY tail
   // calls), and load refuses what is still untyped, naming the section.
   const parsed = parseSectionName(fn.section);
+  // Written out rather than spread: an open makes one per program.
   return {
-    ...fn,
+    name: fn.name,
+    section: fn.section,
+    sectionOffset: fn.sectionOffset,
+    instructions: fn.instructions,
+    global: fn.global,
     type: parsed?.programType ?? ProgramType.UNSPEC,
     expectedAttachType: parsed?.expectedAttachType ?? 0,
     attachTarget: parsed?.attachTarget ?? '',
