@@ -5,7 +5,7 @@
 #   foo.gcc.bpf.c    -> foo.gcc.o (bpf-gcc with -gbtf), when bpf-gcc is installed
 # A first line `// bpfkit-cflags: FLAGS` adds FLAGS for that file (e.g. -mcpu=v4).
 # A first line `// bpfkit-link-with: other.bpf.c` also links foo.bpfel.o with other.bpfel.o into
-# foo.linked.bpfel.o through bpftool gen object (libbpf's linker), for what only linked objects show.
+# foo.linked-el.o (little-endian, no byte-order twin) through bpftool gen object (libbpf's linker), for what only linked objects show.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +37,7 @@ build_one() {
   if [[ $first =~ ^//\ bpfkit-link-with:\ (.*)$ ]]; then
     local other="$dir/${BASH_REMATCH[1]}"
     build_one "$other"
-    bpftool gen object "$base.linked.bpfel.o" "$base.bpfel.o" "${other%.bpf.c}.bpfel.o"
+    bpftool gen object "$base.linked-el.o" "$base.bpfel.o" "${other%.bpf.c}.bpfel.o"
   fi
 }
 

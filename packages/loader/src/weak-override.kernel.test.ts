@@ -5,7 +5,7 @@ import { createLoader } from './container.js';
 // weak_override.bpfel.o linked with weak_override_strong.bpfel.o by bpftool gen object: the strong
 // pick() overrides the weak one, whose body (with relocations to weak_hits and weak_calls) stays
 // in .text without a symbol.
-const linked = new URL('../../../fixtures/weak_override.linked.bpfel.o', import.meta.url).pathname;
+const linked = new URL('../../../fixtures/weak_override.linked-el.o', import.meta.url).pathname;
 const skip = kernelSkipReason();
 
 describe('an object where static linking overrode a weak function', () => {
