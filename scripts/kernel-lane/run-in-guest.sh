@@ -29,6 +29,8 @@ kernel_dir=$("$LANE_DIR/prepare-kernel.sh")
 job=$(mktemp -d "${TMPDIR:-/tmp}/bpfkit-lane-job.XXXXXX")
 trap 'rm -rf "$job"' EXIT
 mkdir "$job/out"
+# The guest kernel's own config, for /boot as a Debian system has it (.kconfig externs read it).
+cp "$kernel_dir/root/boot/config-$(basename "$kernel_dir")" "$job/" 2>/dev/null || true
 
 # The project as an ext4 image: mkfs.ext4 -d copies the tree (symlinks kept) without mounting.
 image="$job/project.ext4"
