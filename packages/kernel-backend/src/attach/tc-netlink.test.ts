@@ -152,11 +152,23 @@ describe('hasTcx and the tc netlink attacher', () => {
     expect(old.attachedLinks()).toEqual([]);
   });
 
-  it('takes "tc" and "classifier" sections with a direction option, and says when the direction is missing', () => {
+  it('takes "tc" and "classifier" sections with a direction option (and a priority and handle), and says when the direction is missing', () => {
     const sim = new SimulatedKernel();
     const program = classifier(sim, { section: 'classifier' });
     const link = attachProgram(sim, program, { device: 9, direction: 'egress' }, withNetlink) as TcFilterLink;
     expect(link.filter).toMatchObject({ ifindex: 9, direction: 'egress' });
+    const placed = attachProgram(
+      sim,
+      program,
+      {
+        device: 9,
+        direction: 'ingress',
+        tcPriority: 5,
+        tcHandle: 7,
+      },
+      withNetlink,
+    ) as TcFilterLink;
+    expect(placed.filter).toMatchObject({ direction: 'ingress', priority: 5, handle: 7 });
     expect(() => attachProgram(sim, program, { device: 9 }, withNetlink)).toThrow(UsageError);
     expect(() => attachProgram(sim, program, { device: 9 }, withNetlink)).toThrow(/needs a direction/);
     expect(tcNetlinkAttacher.accepts(program, { tcMode: 'tcx' }, sim)).toBe(false);
