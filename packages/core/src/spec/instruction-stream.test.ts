@@ -40,9 +40,9 @@ const line = (n: number) => ({ fileNameOffset: 1, lineOffset: 2, line: n, column
  *  6: ja -5 (-> 2)
  *  7: exit
  */
-function sample() {
+function sample(byteOrder: 'little' | 'big' = 'little') {
   const code = [...ldImm64(1), jeqImm(0, 0, 2), call(1), movImm(0, 1), call(-1, 1), ja(-5), exit()];
-  return streamFromInstructions(code, 'little', {
+  return streamFromInstructions(code, byteOrder, {
     references: [
       [0, { kind: 'map-fd', map: 'counts' }],
       [5, { kind: 'call', function: 'sub' }],
@@ -107,7 +107,18 @@ describe('InstructionStream', () => {
     expect(streamLineInfo(stream).find((l) => l.line === 11)?.instruction).toBe(2);
   });
 
+  it('edits big-endian code the same way', () => {
+    const big = sample('big');
+    const little = sample('little');
+    for (const stream of [big, little]) insertInstructions(stream, 'loop', [movImm(7, 1)]);
+    expect(streamInstructions(big)).toEqual(streamInstructions(little));
+    expect(streamReferences(big)).toEqual(streamReferences(little));
+  });
+
   it('fixes pc-relative calls the relocator does not link by name', () => {
+    const big = streamFromInstructions([call(1, 1), exit(), movImm(0, 0), exit()], 'big');
+    insertInstructions(big, 1, [movImm(0, 0)]);
+    expect(instructionAt(big, 0)).toEqual(call(2, 1));
     const stream = streamFromInstructions([call(1, 1), exit(), movImm(0, 0), exit()], 'little');
     insertInstructions(stream, 1, [movImm(0, 0)]);
     expect(instructionAt(stream, 0)).toEqual(call(2, 1)); // still calls the function at (old) 2
