@@ -111,7 +111,8 @@ describe.each(backends)('$name backend', ({ make, skip }) => {
         backend.mapUpdate(map, u32(0), u32(7));
         backend.mapFreeze(map);
         expect(errnoOf(() => backend.mapUpdate(map, u32(0), u32(8)))).toBe(Errno.EPERM);
-        expect(errnoOf(() => backend.mapFreeze(map))).toBe(Errno.EPERM);
+        // a second freeze is refused: EBUSY up to some 6.x kernels, EPERM on 6.18 (asked, not assumed)
+        expect([Errno.EPERM, Errno.EBUSY]).toContain(errnoOf(() => backend.mapFreeze(map)));
         const value = new Uint8Array(4);
         backend.mapLookup(map, u32(0), value);
         expect(readU32(value)).toBe(7);
