@@ -1,5 +1,5 @@
 import type { BtfTypeDef } from '@bpfkit/btf';
-import { remapTypeIds } from './btf-remap.js';
+import { referencedTypeIds, remapTypeIds } from './btf-remap.js';
 
 export interface DedupResult {
   /** the surviving types, ids 1..n in order */
@@ -32,7 +32,7 @@ export function dedupTypes(types: readonly BtfTypeDef[]): DedupResult {
     }
     classes[index + 1] = found;
   });
-  const references = types.map(referencedIds);
+  const references = types.map(referencedTypeIds);
   let classCount = shallow.size;
   for (;;) {
     const refined = new Map<string, number>();
@@ -66,33 +66,6 @@ export function dedupTypes(types: readonly BtfTypeDef[]): DedupResult {
     map[id] = survivors.length;
   }
   return { types: survivors.map((id) => remapTypeIds(types[id - 1]!, map)), map };
-}
-
-/** The type ids a definition refers to, in a fixed order (void included). */
-function referencedIds(type: BtfTypeDef): number[] {
-  switch (type.kind) {
-    case 'PTR':
-    case 'TYPEDEF':
-    case 'VOLATILE':
-    case 'CONST':
-    case 'RESTRICT':
-    case 'TYPE_TAG':
-    case 'FUNC':
-    case 'VAR':
-    case 'DECL_TAG':
-      return [type.type];
-    case 'ARRAY':
-      return [type.type, type.indexType];
-    case 'STRUCT':
-    case 'UNION':
-      return type.members.map((member) => member.type);
-    case 'FUNC_PROTO':
-      return [type.returnType, ...type.params.map((param) => param.type)];
-    case 'DATASEC':
-      return type.vars.map((info) => info.type);
-    default:
-      return [];
-  }
 }
 
 /** ENUM64 values are bigints, which JSON cannot write as they are. */

@@ -1,8 +1,22 @@
 import type { BtfTypeDef } from '@bpfkit/btf';
 
-/** A copy of a type definition with every referenced type id passed through `map`. */
+/** A copy of a type definition with every referenced type id passed through `map` (void stays 0). */
 export function remapTypeIds(type: BtfTypeDef, map: ArrayLike<number>): BtfTypeDef {
-  const to = (id: number) => (id === 0 ? 0 : map[id]!);
+  return mapTypeIds(type, (id) => (id === 0 ? 0 : map[id]!));
+}
+
+/** The type ids a definition refers to, in a fixed order (void included). */
+export function referencedTypeIds(type: BtfTypeDef): number[] {
+  const ids: number[] = [];
+  mapTypeIds(type, (id) => {
+    ids.push(id);
+    return id;
+  });
+  return ids;
+}
+
+/** The one walk over the type-id fields of each kind: a copy with each id replaced by `to(id)`. */
+function mapTypeIds(type: BtfTypeDef, to: (id: number) => number): BtfTypeDef {
   switch (type.kind) {
     case 'PTR':
     case 'TYPEDEF':
