@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the conformance corpus: every program of the Linux kernel's BPF selftests
 # (tools/testing/selftests/bpf/progs/*.c from Debian's linux-source-6.1), compiled with clang-19
-# as the selftests Makefile does, against a vmlinux.h of the running kernel.
+# as the selftests Makefile does, against a vmlinux.h of the running kernel (or of another kernel:
+# BPFKIT_CORPUS_KERNEL_RELEASE and BPFKIT_CORPUS_VMLINUX_BTF name its release and its BTF file, as
+# the kernel lane does for its 6.1 guest).
 # Nothing of the selftests enters this repository: sources and objects live in the cache dir
 #   ${BPFKIT_CORPUS_CACHE:-$HOME/.cache/bpfkit-corpus}
 # Objects are keyed by kernel source version + clang version + kernel release, so a second run
@@ -24,7 +26,8 @@ done
 
 src_version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || stat -c %Y "$tarball")
 clang_version=$("$clang" --version | head -1 | sed 's/[^A-Za-z0-9.+-]\+/_/g')
-kernel_release=$(uname -r)
+kernel_release=${BPFKIT_CORPUS_KERNEL_RELEASE:-$(uname -r)}
+vmlinux_btf=${BPFKIT_CORPUS_VMLINUX_BTF:-/sys/kernel/btf/vmlinux}
 src="$cache/src-$src_version"
 objs="$cache/objs-$src_version-$clang_version-$kernel_release"
 
@@ -44,10 +47,10 @@ if [ ! -f "$src/.complete" ]; then
   touch "$src/.complete"
 fi
 
-# 2. vmlinux.h of the running kernel, and the objects.
+# 2. vmlinux.h of the kernel, and the objects.
 mkdir -p "$objs"
 if [ ! -s "$objs/vmlinux.h" ]; then
-  bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$objs/vmlinux.h.tmp"
+  bpftool btf dump file "$vmlinux_btf" format c >"$objs/vmlinux.h.tmp"
   mv "$objs/vmlinux.h.tmp" "$objs/vmlinux.h"
 fi
 
@@ -83,8 +86,13 @@ if [ ! -f "$objs/.complete" ]; then
   done
   touch "$objs/.complete"
 fi
-# What the corpus test reads: the object directory for this kernel, source and compiler.
-echo "$objs" >"$cache/objects-dir"
+# Each linked set's inputs, for the corpus test to link again with bpfkit's linker.
+sed -n 's|^\([a-z0-9_]*\)\.skel\.h-deps := \(.*\)$|\1 \2|p' "$src/tools/testing/selftests/bpf/Makefile" | while read -r name deps; do
+  [ -f "$objs/linked/$name.o" ] || continue
+  for dep in $deps; do echo "${dep%.bpf.o}"; done >"$objs/linked/$name.inputs"
+done
+# What the corpus test reads: the object directory for this kernel release, source and compiler.
+echo "$objs" >"$cache/objects-dir-$kernel_release"
 
 echo "== corpus: $(ls "$objs"/*.o | wc -l) objects compiled, $(ls "$objs"/*.fail 2>/dev/null | wc -l) did not compile, $(ls "$objs"/linked/*.o 2>/dev/null | wc -l) linked sets" >&2
 echo "$objs"

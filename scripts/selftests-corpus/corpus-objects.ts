@@ -11,8 +11,10 @@ export interface Corpus {
   compiled: string[];
   /** progs that clang refused (NAME.fail holds its message) */
   notCompiled: string[];
-  /** the sets the selftests link first, as linked/NAME */
+  /** the sets the selftests link first, as linked/NAME (linked by libbpf: bpftool gen object) */
   linked: string[];
+  /** linked/NAME -> the compiled objects it links, in order (to link again with bpfkit's linker) */
+  linkInputs: Record<string, string[]>;
 }
 
 export function corpusCache(): string {
@@ -22,8 +24,9 @@ export function corpusCache(): string {
 /** The corpus, or why there is none (build.sh has not run for this kernel). */
 export function findCorpus(): Corpus | string {
   const cache = corpusCache();
-  const pointer = join(cache, 'objects-dir');
-  if (!existsSync(pointer)) return `no corpus in ${cache}: run scripts/selftests-corpus/build.sh`;
+  const pointer = join(cache, `objects-dir-${release()}`);
+  if (!existsSync(pointer))
+    return `no corpus for ${release()} in ${cache}: run scripts/selftests-corpus/build.sh`;
   const dir = readFileSync(pointer, 'utf8').trim();
   // vmlinux.h, hence CO-RE and type layouts, belongs to one kernel: objects of another are stale.
   if (!dir.endsWith(`-${release()}`) || !existsSync(join(dir, '.complete'))) {
@@ -42,5 +45,13 @@ export function findCorpus(): Corpus | string {
     compiled: names('', '.o'),
     notCompiled: names('', '.fail'),
     linked: names('linked', '.o').map((n) => `linked/${n}`),
+    linkInputs: Object.fromEntries(
+      names('linked', '.inputs').map((n) => [
+        `linked/${n}`,
+        readFileSync(join(dir, 'linked', `${n}.inputs`), 'utf8')
+          .split('\n')
+          .filter(Boolean),
+      ]),
+    ),
   };
 }

@@ -1,6 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCommand, mountBpffs } from '@bpfkit/kernel-backend/testing';
+import { linkObjects } from '@bpfkit/linker';
 import { createLoader } from '@bpfkit/loader';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Corpus, findCorpus } from './corpus-objects.js';
@@ -24,9 +26,32 @@ describe.skipIf(missing)(
     const corpus = found as Corpus;
     let rows: CorpusRow[] = [];
 
+    /** linked/NAME -> why bpfkit's linker could not link the set that libbpf's linker linked */
+    const linkErrors: Record<string, string> = {};
+
     beforeAll(async () => {
-      const names = [...corpus.compiled, ...corpus.linked];
-      const path = (name: string) => join(corpus.dir, `${name}.o`);
+      // Every set libbpf's linker linked, linked again by bpfkit's (`bpfkit link`): bpfkit-linked/NAME.
+      const linkedByBpfkit = mkdtempSync(join(tmpdir(), 'bpfkit-corpus-link-'));
+      const bpfkitLinked: string[] = [];
+      for (const [set, inputs] of Object.entries(corpus.linkInputs)) {
+        const name = set.replace(/^linked\//, 'bpfkit-linked/');
+        try {
+          const bytes = linkObjects(
+            inputs.map((input) => ({
+              name: `${input}.o`,
+              bytes: readFileSync(join(corpus.dir, `${input}.o`)),
+            })),
+          );
+          mkdirSync(join(linkedByBpfkit, 'bpfkit-linked'), { recursive: true });
+          writeFileSync(join(linkedByBpfkit, `${name}.o`), bytes);
+          bpfkitLinked.push(name);
+        } catch (error) {
+          linkErrors[set] = error instanceof Error ? error.message : String(error);
+        }
+      }
+      const names = [...corpus.compiled, ...corpus.linked, ...bpfkitLinked];
+      const path = (name: string) =>
+        join(name.startsWith('bpfkit-linked/') ? linkedByBpfkit : corpus.dir, `${name}.o`);
       const bpffs = mountBpffs();
       try {
         // libbpf runs as child processes, two at a time, while bpfkit loads in this process.
@@ -49,6 +74,7 @@ describe.skipIf(missing)(
         rows = names.map((name) => ({ name, libbpf: libbpf.get(name)!, bpfkit: bpfkit.get(name)! }));
       } finally {
         bpffs.unmount();
+        rmSync(linkedByBpfkit, { recursive: true, force: true });
       }
       const summary = summarize(rows, corpus, knownExceptions);
       const reportDir = join(corpus.dir, 'report');
@@ -76,6 +102,24 @@ describe.skipIf(missing)(
 
     it('every known exception is still one (remove those bpfkit now loads)', () => {
       expect(summarize(rows, corpus, knownExceptions).staleExceptions).toEqual([]);
+    });
+
+    it("bpfkit's linker links every set that libbpf's linker links (bpftool gen object)", () => {
+      expect(linkErrors).toEqual({});
+      expect(Object.keys(corpus.linkInputs).length).toBe(corpus.linked.length);
+    });
+
+    it("each set bpfkit linked loads wherever libbpf's linked output loads", () => {
+      const row = (name: string) => rows.find((r) => r.name === name);
+      const notLoaded = corpus.linked
+        .filter((set) => row(set)?.libbpf.loaded)
+        .map((set) => ({ set, ours: row(set.replace(/^linked\//, 'bpfkit-linked/')) }))
+        .filter(({ ours }) => !ours?.bpfkit.loaded || !ours.libbpf.loaded)
+        .map(
+          ({ set, ours }) =>
+            `${set}: bpfkit ${ours?.bpfkit.error ?? 'no row'}; libbpf ${ours?.libbpf.error ?? ''}`,
+        );
+      expect(notLoaded).toEqual([]);
     });
 
     it('bpfkit opens every object that libbpf opens', () => {

@@ -101,4 +101,16 @@ describe('sanitizeBtf', () => {
     const out = sanitizeBtf(b.build(), { qmarkDatasec: false });
     expect(out.typeName(3)).toBe('_.data.opt');
   });
+
+  it("renames a BCC section DATASEC ('maps/array') to characters a 6.1 kernel accepts", () => {
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, { signed: true });
+    const v = b.add({ kind: 'VAR', name: 'x', type: int, linkage: 'global' });
+    b.add({ kind: 'DATASEC', name: 'maps/array', size: 4, vars: [{ type: v, offset: 0, size: 4 }] });
+    b.add({ kind: 'DATASEC', name: '.data.x_1', size: 0, vars: [] });
+    const out = sanitizeBtf(b.build(), { qmarkDatasec: false });
+    expect(out.typeName(3)).toBe('maps_array');
+    expect(out.typeName(4)).toBe('.data.x_1');
+    expect(sanitizeBtf(b.build(), { qmarkDatasec: true }).typeName(3)).toBe('maps/array');
+  });
 });

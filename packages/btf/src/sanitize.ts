@@ -10,7 +10,10 @@ export interface BtfFeatures {
   funcGlobal: boolean;
   /** VAR and DATASEC (5.2) */
   datasec: boolean;
-  /** DATASEC names starting with '?' (6.1, libbpf's optional sections) */
+  /**
+   * DATASEC names of any printable characters, like libbpf's '?.struct_ops' or BCC's 'maps/array'
+   * (Debian's 6.1 allows only identifier characters and '.')
+   */
   qmarkDatasec: boolean;
   /** FLOAT (5.13) */
   float: boolean;
@@ -22,10 +25,15 @@ export interface BtfFeatures {
   enum64: boolean;
 }
 
+/** What an older kernel's btf_name_valid_section refuses: anything but [A-Za-z0-9_.] */
+const NOT_SECTION_NAME_CHAR = /[^A-Za-z0-9_.]/;
+const NOT_SECTION_NAME_CHAR_ALL = /[^A-Za-z0-9_.]/g;
+
 /**
  * Rewrites BTF for a kernel that lacks some kinds, as libbpf's bpf_object__sanitize_btf does:
  * VAR and DECL_TAG become a 1-byte INT, DATASEC an equally-sized STRUCT of its variables (with
- * '.' and '?' in its name turned into '_'), a '?' DATASEC prefix becomes '_', FUNC_PROTO an ENUM
+ * '.' and '?' in its name turned into '_'), a DATASEC name's characters the kernel refuses ('?',
+ * '/', ...) become '_' (libbpf only rewrites a leading '?'; BCC section names need more), FUNC_PROTO an ENUM
  * and FUNC a TYPEDEF (no func support), a global FUNC static, FLOAT an anonymous empty STRUCT
  * of its size, TYPE_TAG a CONST, ENUM loses its signed flag and ENUM64 becomes a UNION of
  * 1-byte INTs. Type ids stay the same, so map and program BTF ids need no change. Absent
@@ -68,8 +76,8 @@ export function sanitizeBtf(btf: Btf, features: Partial<BtfFeatures>): Btf {
           bitfieldSize: 0,
         })),
       });
-    } else if (!has('qmarkDatasec') && type.kind === 'DATASEC' && type.name.startsWith('?')) {
-      rewrite(id, { ...type, name: `_${type.name.slice(1)}` });
+    } else if (!has('qmarkDatasec') && type.kind === 'DATASEC' && NOT_SECTION_NAME_CHAR.test(type.name)) {
+      rewrite(id, { ...type, name: type.name.replace(NOT_SECTION_NAME_CHAR_ALL, '_') });
     } else if (!has('btfFunc') && type.kind === 'FUNC_PROTO') {
       rewrite(id, {
         kind: 'ENUM',

@@ -87,4 +87,5 @@ export { countCpuList } from './possible-cpus.js';
 export type { InjectedFault, SimOperation } from './simulated/failures.js';
 export { FailurePlan } from './simulated/failures.js';
 export type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './simulated/objects.js';
+export type { ProgramTagHash } from './simulated/program-check.js';
 export { SimulatedKernel, type SimulatedKernelOptions } from './simulated/simulated-kernel.js';

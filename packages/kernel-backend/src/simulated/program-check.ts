@@ -59,13 +59,15 @@ export function checkProgram(attr: ProgLoadAttr, resolveMapFd: MapFdResolver): n
   return mapIds;
 }
 
+/** The hash bpf_prog_calc_tag uses: SHA-1 until Linux 6.1 and later LTS lines, SHA-256 on 6.18. */
+export type ProgramTagHash = 'sha1' | 'sha256';
+
 /**
  * The program tag as bpf_prog_calc_tag computes it: a hash of the instructions with the
  * immediates of map references zeroed (they are fds, different on every load), first 8 bytes.
- * The hash is SHA-256 on the kernels this project targets (measured on 6.18); older kernels used
- * SHA-1, so a tag compared across machines may differ.
+ * Kernels differ in the hash (Debian 12's 6.1 uses SHA-1, 6.18 SHA-256), so it is a parameter.
  */
-export function programTag(instructions: Uint8Array): string {
+export function programTag(instructions: Uint8Array, hash: ProgramTagHash = 'sha256'): string {
   const copy = Uint8Array.prototype.slice.call(instructions);
   for (let i = 0; i + 16 <= copy.length; i += 8) {
     if (copy[i] !== BPF_LD_IMM64) continue;
@@ -76,5 +78,5 @@ export function programTag(instructions: Uint8Array): string {
     }
     i += 8;
   }
-  return createHash('sha256').update(copy).digest('hex').slice(0, 16);
+  return createHash(hash).update(copy).digest('hex').slice(0, 16);
 }

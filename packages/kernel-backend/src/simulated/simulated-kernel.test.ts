@@ -170,6 +170,16 @@ describe('simulated kernel', () => {
       ).toThrow(expect.objectContaining({ errno: Errno.EINVAL }));
       expect(() => sim.loadProgram({ ...socketFilter(), type: ProgramType.XDP })).toThrow(VerifierError);
     });
+
+    it('hashes program tags as the kernel it models: SHA-1 like 6.1, SHA-256 like 6.18', () => {
+      // `r0 = 3; exit` as Debian 12's 6.1 and the host's 6.18 tagged it in the kernel lane
+      const tagOf = (sim: SimulatedKernel) => {
+        using prog = sim.loadProgram({ ...socketFilter(), instructions: returnImmediate(3) });
+        return sim.programInfo(prog).tag;
+      };
+      expect(tagOf(new SimulatedKernel({ tagHash: 'sha1' }))).toBe('f95672269956c10d');
+      expect(tagOf(new SimulatedKernel())).toBe('79aa95555f6b99c7');
+    });
   });
 
   describe('map types it only creates', () => {

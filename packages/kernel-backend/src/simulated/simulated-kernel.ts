@@ -49,7 +49,7 @@ import { createStore, isKnownMapType, valueBytesOf } from './map-factory.js';
 import { ObjectTable } from './object-table.js';
 import type { SimBtf, SimLink, SimMap, SimObject, SimProgram } from './objects.js';
 import { PinTable } from './pin-table.js';
-import { checkProgram, isKnownProgramType, programTag } from './program-check.js';
+import { checkProgram, isKnownProgramType, type ProgramTagHash, programTag } from './program-check.js';
 import { simulatedError } from './sim-errors.js';
 import { SimTcHooks } from './tc-hooks.js';
 
@@ -68,6 +68,8 @@ export interface SimulatedKernelOptions {
   memoryLimit?: number;
   /** answers BPF_PROG_TEST_RUN; the default interprets register-only programs */
   testRun?: (program: Readonly<SimProgram>, options: TestRunOptions) => TestRunResult;
+  /** the hash of program tags, as bpf_prog_calc_tag of the kernel being modelled (default sha256, as 6.18) */
+  tagHash?: ProgramTagHash;
 }
 
 const C = BpfCommand;
@@ -305,7 +307,7 @@ export class SimulatedKernel implements KernelBackend {
         refs: 0,
         attr: copyProgramAttr(attr),
         name: kernelObjectName(attr.name),
-        tag: programTag(attr.instructions),
+        tag: programTag(attr.instructions, this.#options.tagHash),
         mapIds,
         loadTime: process.hrtime.bigint(),
       };
