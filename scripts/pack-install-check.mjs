@@ -94,7 +94,7 @@ const STRICT_TSCONFIG = {
 };
 
 // The program a user writes: the generated module gives the types (struct event, the map's key
-// and value), `bpfkit` the loader and the ring buffer stream.
+// and value), `bpfkit` the loader and the ring buffer stream (which takes the live map itself).
 const PROGRAM = `import { spawnSync } from 'node:child_process';
 import { bpfCallPath, ringBufferEvents } from 'bpfkit';
 import { type Event, eventCodec, load } from './exec_events.js';
@@ -105,7 +105,7 @@ using link = skeleton.program('on_exec').attach();
 let childPid = -1;
 const seen = new Promise<Event>((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('no ring buffer event for the child in 10 s')), 10_000);
-  const subscription = ringBufferEvents(skeleton.maps.events.fd).subscribe({
+  const subscription = ringBufferEvents(skeleton.maps.events).subscribe({
     next(record: Uint8Array) {
       const event: Event = eventCodec.decode(record);
       if (event.pid !== childPid) return;

@@ -44,7 +44,7 @@ describe('bpfkit inspect', () => {
         .stdout,
     );
     // The same names and values `bpfkit map show --json` and `bpftool map show --json` print for a
-    // loaded map (map-prog.kernel.test.ts compares those two on the kernel).
+    // loaded map (introspect.kernel.test.ts compares those two on the kernel).
     expect(report.maps.find((m: { name: string }) => m.name === 'flows')).toMatchObject({
       name: 'flows',
       type: 'hash',

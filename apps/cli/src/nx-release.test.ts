@@ -180,6 +180,25 @@ describe('nx release', () => {
     expect(out).toMatch(/### @bpfkit\/loader\s+\+\s+\+ - maps take and return values decoded from BTF/);
     expect(existsSync(join(copy, 'CHANGELOG.md'))).toBe(false);
   });
+
+  it('changelog writes CHANGELOG.md and commits it with the versioned files, tagged v0.2.0', {
+    timeout: 120_000,
+  }, () => {
+    nx('release', 'changelog', '0.2.0', '--first-release');
+    expect(readFileSync(join(copy, 'CHANGELOG.md'), 'utf8')).toContain(
+      '- maps take and return values decoded from BTF',
+    );
+    expect(git('tag', '--points-at', 'HEAD').trim()).toBe('v0.2.0');
+    expect(git('log', '-1', '--format=%s').trim()).toBe('chore(release): publish 0.2.0');
+    const committed = git('show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort();
+    const expected = [
+      'CHANGELOG.md',
+      'package-lock.json',
+      ...workspaceFolders(copy).map((f) => `${f}/package.json`),
+    ].sort();
+    expect(committed).toEqual(expected);
+    expect(git('status', '--porcelain').trim()).toBe('');
+  });
 });
 
 /** The manifest's internal ranges blanked, so a comparison sees only everything else. */
