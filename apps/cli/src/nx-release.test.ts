@@ -170,6 +170,29 @@ describe('nx release', () => {
       const sorted = (pairs: [string, string][]) => pairs.map((p) => p.join('@')).sort();
       expect(sorted(internalRanges(entry ?? {})), folder).toEqual(sorted(internalRanges(manifest)));
     }
+    // npm agrees: `npm ci` accepts manifests and lockfile as they are (a workspace range the lockfile
+    // does not satisfy sends it to the registry for @bpfkit/*, which --offline turns into ENOTCACHED).
+    const ciDir = mkdtempSync(join(tmpdir(), 'bpfkit-release-ci-'));
+    try {
+      for (const file of [
+        'package.json',
+        'package-lock.json',
+        ...workspaceFolders(copy).map((f) => `${f}/package.json`),
+      ]) {
+        mkdirSync(dirname(join(ciDir, file)), { recursive: true });
+        cpSync(join(copy, file), join(ciDir, file));
+      }
+      const args = ['ci', '--dry-run', '--ignore-scripts', '--offline', '--no-audit', '--no-fund'];
+      const out = execFileSync('npm', args, {
+        cwd: ciDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(out).toContain('add @bpfkit/core 0.2.0');
+      expect(out).toContain('add @bpfkit/demo 0.1.0');
+    } finally {
+      rmSync(ciDir, { recursive: true, force: true });
+    }
   });
 
   it('changelog --dry-run renders the commits since the first release under their package', {
