@@ -159,6 +159,8 @@ async function afterAllProjectsVersioned(cwd, { dryRun }) {
       }),
     );
   }
+  // One release per process is the CLI's case; the programmatic API may run several.
+  newVersions.clear();
   return { changedFiles, deletedFiles: [] };
 }
 
