@@ -4,14 +4,16 @@
 //  2. with --each, installs each scoped package alone into a fresh project, its @bpfkit/*
 //     dependencies served from their tarballs as a registry would serve them (npm `overrides`),
 //     third-party ones from the npm cache or registry, and imports it;
-//  3. installs `bpfkit` alone the same way into a new project, runs `npx bpfkit --version` and
-//     `npx bpfkit gen types` there, compiles a strict TypeScript program that opens, loads and
+//  3. installs `bpfkit` alone the same way into a new project (npm's linked layout, so only direct
+//     dependencies are importable), runs `npx bpfkit --version` and `npx bpfkit gen types` there,
+//     checks the generated module imports only `bpfkit`, compiles a strict TypeScript program that opens, loads and
 //     attaches an object and reads its ring buffer (typed events) and a hash map (typed keys and
 //     values), and runs it against the kernel (as root, with tracefs mounted).
 // Usage: node scripts/pack-install-check.mjs [--each] [--keep]   (--keep leaves the temporary directory)
 import { execFile, execFileSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -92,7 +94,7 @@ const STRICT_TSCONFIG = {
 };
 
 // The program a user writes: the generated module gives the types (struct event, the map's key
-// and value), `bpfkit` the loader and the ring buffer stream.
+// and value), `bpfkit` the loader and the ring buffer stream (which takes the live map itself).
 const PROGRAM = `import { spawnSync } from 'node:child_process';
 import { bpfCallPath, ringBufferEvents } from 'bpfkit';
 import { type Event, eventCodec, load } from './exec_events.js';
@@ -103,7 +105,7 @@ using link = skeleton.program('on_exec').attach();
 let childPid = -1;
 const seen = new Promise<Event>((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('no ring buffer event for the child in 10 s')), 10_000);
-  const subscription = ringBufferEvents(skeleton.maps.events.fd).subscribe({
+  const subscription = ringBufferEvents(skeleton.maps.events).subscribe({
     next(record: Uint8Array) {
       const event: Event = eventCodec.decode(record);
       if (event.pid !== childPid) return;
@@ -132,6 +134,8 @@ try {
     ...readdirSync(join(root, 'packages')).map((d) => join(root, 'packages', d)),
     join(root, 'apps/cli'),
   ];
+  // tsc -b never deletes the output of a source that was removed; npm pack would ship it
+  for (const dir of dirs) checkNoStaleOutput(dir);
   /** package name -> tarball file name */
   const packed = new Map();
   // one npm for all of them: an npm process per package costs seconds each on a busy machine
@@ -199,7 +203,11 @@ try {
     { bpfkit: `file:${join(tarballs, packed.get('bpfkit'))}` },
     { typescript: repoVersion('typescript'), '@types/node': repoVersion('@types/node') },
   );
-  run('npm', npmInstall, app);
+  // Linked (isolated) layout, as pnpm lays packages out: only the project's direct dependencies
+  // are visible from src/, so code that imports a @bpfkit/* package it did not declare fails.
+  run('npm', [...npmInstall, '--install-strategy=linked'], app);
+  const visible = readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.'));
+  if (visible.includes('@bpfkit')) throw new Error(`@bpfkit/* hoisted next to bpfkit: ${visible.join(', ')}`);
   const version = run('npx', ['--no-install', 'bpfkit', '--version'], app).trim();
   if (version !== packed.get('bpfkit').replace(/^bpfkit-|\.tgz$/g, '')) {
     throw new Error(`npx bpfkit --version printed ${version}`);
@@ -212,7 +220,17 @@ try {
     app,
   );
 
-  step('a strict TypeScript program compiles against the installed packages');
+  // What `gen types` writes imports what `npm install bpfkit` gives directly: bpfkit, and node:.
+  const generated = readFileSync(join(app, 'src/exec_events.ts'), 'utf8');
+  const specifiers = [...generated.matchAll(/^(?:import|export)\b[^;]*?from '([^']+)';/gms)].map((m) => m[1]);
+  const undeclared = specifiers.filter((s) => s !== 'bpfkit' && !s.startsWith('node:'));
+  if (!specifiers.includes('bpfkit') || undeclared.length > 0) {
+    throw new Error(
+      `the generated module imports ${specifiers.join(', ')}; only bpfkit and node: are declared`,
+    );
+  }
+
+  step('a strict TypeScript program and the generated module compile against the installed packages');
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(STRICT_TSCONFIG, null, 2));
   writeFileSync(join(app, 'src/main.ts'), PROGRAM);
   run('npx', ['--no-install', 'tsc', '-p', '.'], app);
@@ -223,6 +241,19 @@ try {
 } finally {
   if (keep) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
+}
+
+/** Every dist/**.js has its src/**.ts: anything else is left over from a source since removed. */
+function checkNoStaleOutput(dir) {
+  const dist = join(dir, 'dist');
+  const stale = readdirSync(dist, { recursive: true })
+    .filter((f) => f.endsWith('.js'))
+    .filter((f) => !existsSync(join(dir, 'src', f.replace(/\.js$/, '.ts'))));
+  if (stale.length > 0) {
+    throw new Error(
+      `${dir}/dist holds output of removed sources (${stale.join(', ')}): delete ${dir}/dist and build again`,
+    );
+  }
 }
 
 /** Every file an `exports` condition names is in the tarball. */

@@ -38,6 +38,43 @@ describe('bpfkit inspect', () => {
     );
   });
 
+  it("names fields as bpftool does (map show's bytes_key, bytes_value, max_entries, flags), snake_case throughout", async () => {
+    const report = JSON.parse(
+      (await run('inspect', fixturePath('../packages/maps-btf/src/fixtures/btf_maps.bpfel.o'), '--json'))
+        .stdout,
+    );
+    // The same names and values `bpfkit map show --json` and `bpftool map show --json` print for a
+    // loaded map (introspect.kernel.test.ts compares those two on the kernel).
+    expect(report.maps.find((m: { name: string }) => m.name === 'flows')).toMatchObject({
+      name: 'flows',
+      type: 'hash',
+      flags: 1, // BPF_F_NO_PREALLOC
+      bytes_key: 16,
+      bytes_value: 16,
+      max_entries: 1024,
+    });
+    expect(report.programs[0]).toHaveProperty('insn_cnt');
+    expect(report.programs[0]).toHaveProperty('expected_attach_type');
+    // Every key bpfkit chooses is snake_case; decoded values (initial_value) and the struct
+    // member names under struct_ops.programs come from the object's C and are left alone.
+    const keys: string[] = [];
+    const walk = (value: unknown, path: string) => {
+      if (Array.isArray(value)) for (const v of value) walk(v, path);
+      else if (value && typeof value === 'object') {
+        for (const [key, v] of Object.entries(value)) {
+          keys.push(`${path}.${key}`);
+          const cFields = key === 'initial_value' || (key === 'programs' && path.endsWith('.struct_ops'));
+          if (!cFields) walk(v, `${path}.${key}`);
+        }
+      }
+    };
+    for (const fixture of ['global_vars.bpfel.o', 'tcp_ca_counter.bpfel.o', 'exec_tracer.bpfel.o']) {
+      walk(JSON.parse((await run('inspect', fixturePath(fixture), '--json')).stdout), fixture);
+    }
+    expect(keys.length).toBeGreaterThan(50);
+    expect(keys.filter((k) => !/^[a-z0-9_]+$/.test(k.split('.').pop()!))).toEqual([]);
+  });
+
   it('shows struct_ops maps: the kernel struct, how they register, and the program of each member', async () => {
     const { code, stdout } = await run('inspect', fixturePath('tcp_ca_counter.bpfel.o'), '--json');
     expect(code).toBe(0);
@@ -45,8 +82,8 @@ describe('bpfkit inspect', () => {
       format: 'struct-ops',
       section: '.struct_ops.link',
       type: 'struct_ops',
-      valueType: 'struct tcp_congestion_ops',
-      structOps: {
+      value_type: 'struct tcp_congestion_ops',
+      struct_ops: {
         type: 'struct tcp_congestion_ops',
         link: true,
         programs: {
@@ -69,8 +106,8 @@ describe('bpfkit inspect', () => {
     );
     expect(maps.maps.find((m: { name: string }) => m.name === 'flows')).toMatchObject({
       type: 'hash',
-      keyType: 'struct flow_key',
-      valueType: 'flow_stats_t',
+      key_type: 'struct flow_key',
+      value_type: 'flow_stats_t',
     });
     const data = JSON.parse((await run('inspect', fixturePath('global_vars.bpfel.o'), '--json')).stdout);
     expect(data.variables).toContainEqual({
@@ -79,7 +116,7 @@ describe('bpfkit inspect', () => {
       type: 'const volatile __u32',
       offset: 0,
       size: 4,
-      initialValue: 0,
+      initial_value: 0,
     });
     expect(data.variables).toContainEqual({
       name: 'last_len',
@@ -87,7 +124,7 @@ describe('bpfkit inspect', () => {
       type: '__u32',
       offset: 0,
       size: 4,
-      initialValue: 4294967295,
+      initial_value: 4294967295,
     });
   });
 
@@ -96,7 +133,7 @@ describe('bpfkit inspect', () => {
     const report = JSON.parse(
       (await run('inspect', fixturePath('exec_tracer.bpfel.o'), '--json', '--btf', vmlinux)).stdout,
     );
-    const core = report.programs.find((p: { name: string }) => p.name === 'exec_tracepoint').coreRelocations;
+    const core = report.programs.find((p: { name: string }) => p.name === 'exec_tracepoint').core_relocations;
     expect(core).toContainEqual(
       expect.objectContaining({
         kind: 'FIELD_BYTE_OFFSET',

@@ -29,30 +29,37 @@ const SECTION_TYPES: Record<number, string> = {
   1879002115: 'LLVM_ADDRSIG',
 };
 
+/**
+ * What `bpfkit inspect --json` prints. Field names are bpftool's where bpftool prints the same
+ * thing (`bpftool map show`: bytes_key, bytes_value, max_entries, flags; `bpftool btf dump`:
+ * type_id, offset, size), the kernel's bpf_attr names where bpftool has none (insn_cnt,
+ * expected_attach_type), and snake_case otherwise, like `prog show` and `map show`.
+ */
 export interface InspectReport {
   object: string;
   /** what the open phase decided (which format read which section) */
   decisions: string[];
-  byteOrder: string;
+  byte_order: string;
   license: string;
-  kernelVersion: number;
+  /** the "version" section (libbpf's kern_version), 0 when absent */
+  kern_version: number;
   sections: { index: number; name: string; type: string; size: number; flags: string }[];
   programs: {
     name: string;
     section: string;
     type: string;
-    expectedAttachType: string;
-    attachTarget: string;
-    instructions: number;
+    expected_attach_type: string;
+    attach_target: string;
+    insn_cnt: number;
     autoload: boolean;
     relocations: string[];
     /** CO-RE relocations: the access clang recorded, and what it resolves to on the target BTF */
-    coreRelocations: { instruction: number; kind: string; access: string; local: string; target: string }[];
+    core_relocations: { insn_idx: number; kind: string; access: string; local: string; target: string }[];
   }[];
   functions: {
     name: string;
     section: string;
-    instructions: number;
+    insn_cnt: number;
     global: boolean;
     relocations: string[];
   }[];
@@ -61,17 +68,18 @@ export interface InspectReport {
     format: string;
     section: string;
     type: string;
-    keySize: number;
-    valueSize: number;
-    maxEntries: number;
+    bytes_key: number;
+    bytes_value: number;
+    max_entries: number;
     flags: number;
     pinning: string;
-    extraBytes: number;
+    /** bytes of the map definition beyond the fields bpfkit reads (legacy formats) */
+    extra_bytes: number;
     /** C types of key and value, from BTF */
-    keyType?: string;
-    valueType?: string;
+    key_type?: string;
+    value_type?: string;
     /** struct_ops maps: the kernel struct they fill and the program behind each function pointer */
-    structOps?: { type: string; link: boolean; programs: Record<string, string> };
+    struct_ops?: { type: string; link: boolean; programs: Record<string, string> };
   }[];
   variables: {
     name: string;
@@ -79,7 +87,7 @@ export interface InspectReport {
     type: string;
     offset: number;
     size: number;
-    initialValue: unknown;
+    initial_value: unknown;
   }[];
 }
 
@@ -105,9 +113,9 @@ export function inspectObject(
   return {
     object: spec.name,
     decisions,
-    byteOrder: spec.byteOrder,
+    byte_order: spec.byteOrder,
     license: spec.license,
-    kernelVersion: spec.kernelVersion,
+    kern_version: spec.kernelVersion,
     sections: elf.sections
       .filter((s) => s.index !== 0)
       .map((s) => ({
@@ -121,17 +129,17 @@ export function inspectObject(
       name: p.name,
       section: p.section,
       type: programTypeName(p.type),
-      expectedAttachType: p.expectedAttachType ? attachTypeName(p.expectedAttachType) : '',
-      attachTarget: p.attachTarget,
-      instructions: instructionCount(p.instructions),
+      expected_attach_type: p.expectedAttachType ? attachTypeName(p.expectedAttachType) : '',
+      attach_target: p.attachTarget,
+      insn_cnt: instructionCount(p.instructions),
       autoload: p.autoload,
       relocations: streamReferences(p.instructions).map(describeRelocation),
-      coreRelocations: describeCoreRelocations(spec, p, target),
+      core_relocations: describeCoreRelocations(spec, p, target),
     })),
     functions: spec.functions.map((f) => ({
       name: f.name,
       section: f.section,
-      instructions: instructionCount(f.instructions),
+      insn_cnt: instructionCount(f.instructions),
       global: f.global,
       relocations: streamReferences(f.instructions).map(describeRelocation),
     })),
@@ -142,7 +150,7 @@ export function inspectObject(
       type: v.typeName,
       offset: v.offset,
       size: v.size,
-      initialValue: jsonValue(getVariable(spec, v.name)),
+      initial_value: jsonValue(getVariable(spec, v.name)),
     })),
   };
 }
@@ -161,7 +169,7 @@ function describeCoreRelocations(
   spec: ObjectSpec,
   program: ProgramSpec,
   targetBtf: () => Btf | undefined,
-): InspectReport['programs'][number]['coreRelocations'] {
+): InspectReport['programs'][number]['core_relocations'] {
   const local = specBtf(spec);
   const callable = new Map([...spec.programs, ...spec.functions].map((f) => [f.name, f]));
   const linked = linkProgram(program, (name) => callable.get(name));
@@ -182,7 +190,7 @@ function describeCoreRelocations(
     const result = results[i];
     const describe = (value: bigint | undefined) => (value === undefined ? '-' : String(value));
     return {
-      instruction: relocation.instruction,
+      insn_idx: relocation.instruction,
       kind: coreReloKindName(relocation.kind),
       access: result?.accessPath ?? `type ${relocation.typeId} access ${relocation.accessString}`,
       local: describe(result?.local.value),
@@ -211,23 +219,23 @@ function describeMap(map: MapSpec, spec: ObjectSpec): InspectReport['maps'][numb
   const keyType = typeName(map.btfKeyTypeId);
   const valueType = typeName(map.btfValueTypeId ?? (map.structOps ? map.source.btfTypeId : undefined));
   return {
-    ...(keyType ? { keyType } : {}),
-    ...(valueType ? { valueType } : {}),
-    ...(map.structOps ? { structOps: describeStructOps(map) } : {}),
+    ...(keyType ? { key_type: keyType } : {}),
+    ...(valueType ? { value_type: valueType } : {}),
+    ...(map.structOps ? { struct_ops: describeStructOps(map) } : {}),
     name: map.name,
     format: map.source.format,
     section: map.source.section,
     type: mapTypeName(map.type),
-    keySize: map.keySize,
-    valueSize: map.valueSize,
-    maxEntries: map.maxEntries,
+    bytes_key: map.keySize,
+    bytes_value: map.valueSize,
+    max_entries: map.maxEntries,
     flags: map.flags,
     pinning: map.pinning.kind === 'path' ? map.pinning.path : map.pinning.kind,
-    extraBytes: map.extra?.length ?? 0,
+    extra_bytes: map.extra?.length ?? 0,
   };
 }
 
-function describeStructOps(map: MapSpec): NonNullable<InspectReport['maps'][number]['structOps']> {
+function describeStructOps(map: MapSpec): NonNullable<InspectReport['maps'][number]['struct_ops']> {
   const structOps = map.structOps!;
   return {
     type: `struct ${structOps.typeName}`,
@@ -253,7 +261,7 @@ export function describeRelocation(r: ProgramRelocation): string {
 
 export function renderInspect(report: InspectReport): string {
   const out: string[] = [];
-  out.push(`object ${report.object} (${report.byteOrder}-endian), license "${report.license}"`);
+  out.push(`object ${report.object} (${report.byte_order}-endian), license "${report.license}"`);
   out.push(...report.decisions.map((d) => `  ${d}`));
   out.push('', 'sections:');
   out.push(
@@ -273,8 +281,8 @@ export function renderInspect(report: InspectReport): string {
           p.name,
           p.section,
           p.type,
-          p.expectedAttachType || '-',
-          p.instructions,
+          p.expected_attach_type || '-',
+          p.insn_cnt,
           p.autoload ? 'yes' : 'no',
         ]),
       ),
@@ -286,7 +294,7 @@ export function renderInspect(report: InspectReport): string {
       indent(
         formatTable(
           ['name', 'section', 'insns', 'linkage'],
-          report.functions.map((f) => [f.name, f.section, f.instructions, f.global ? 'global' : 'static']),
+          report.functions.map((f) => [f.name, f.section, f.insn_cnt, f.global ? 'global' : 'static']),
         ),
       ),
     );
@@ -300,22 +308,22 @@ export function renderInspect(report: InspectReport): string {
           m.name,
           m.format,
           m.type,
-          m.keyType ? `${m.keySize} (${m.keyType})` : m.keySize,
-          m.valueType ? `${m.valueSize} (${m.valueType})` : m.valueSize,
-          m.maxEntries,
+          m.key_type ? `${m.bytes_key} (${m.key_type})` : m.bytes_key,
+          m.value_type ? `${m.bytes_value} (${m.value_type})` : m.bytes_value,
+          m.max_entries,
           `0x${m.flags.toString(16)}`,
           m.pinning,
         ]),
       ),
     ),
   );
-  const structOps = report.maps.filter((m) => m.structOps);
+  const structOps = report.maps.filter((m) => m.struct_ops);
   if (structOps.length > 0) {
     out.push('', 'struct_ops (registered by attachStructOps):');
     for (const m of structOps) {
-      const how = m.structOps!.link ? 'through a BPF link' : 'by map update';
-      out.push(`  ${m.name}: ${m.structOps!.type}, ${how}`);
-      for (const [member, program] of Object.entries(m.structOps!.programs))
+      const how = m.struct_ops!.link ? 'through a BPF link' : 'by map update';
+      out.push(`  ${m.name}: ${m.struct_ops!.type}, ${how}`);
+      for (const [member, program] of Object.entries(m.struct_ops!.programs))
         out.push(`    .${member} = ${program}`);
     }
   }
@@ -325,13 +333,13 @@ export function renderInspect(report: InspectReport): string {
       indent(
         formatTable(
           ['name', 'map', 'type', 'offset', 'initial value'],
-          report.variables.map((v) => [v.name, v.map, v.type, v.offset, JSON.stringify(v.initialValue)]),
+          report.variables.map((v) => [v.name, v.map, v.type, v.offset, JSON.stringify(v.initial_value)]),
         ),
       ),
     );
   }
   const core = report.programs.flatMap((p) =>
-    p.coreRelocations.map((r) => [p.name, r.instruction, r.kind, r.access, r.local, r.target]),
+    p.core_relocations.map((r) => [p.name, r.insn_idx, r.kind, r.access, r.local, r.target]),
   );
   if (core.length > 0) {
     out.push('', 'CO-RE relocations (local value -> value on the target BTF):');

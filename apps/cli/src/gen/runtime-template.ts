@@ -1,7 +1,7 @@
 /**
  * The part of every generated module that does not depend on the object: typed views over
  * LiveMap that encode keys and values with the object's BTF. Kept as text because it is emitted
- * into the generated file, which then depends only on @bpfkit/btf and @bpfkit/loader.
+ * into the generated file, which then depends only on the `bpfkit` package.
  */
 export const RUNTIME_TEMPLATE = `
 /** Encodes and decodes one C type between its bytes and its TypeScript shape. */

@@ -45,6 +45,21 @@ describe('gen types module text', () => {
     expect(Buffer.from(base64, 'base64')).toEqual(readFileSync(repo('fixtures/global_vars.bpfel.o')));
   });
 
+  it('imports only from bpfkit (and node:), the one package `npm install bpfkit` gives directly', async () => {
+    const module = generate('fixtures/global_vars.bpfel.o');
+    const specifiers = [...module.matchAll(/^(?:import|export)\b[^;]*?from '([^']+)';/gms)].map((m) => m[1]);
+    expect(specifiers).toEqual(['node:buffer', 'bpfkit']);
+    // and bpfkit exports every name the module imports from it
+    const imported = /import \{([^}]*)\} from 'bpfkit';/
+      .exec(module)![1]!
+      .split(',')
+      .map((n) => n.trim());
+    const bpfkit = await import('../index.js');
+    const values = imported.filter((n) => n && !n.startsWith('type '));
+    expect(values.length).toBeGreaterThan(3);
+    for (const name of values) expect(bpfkit, name).toHaveProperty(name);
+  });
+
   it('refuses an object without BTF', () => {
     const bytes = readFileSync(repo('fixtures/global_vars.bpfel.o'));
     const spec = createLoader({ backend: new SimulatedKernel() }).open(bytes);
