@@ -35,11 +35,14 @@ if [[ ${BPFKIT_LANE_ONLY:-guest} != host ]]; then
   titles=$(grep -v '^#' "$known" | grep -v '^$' | cut -f1 | sed 's/[][\.*^$()+?{}|/]/\\&/g' | paste -sd'|')
   filter=()
   [[ -n $titles ]] && filter=(-t "^(?!.*(?:$titles)).*$")
+  # One file at a time in the guest: its two emulated CPUs gain nothing from two (the files' times
+  # summed equal the run's), and a file that starts 8 node processes would otherwise starve the start
+  # of the next file's worker past vitest's fixed 90 s.
   # collecting the files imports every module they need: that fills the cache without running a test
   node_modules/.bin/vitest list --experimental.fsModuleCache "$@" "${guestFiles[@]}" >/dev/null
   CI=true LANE_PASS_ENV="BPFKIT_REQUIRE_KERNEL CI" "$LANE_DIR/run-in-guest.sh" --out "$results/guest" \
     sh -c 'uname -r | tee /job/out/kernel && exec "$@" --outputFile.json=/job/out/report.json' \
-    guest "${vitest[@]}" "${filter[@]}" "$@" "${guestFiles[@]}" || status=1
+    guest "${vitest[@]}" --no-file-parallelism "${filter[@]}" "$@" "${guestFiles[@]}" || status=1
   if [[ -f $results/guest/report.json ]]; then
     node "$LANE_DIR/all-tests-ran.mjs" "$results/guest/report.json" "guest $(cat "$results/guest/kernel")" --known "$known" "${guestFiles[@]}" ||
       status=1

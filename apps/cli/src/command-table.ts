@@ -124,6 +124,11 @@ export const COMMANDS: readonly CommandDef[] = [
     options: {
       prog: { type: 'string', multiple: true, arg: 'NAME', help: 'attach only this program; repeatable' },
       duration: { type: 'string', arg: 'S', help: 'stop after S seconds (default: Ctrl-C or SIGTERM)' },
+      'max-buffer': {
+        type: 'string',
+        arg: 'MIB',
+        help: 'unwritten output held behind a slow stdout reader before records drop (default: 8)',
+      },
       set: sets,
       'set-max-entries': maxEntries,
       'event-type': {

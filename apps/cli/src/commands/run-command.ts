@@ -23,6 +23,11 @@ export async function runCli({
   if (durationSeconds !== undefined && !(Number.isFinite(durationSeconds) && durationSeconds > 0)) {
     throw new UsageError(`--duration takes a positive number of seconds, not ${durationText}`);
   }
+  const maxBufferText = str(values, 'max-buffer');
+  const maxBufferMiB = maxBufferText === undefined ? undefined : Number(maxBufferText);
+  if (maxBufferMiB !== undefined && !(Number.isFinite(maxBufferMiB) && maxBufferMiB > 0)) {
+    throw new UsageError(`--max-buffer takes a positive number of MiB, not ${maxBufferText}`);
+  }
   const format = str(values, 'format');
   const eventType = str(values, 'event-type');
   const pinRoot = str(values, 'pin-root');
@@ -38,6 +43,7 @@ export async function runCli({
           bytes,
           ...(format ? { format } : {}),
           ...(durationSeconds === undefined ? {} : { durationSeconds }),
+          ...(maxBufferMiB === undefined ? {} : { maxPendingBytes: Math.round(maxBufferMiB * 2 ** 20) }),
           ...(eventType ? { eventType } : {}),
           ...(pinRoot ? { pinRoot } : {}),
           programs: list(values, 'prog'),

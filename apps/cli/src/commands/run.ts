@@ -16,6 +16,8 @@ export interface RunOptions {
   /** attach only these programs; empty: every program whose section names its target */
   programs: readonly string[];
   durationSeconds?: number;
+  /** unwritten output held behind a slow reader before records drop (default 8 MiB) */
+  maxPendingBytes?: number;
   json: boolean;
   /** VAR=VALUE initial values of global variables */
   sets: readonly string[];
@@ -56,7 +58,13 @@ export async function runCommand(loader: Loader, path: string, options: RunOptio
   try {
     links = attach(loaded, options.programs, io);
     const streamed = streamMaps(loaded.maps.values());
-    subscriptions = printEvents(streamed, loader.backend, printer, io);
+    subscriptions = printEvents(
+      streamed,
+      loader.backend,
+      printer,
+      io,
+      options.maxPendingBytes === undefined ? {} : { maxPendingBytes: options.maxPendingBytes },
+    );
     const names = links.length > 0 ? ` (${attachedNames(loaded, options.programs).join(', ')})` : '';
     const duration =
       options.durationSeconds === undefined
