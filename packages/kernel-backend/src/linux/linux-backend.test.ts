@@ -12,7 +12,9 @@ import {
   kernelOk,
   kernelSkipReason,
   linuxBackend,
+  referencesMap,
   returnImmediate,
+  tinyArrayAttr,
 } from '../testing/kernel-gate.test-helpers.js';
 
 /** `r0 = r2; exit`: reads r2, which the verifier knows was never written. */
@@ -101,40 +103,19 @@ describe.skipIf(!kernelOk)(`Linux backend${kernelOk ? '' : ` (skipped: ${kernelS
       const hash = (['sha1', 'sha256'] as const).find((h) => programTag(first, h) === firstTag);
       expect(hash, `tag ${firstTag} is neither hash of the instructions`).toBeDefined();
 
-      using map = backend.createMap({
-        type: MapType.ARRAY,
-        keySize: 4,
-        valueSize: 4,
-        maxEntries: 1,
-        flags: 0,
-        name: 'tag_map',
-      });
-      const second = new Uint8Array(32);
-      second[0] = 0x18; // r1 = map (BPF_PSEUDO_MAP_FD): the fd is zeroed before hashing
-      second[1] = 0x11;
-      new DataView(second.buffer).setInt32(4, map.value, true);
-      second[16] = 0xb7; // r0 = 0
-      second[24] = 0x95;
+      using map = backend.createMap(tinyArrayAttr('tag_map'));
+      const second = referencesMap(map.value); // the map's fd is zeroed before hashing
       using secondProg = backend.loadProgram({
         type: ProgramType.SOCKET_FILTER,
         instructions: second,
         license: 'GPL',
         name: 't2',
       });
-      const sim = new SimulatedKernel({ tagHash: hash });
-      using simMap = sim.createMap({
-        type: MapType.ARRAY,
-        keySize: 4,
-        valueSize: 4,
-        maxEntries: 1,
-        flags: 0,
-        name: 'tag_map',
-      });
-      const simSecond = second.slice();
-      new DataView(simSecond.buffer).setInt32(4, simMap.value, true);
+      const sim = new SimulatedKernel(hash ? { tagHash: hash } : {});
+      using simMap = sim.createMap(tinyArrayAttr('tag_map'));
       using simProg = sim.loadProgram({
         type: ProgramType.SOCKET_FILTER,
-        instructions: simSecond,
+        instructions: referencesMap(simMap.value),
         license: 'GPL',
         name: 't2',
       });
@@ -184,20 +165,8 @@ describe.skipIf(!kernelOk)(`Linux backend${kernelOk ? '' : ` (skipped: ${kernelS
 
     it('reports the program as `bpftool prog show` does', () => {
       const backend = linuxBackend();
-      using map = backend.createMap({
-        type: MapType.ARRAY,
-        keySize: 4,
-        valueSize: 4,
-        maxEntries: 1,
-        flags: 0,
-        name: 'prog_map',
-      });
-      const insns = new Uint8Array(32);
-      insns[0] = 0x18;
-      insns[1] = 0x11;
-      new DataView(insns.buffer).setInt32(4, map.value, true);
-      insns[16] = 0xb7;
-      insns[24] = 0x95;
+      using map = backend.createMap(tinyArrayAttr('prog_map'));
+      const insns = referencesMap(map.value);
       using prog = backend.loadProgram({
         type: ProgramType.SOCKET_FILTER,
         instructions: insns,

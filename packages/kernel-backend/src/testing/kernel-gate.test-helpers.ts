@@ -28,6 +28,21 @@ export function returnImmediate(imm: number): Uint8Array {
   return bytes;
 }
 
+/** `r1 = map (BPF_PSEUDO_MAP_FD); r0 = 0; exit`: a program that references the map `mapFd`. */
+export function referencesMap(mapFd: number): Uint8Array {
+  const bytes = new Uint8Array(32);
+  bytes[0] = 0x18;
+  bytes[1] = 0x11;
+  new DataView(bytes.buffer).setInt32(4, mapFd, true);
+  bytes[16] = 0xb7;
+  bytes[24] = 0x95;
+  return bytes;
+}
+
+/** A one-entry u32 -> u32 array map: the smallest map a test needs to name. */
+export const tinyArrayAttr = (name: string) =>
+  ({ type: 2 /* BPF_MAP_TYPE_ARRAY */, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0, name }) as const;
+
 export const u32 = (value: number): Uint8Array => {
   const bytes = new Uint8Array(4);
   new DataView(bytes.buffer).setUint32(0, value, true);
