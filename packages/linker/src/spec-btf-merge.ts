@@ -70,6 +70,7 @@ export function mergeSpecBtf(
     if (winner === survivor) continue;
     // defined by code without BTF: the extern's FUNC describes it, verified in its caller's context
     type.linkage = type.kind === 'FUNC' ? 'static' : 'global';
+    if (type.kind === 'FUNC') type.type = namedParameters(appended, type.type);
     if (global.kind === 'function') madeFunctions.set(`${winner.input.index}:${global.name}`, survivorId);
   }
 
@@ -169,4 +170,15 @@ export function mergeSpecBtf(
 function identifier(name: string): string {
   const cleaned = name.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
+}
+
+/**
+ * clang leaves an extern declaration's parameters unnamed, and BTF_LOAD refuses a FUNC whose
+ * prototype has an unnamed parameter ("Invalid arg#N"): a copy with arg1, arg2, ... for those.
+ */
+function namedParameters(types: BtfTypeDef[], protoId: number): number {
+  const proto = types[protoId - 1];
+  if (proto?.kind !== 'FUNC_PROTO' || proto.params.every((p) => p.name !== '' || p.type === 0)) return protoId;
+  const params = proto.params.map((p, i) => (p.name === '' && p.type !== 0 ? { ...p, name: `arg${i + 1}` } : p));
+  return types.push({ ...proto, params });
 }
