@@ -20,7 +20,8 @@ const bpftool = (...args: string[]) => execFileSync('bpftool', args, { encoding:
 function kernelView(loaded: LoadedObject, program: string): { xlated: string; tag: string } {
   const info = loaded.program(program).info();
   const names = new Map<string, string>();
-  for (const id of info.mapIds) names.set(String(id), JSON.parse(bpftool('-j', 'map', 'show', 'id', String(id))).name);
+  for (const id of info.mapIds)
+    names.set(String(id), JSON.parse(bpftool('-j', 'map', 'show', 'id', String(id))).name);
   const xlated = bpftool('prog', 'dump', 'xlated', 'id', String(info.id))
     .replace(/map\[id:(\d+)\]/g, (_, id: string) => `map[${names.get(id)}]`)
     // subprogram and map-value addresses differ between loads
@@ -64,7 +65,9 @@ describe.skipIf(skip)(`linked specs in the kernel${skip ? ` (skipped: ${skip})` 
       const fromSpecs = await loader.load(linkSpecs([openFixture('vars_a'), openFixture('vars_b')]));
       const theirs = join(work, 'vars.bpftool.o');
       bpftool('gen', 'object', theirs, fixturePath('vars_a'), fixturePath('vars_b'));
-      const fromLibbpf = await loader.load(loader.open(new Uint8Array(readFileSync(theirs)), { name: 'vars_a' }));
+      const fromLibbpf = await loader.load(
+        loader.open(new Uint8Array(readFileSync(theirs)), { name: 'vars_a' }),
+      );
       try {
         for (const program of ['prog_vars_a', 'prog_vars_b']) {
           expect(kernelView(fromSpecs, program)).toEqual(kernelView(fromLibbpf, program));

@@ -87,16 +87,22 @@ function checkSameKind(specs: readonly ObjectSpec[]): void {
   for (const spec of specs) {
     const location = { object: spec.name };
     if (spec.byteOrder !== first.byteOrder) {
-      throw new UsageError(`${spec.name} is ${spec.byteOrder}-endian but ${first.name} is ${first.byteOrder}-endian`, {
-        location,
-        hint: 'build every spec for one byte order (clang -target bpfel/bpfeb, ObjectBuilder byteOrder)',
-      });
+      throw new UsageError(
+        `${spec.name} is ${spec.byteOrder}-endian but ${first.name} is ${first.byteOrder}-endian`,
+        {
+          location,
+          hint: 'build every spec for one byte order (clang -target bpfel/bpfeb, ObjectBuilder byteOrder)',
+        },
+      );
     }
     if (spec.license !== first.license) {
-      throw new UsageError(`${spec.name} has license "${spec.license}" but ${first.name} "${first.license}"`, {
-        location,
-        hint: 'give every object the same license string',
-      });
+      throw new UsageError(
+        `${spec.name} has license "${spec.license}" but ${first.name} "${first.license}"`,
+        {
+          location,
+          hint: 'give every object the same license string',
+        },
+      );
     }
     if (spec.kernelVersion !== first.kernelVersion) {
       throw new UsageError(
@@ -289,7 +295,12 @@ function linkedSymbols(
   for (const global of globals.values()) {
     const definition = global.winner?.definition;
     if (!definition) continue;
-    const symbol: ObjectSymbol = { name: global.name, kind: global.kind, weak: global.weak, hidden: global.hidden };
+    const symbol: ObjectSymbol = {
+      name: global.name,
+      kind: global.kind,
+      weak: global.weak,
+      hidden: global.hidden,
+    };
     const place = variablePlace(global, dataMaps);
     if (place) Object.assign(symbol, place, definition.size === undefined ? {} : { size: definition.size });
     symbols.push(symbol);

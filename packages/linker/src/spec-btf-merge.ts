@@ -58,12 +58,12 @@ export function mergeSpecBtf(
   for (const global of globals.values()) {
     const described = global.declarations.filter((d) => d.btfId !== undefined && d.input.btf);
     const winner = global.winner;
-    const survivor =
-      winner?.btfId !== undefined && winner.input.btf ? winner : described[0];
+    const survivor = winner?.btfId !== undefined && winner.input.btf ? winner : described[0];
     if (!survivor) continue;
     const survivorId = appendedId(survivor.input, survivor.btfId!);
     for (const declaration of described) {
-      if (declaration !== survivor) aliases.set(appendedId(declaration.input, declaration.btfId!), survivorId);
+      if (declaration !== survivor)
+        aliases.set(appendedId(declaration.input, declaration.btfId!), survivorId);
     }
     const type = appended[survivorId - 1]!;
     if (!winner || (type.kind !== 'FUNC' && type.kind !== 'VAR') || type.linkage !== 'extern') continue;
@@ -178,7 +178,10 @@ function identifier(name: string): string {
  */
 function namedParameters(types: BtfTypeDef[], protoId: number): number {
   const proto = types[protoId - 1];
-  if (proto?.kind !== 'FUNC_PROTO' || proto.params.every((p) => p.name !== '' || p.type === 0)) return protoId;
-  const params = proto.params.map((p, i) => (p.name === '' && p.type !== 0 ? { ...p, name: `arg${i + 1}` } : p));
+  if (proto?.kind !== 'FUNC_PROTO' || proto.params.every((p) => p.name !== '' || p.type === 0))
+    return protoId;
+  const params = proto.params.map((p, i) =>
+    p.name === '' && p.type !== 0 ? { ...p, name: `arg${i + 1}` } : p,
+  );
   return types.push({ ...proto, params });
 }

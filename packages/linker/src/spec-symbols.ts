@@ -158,7 +158,8 @@ function mapShapeMismatch(a: MapSpec, b: MapSpec): string | undefined {
   for (const field of ['type', 'keySize', 'valueSize', 'maxEntries', 'flags'] as const) {
     if (a[field] !== b[field]) return `${field} is ${a[field]} in one and ${b[field]} in the other`;
   }
-  if (a.pinning.kind !== b.pinning.kind) return `pinning is ${a.pinning.kind} in one and ${b.pinning.kind} in the other`;
+  if (a.pinning.kind !== b.pinning.kind)
+    return `pinning is ${a.pinning.kind} in one and ${b.pinning.kind} in the other`;
   return undefined;
 }
 
