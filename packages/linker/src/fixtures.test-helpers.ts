@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { ObjectBuilder, ProgramBuilder, R0, R1, R2, R3 } from '@bpfkit/asm';
 import { MapType, type ObjectSpec } from '@bpfkit/core';
-import { createLoader } from '@bpfkit/loader';
+import { createLoader, type LoadedObject } from '@bpfkit/loader';
+import { expect } from 'vitest';
 import type { LinkInput } from './input-object.js';
 import { linkObjects } from './link-objects.js';
 
@@ -63,4 +64,23 @@ export function generatedSpec(order: Order = 'bpfel', name = 'generated'): Objec
     { name: 'factor', kind: 'variable', weak: false, hidden: false, map: '.data', offset: 0, size: 4 },
   ];
   return spec;
+}
+
+/**
+ * vars_a + vars_b loaded, linked either way: each program reads the other object's variables, and
+ * the strong definitions win over the weak ones (as the selftests' linked_vars expect).
+ */
+export function expectVarsPairRuns(loaded: LoadedObject): void {
+  const packet = new Uint8Array(74);
+  loaded.writeVariable('input_bss_a', 1);
+  loaded.writeVariable('input_bss_b', 5);
+  loaded.writeVariable('input_bss_weak', 7);
+  // .rodata: 11 + 22 + 200; .data: 1 + 2 + 20
+  expect(loaded.program('prog_vars_a').testRun({ data: packet }).retval).toBe(233);
+  expect(loaded.program('prog_vars_b').testRun({ data: packet }).retval).toBe(23);
+  for (const side of ['a', 'b']) {
+    expect(loaded.readVariable(`output_bss_${side}`)).toBe(13);
+    expect(loaded.readVariable(`output_data_${side}`)).toBe(23);
+    expect(loaded.readVariable(`output_rodata_${side}`)).toBe(233);
+  }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { createLoader, type LoadedObject } from '@bpfkit/loader';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixturePath, generatedSpec, openFixture } from './fixtures.test-helpers.js';
+import { expectVarsPairRuns, fixturePath, generatedSpec, openFixture } from './fixtures.test-helpers.js';
 import { linkSpecs } from './link-specs.js';
 
 // Specs linked before load, in the kernel: a clang object with generated code, and a clang pair
@@ -72,17 +72,7 @@ describe.skipIf(skip)(`linked specs in the kernel${skip ? ` (skipped: ${skip})` 
         for (const program of ['prog_vars_a', 'prog_vars_b']) {
           expect(kernelView(fromSpecs, program)).toEqual(kernelView(fromLibbpf, program));
         }
-        // and they behave as the selftests expect: the strong definitions win over the weak ones
-        fromSpecs.writeVariable('input_bss_a', 1);
-        fromSpecs.writeVariable('input_bss_b', 5);
-        fromSpecs.writeVariable('input_bss_weak', 7);
-        // .rodata: 11 + 22 + 200; .data: 1 + 2 + 20
-        expect(fromSpecs.program('prog_vars_a').testRun({ data: packet }).retval).toBe(233);
-        expect(fromSpecs.program('prog_vars_b').testRun({ data: packet }).retval).toBe(23);
-        for (const side of ['a', 'b']) {
-          expect(fromSpecs.readVariable(`output_bss_${side}`)).toBe(13);
-          expect(fromSpecs.readVariable(`output_rodata_${side}`)).toBe(233);
-        }
+        expectVarsPairRuns(fromSpecs);
       } finally {
         fromSpecs.close();
         fromLibbpf.close();
