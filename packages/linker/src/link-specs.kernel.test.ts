@@ -58,6 +58,23 @@ describe.skipIf(skip)(`linked specs in the kernel${skip ? ` (skipped: ${skip})` 
     }
   });
 
+  it('a weak function loses to the strong one of another spec, with its maps and variables left unused', async () => {
+    const loader = createLoader();
+    const open = (name: string) =>
+      loader.open(new URL(`../../../fixtures/${name}.bpfel.o`, import.meta.url).pathname);
+    const linked = linkSpecs([open('weak_override'), open('weak_override_strong')]);
+    expect(linked.functions.map((f) => f.name)).toEqual(['pick']);
+    const loaded = await loader.load(linked);
+    try {
+      // a socket filter sees the 64-byte frame without its 14-byte Ethernet header: 50, + 2
+      expect(loaded.program('weak_override').testRun({ data: new Uint8Array(64) }).retval).toBe(52);
+      expect(loaded.readVariable('strong_calls')).toBe(1n);
+      expect(loaded.readVariable('weak_calls')).toBe(0n);
+    } finally {
+      loaded.close();
+    }
+  });
+
   it(
     'vars_a + vars_b linked over specs reach the kernel as libbpf linked them',
     async () => {

@@ -39,7 +39,7 @@ export interface LinkSpecsOptions {
 export function linkSpecs(specs: readonly ObjectSpec[], options: LinkSpecsOptions = {}): ObjectSpec {
   const first = specs[0];
   if (!first) throw new UsageError('nothing to link', { hint: 'give at least one object spec' });
-  checkSameKind(specs);
+  const header = commonHeader(specs);
   const inputs = specs.map((spec, index) => readSpecInput(spec, index));
   const globals = resolveSpecGlobals(inputs);
   const dataMaps = mergeDataMaps(inputs);
@@ -55,7 +55,14 @@ export function linkSpecs(specs: readonly ObjectSpec[], options: LinkSpecsOption
       return !global?.winner || global.winner.input === input;
     };
     try {
-      for (const program of input.spec.programs) if (keep(program)) programs.push(linkCode(program, linking));
+      for (const program of input.spec.programs) {
+        if (!keep(program)) continue;
+        const linked = linkCode(program, linking);
+        // a program of an object without a license section takes the linked object's, as in ELF
+        if (linked.license === '') linked.license = header.license;
+        if (linked.kernelVersion === 0) linked.kernelVersion = header.kernelVersion;
+        programs.push(linked);
+      }
       for (const fn of input.spec.functions) if (keep(fn)) functions.push(linkCode(fn, linking));
     } catch (error) {
       throw addContext(error, 'link code', { object: input.spec.name });
@@ -65,8 +72,8 @@ export function linkSpecs(specs: readonly ObjectSpec[], options: LinkSpecsOption
   const linked: ObjectSpec = {
     name: options.name ?? first.name,
     byteOrder: first.byteOrder,
-    license: first.license,
-    kernelVersion: first.kernelVersion,
+    license: header.license,
+    kernelVersion: header.kernelVersion,
     programs,
     functions,
     maps: linkMaps(inputs, globals, dataMaps, btf),
@@ -81,9 +88,15 @@ export function linkSpecs(specs: readonly ObjectSpec[], options: LinkSpecsOption
   return linked;
 }
 
-/** One byte order, license and kernel version for all (the ELF linker demands the same). */
-function checkSameKind(specs: readonly ObjectSpec[]): void {
+/**
+ * One byte order for all; one license and kernel version among the specs that have one (an object
+ * without a "license" or "version" section has none: the ELF linker keeps one copy, which must
+ * agree wherever it is present). Returns the license and version the linked object has.
+ */
+function commonHeader(specs: readonly ObjectSpec[]): { license: string; kernelVersion: number } {
   const first = specs[0]!;
+  const withLicense = specs.find((spec) => spec.license !== '');
+  const withVersion = specs.find((spec) => spec.kernelVersion !== 0);
   for (const spec of specs) {
     const location = { object: spec.name };
     if (spec.byteOrder !== first.byteOrder) {
@@ -95,22 +108,20 @@ function checkSameKind(specs: readonly ObjectSpec[]): void {
         },
       );
     }
-    if (spec.license !== first.license) {
+    if (withLicense && spec.license !== '' && spec.license !== withLicense.license) {
       throw new UsageError(
-        `${spec.name} has license "${spec.license}" but ${first.name} "${first.license}"`,
-        {
-          location,
-          hint: 'give every object the same license string',
-        },
+        `${spec.name} has license "${spec.license}" but ${withLicense.name} "${withLicense.license}"`,
+        { location, hint: 'give every object the same license string' },
       );
     }
-    if (spec.kernelVersion !== first.kernelVersion) {
+    if (withVersion && spec.kernelVersion !== 0 && spec.kernelVersion !== withVersion.kernelVersion) {
       throw new UsageError(
-        `${spec.name} has kernel version ${spec.kernelVersion} but ${first.name} ${first.kernelVersion}`,
+        `${spec.name} has kernel version ${spec.kernelVersion} but ${withVersion.name} ${withVersion.kernelVersion}`,
         { location },
       );
     }
   }
+  return { license: withLicense?.license ?? '', kernelVersion: withVersion?.kernelVersion ?? 0 };
 }
 
 /** Static functions keep their object's name unless another spec uses it: then `name@object`. */
