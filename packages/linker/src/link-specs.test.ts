@@ -152,11 +152,16 @@ describe('linkSpecs', () => {
     expect([host, generated]).toEqual(before);
   });
 
-  it('refuses specs of two byte orders, and nothing at all', () => {
+  it('refuses specs of two byte orders or licenses, and nothing at all', () => {
     const error = thrown(() => linkSpecs([openFixture('plugin_host'), generatedSpec('bpfeb')]));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toBe('generated is big-endian but plugin_host is little-endian');
     expect(thrown(() => linkSpecs([]))).toBeInstanceOf(UsageError);
+    const bsd = generatedSpec();
+    bsd.license = 'Dual BSD/GPL';
+    expect(thrown(() => linkSpecs([openFixture('plugin_host'), bsd])).message).toBe(
+      'generated has license "Dual BSD/GPL" but plugin_host "GPL"',
+    );
   });
 
   it('leaves what no spec defines extern, for the loader to resolve or refuse', () => {

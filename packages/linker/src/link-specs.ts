@@ -9,6 +9,7 @@ import {
   type ObjectSpec,
   type ObjectSymbol,
   type ProgramSpec,
+  RelocationError,
   slotIndexer,
   UsageError,
 } from '@bpfkit/core';
@@ -165,8 +166,19 @@ function linkCode<T extends FunctionSpec>(fn: T, linking: Linking): T {
     stream.references.set(id, bindReference(reference, linking, isLoad));
   }
   const { btf, input } = linking;
+  if (!input.btf && stream.coreRelocations.size > 0) {
+    throw new RelocationError(`${fn.name} has CO-RE records but its spec has no BTF they could name`, {
+      location: { object: input.spec.name, program: fn.name },
+      hint: 'give the spec the BTF its CO-RE records were made against',
+    });
+  }
   if (!btf) return copy;
   const n = input.index;
+  if (!input.btf) {
+    // ids and offsets into BTF the spec does not have: nothing to keep
+    stream.funcInfo.clear();
+    stream.lineInfo.clear();
+  }
   for (const [id, typeId] of stream.funcInfo) stream.funcInfo.set(id, btf.typeId(n, typeId));
   for (const record of stream.coreRelocations.values()) record.typeId = btf.typeId(n, record.typeId);
   for (const record of stream.lineInfo.values()) {
