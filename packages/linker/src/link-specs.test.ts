@@ -1,6 +1,6 @@
-import { ObjectBuilder, ProgramBuilder, R0 } from '@bpfkit/asm';
+import { ObjectBuilder, ProgramBuilder, R0, R1 } from '@bpfkit/asm';
 import { BtfBuilder, parseBtf } from '@bpfkit/btf';
-import { type ObjectSpec, streamFuncInfo, streamReferences, UsageError } from '@bpfkit/core';
+import { MapType, type ObjectSpec, streamFuncInfo, streamReferences, UsageError } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { generatedSpec, type Order, openFixture } from './fixtures.test-helpers.js';
 import { SymbolConflictError } from './link-error.js';
@@ -142,6 +142,26 @@ describe('linkSpecs', () => {
     const btf = parseBtf(linked.btf!);
     expect(btf.findByName('CONFIG_BPF_SYSCALL', 'VAR')).toHaveLength(1);
     expect(btf.findByName('.kconfig', 'DATASEC')).toHaveLength(1);
+  });
+
+  it("shares a clang object's map with generated code that declares it the same way; refuses another shape", () => {
+    const counting = (maxEntries: number) => {
+      const builder = new ObjectBuilder('counter');
+      builder.addMap({ name: 'hits', type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries });
+      builder.addProgram('count', 'socket', new ProgramBuilder().ldMapFd(R1, 'hits').mov64Imm(R0, 0).exit());
+      return builder.build();
+    };
+    const linked = linkSpecs([openFixture('funcs_a'), counting(4)]);
+    expect(linked.maps.filter((m) => m.name === 'hits')).toHaveLength(1);
+    expect(linked.maps.find((m) => m.name === 'hits')!.source.format).toBe('btf');
+    expect(streamReferences(code(linked, 'count').instructions)).toMatchObject([
+      { kind: 'map-fd', map: 'hits' },
+    ]);
+
+    const error = thrown(() => linkSpecs([openFixture('funcs_a'), counting(5)]));
+    expect(error).toBeInstanceOf(SymbolConflictError);
+    expect(error).toMatchObject({ symbol: 'hits', objects: ['funcs_a', 'counter'] });
+    expect(error.message).toBe('global hits: maxEntries is 4 in one and 5 in the other');
   });
 
   it('leaves its inputs as they were', () => {
