@@ -60,7 +60,8 @@ function builtTwin(byteOrder: 'little' | 'big'): ObjectSpec {
 
 /** The parts both front ends must agree on: everything but map sources and what BTF gives. */
 function comparable(spec: ObjectSpec) {
-  const { btf: _btf, btfExt: _btfExt, maps, programs, functions, ...rest } = spec;
+  // symbols: the ELF symbol table open keeps for linking (a built object lists none)
+  const { btf: _btf, btfExt: _btfExt, symbols: _symbols, maps, programs, functions, ...rest } = spec;
   // Func/line info and CO-RE records come from BTF.ext, labels from the builder: the rest must agree.
   const code = <T extends FunctionSpec>({ instructions, ...fn }: T) => {
     const { funcInfo: _f, lineInfo: _l, coreRelocations: _c, labels: _labels, ...stream } = instructions;

@@ -3,3 +3,4 @@ export { type ElfImage, type OutputSection, type OutputSymbol, writeElf } from '
 export type { LinkInput } from './input-object.js';
 export { SymbolConflictError } from './link-error.js';
 export { type LinkOptions, linkObjects } from './link-objects.js';
+export { type LinkSpecsOptions, linkSpecs } from './link-specs.js';

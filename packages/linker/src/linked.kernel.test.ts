@@ -5,7 +5,7 @@ import { loadKernelBtf } from '@bpfkit/btf';
 import { kernelSkipReason } from '@bpfkit/kernel-backend/testing';
 import { createLoader } from '@bpfkit/loader';
 import { describe, expect, it } from 'vitest';
-import { linkFixtures } from './fixtures.test-helpers.js';
+import { expectVarsPairRuns, linkFixtures } from './fixtures.test-helpers.js';
 
 const skip = kernelSkipReason('bpftool');
 const packet = new Uint8Array(74); // an Ethernet frame's worth of zeros
@@ -76,17 +76,7 @@ describe.skipIf(skip)(`linked objects in the kernel${skip ? ` (skipped: ${skip})
     const loader = createLoader();
     const loaded = await loader.load(loader.open(linkFixtures(['vars_a', 'vars_b'])));
     try {
-      loaded.writeVariable('input_bss_a', 1);
-      loaded.writeVariable('input_bss_b', 5);
-      loaded.writeVariable('input_bss_weak', 7);
-      // .rodata: 11 + 22 + 200; .data: 1 + 2 + 20
-      expect(loaded.program('prog_vars_a').testRun({ data: packet }).retval).toBe(233);
-      expect(loaded.program('prog_vars_b').testRun({ data: packet }).retval).toBe(23);
-      for (const side of ['a', 'b']) {
-        expect(loaded.readVariable(`output_bss_${side}`)).toBe(13);
-        expect(loaded.readVariable(`output_data_${side}`)).toBe(23);
-        expect(loaded.readVariable(`output_rodata_${side}`)).toBe(233);
-      }
+      expectVarsPairRuns(loaded);
       // LINUX_KERNEL_VERSION + CONFIG_BPF_SYSCALL (y: 1), resolved once for both objects' externs;
       // vars_a adds &bpf_link_fops, a weak typeless ksym: its kallsyms address, or 0 where absent
       const sink = loaded.readVariable('output_sink_b') as bigint;

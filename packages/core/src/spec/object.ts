@@ -1,5 +1,6 @@
 import type { MapSpec } from './map.js';
 import type { FunctionSpec, ProgramSpec } from './program.js';
+import type { ObjectSymbol } from './symbol.js';
 
 /**
  * Everything an object holds, before anything touches a kernel. Produced by reading an ELF file
@@ -18,6 +19,11 @@ export interface ObjectSpec {
   maps: MapSpec[];
   /** undefined symbols the code refers to: .kconfig / .ksyms variables and kfuncs, resolved at load */
   externs?: { name: string; weak: boolean }[];
+  /**
+   * The global (and weak) functions, variables and maps the object defines, for linking it with
+   * others (linkSpecs): which definitions are weak, and where variables lie when there is no BTF.
+   */
+  symbols?: ObjectSymbol[];
   /** raw .BTF and .BTF.ext sections, when present */
   btf?: Uint8Array;
   btfExt?: Uint8Array;

@@ -21,6 +21,7 @@ import {
 } from '@bpfkit/core';
 import { claimSections } from './claim-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
+import { objectSymbols } from './object-symbols.js';
 import { selectCollectors } from './select-collectors.js';
 
 /** The stages of the open phase, as the container supplies them. */
@@ -78,6 +79,9 @@ export function openObject(
   };
   const externs = externSymbols(file);
   if (externs.length > 0) spec.externs = externs;
+  const names = new Set([...code.programs, ...code.functions].map((f) => f.name));
+  const symbols = objectSymbols(file, maps, names);
+  if (symbols.length > 0) spec.symbols = symbols;
   // The BTF as libbpf would send it: DATASEC sizes and offsets fixed from the ELF symbols.
   const btf = objectBtf(file, context);
   const btfExt = file.sections.find((s) => s.name === '.BTF.ext');
