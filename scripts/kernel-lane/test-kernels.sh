@@ -32,7 +32,7 @@ if [[ ${BPFKIT_LANE_ONLY:-guest} != host ]]; then
   # Tests known to fail (or too slow under emulation) on 6.1 are filtered out by name and listed in
   # the summary: a vitest name pattern that matches every test but those (regex-escaped titles).
   known="$LANE_DIR/guest-known-failures.txt"
-  titles=$(grep -v '^#' "$known" | grep -v '^$' | cut -f1 | sed 's/[][\.*^$()+?{}|/]/\\&/g' | paste -sd'|')
+  titles=$(awk -F'\t' '!/^#/ && NF { print $1 }' "$known" | sed 's/[][\.*^$()+?{}|/]/\\&/g' | paste -sd'|')
   filter=()
   [[ -n $titles ]] && filter=(-t "^(?!.*(?:$titles)).*$")
   # One file at a time in the guest: its two emulated CPUs gain nothing from two (the files' times
