@@ -3,7 +3,8 @@
 # bpfkit with libbpf (bpftool prog loadall) as on the host, in the guest, where trampolines
 # (fentry/fexit/lsm) and more iterators exist. The programs are compiled on the host against a
 # vmlinux.h of the guest kernel's BTF, which one short boot copies out (cached with the kernel).
-# Fails as the host's corpus test does: an object libbpf loads and bpfkit refuses, or fewer compiled.
+# Fails as the host's corpus test does: an object libbpf loads and bpfkit refuses, or fewer compiled;
+# exits 124 when the guest did not finish within BPFKIT_LANE_TIMEOUT.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_DIR"
@@ -34,11 +35,17 @@ BPFKIT_REQUIRE_CORPUS=1 CI=true LANE_PASS_ENV="BPFKIT_REQUIRE_CORPUS BPFKIT_CORP
   "$LANE_DIR/run-in-guest.sh" --out "$report" sh -c \
   'node_modules/.bin/vitest run --experimental.fsModuleCache --config "$1"; code=$?
    cp -r "$(cat "$BPFKIT_CORPUS_CACHE/objects-dir-$(uname -r)")/report" /job/out/ 2>/dev/null; exit $code' \
-  guest "$config" || status=1
+  guest "$config" || status=$?
 if [[ -f $report/report/differences.md ]]; then
   objs=$(cat "$BPFKIT_CORPUS_CACHE/objects-dir-$release")
   rm -rf "$objs/report" && cp -r "$report/report" "$objs/report"
   lane_log "corpus report of the guest: $objs/report/differences.md"
 fi
-lane_log "corpus on $release: $((SECONDS - started)) s, $([[ $status -eq 0 ]] && echo passed || echo FAILED)"
+case $status in
+  0) outcome=passed ;;
+  124) outcome="not finished within BPFKIT_LANE_TIMEOUT" ;;
+  *) outcome=FAILED status=1 ;;
+esac
+lane_log "corpus on $release: $((SECONDS - started)) s, $outcome"
+# 124: the guest ran out of time (run-in-guest.sh), which the caller may treat apart from a failure
 exit "$status"

@@ -5,11 +5,11 @@
 # snapshot of the working tree at the same path (far faster than 9p for node_modules); the command
 # runs in the project directory as root, with the environment variables listed in LANE_PASS_ENV.
 # What the command writes to /job/out is copied to DIR (--out) after the guest stops.
-# A guest that hangs is killed after the timeout (default 40 min), so CI cannot hang on it.
+# A guest that hangs is killed after the timeout (default 55 min), so CI cannot hang on it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-timeout_s=${BPFKIT_LANE_TIMEOUT:-2400}
+timeout_s=${BPFKIT_LANE_TIMEOUT:-3300}
 out_dir=
 while [[ ${1:-} == --* ]]; do
   case $1 in
