@@ -27,8 +27,7 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
  */
 export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
   const patches: DatasecPatch[] = [];
-  for (let id = btf.firstTypeId; id <= btf.typeCount; id++) {
-    if (btf.kindNumberOf(id) !== BtfKindNumber.DATASEC) continue;
+  for (const id of btf.ownIdsOfKind(BtfKindNumber.DATASEC)) {
     const patch = planDatasec(btf, id, layout);
     if (patch) patches.push(patch);
   }

@@ -3,8 +3,9 @@
  * inside an object, flags, alignments, symbol values): a bigint is immutable, so one instance per
  * value serves every header and symbol, and reading a table allocates none. Filled on demand.
  */
-const SMALL_LIMIT = 1 << 16;
-const small: bigint[] = [];
+// preallocated, so the array keeps fast (not dictionary) elements however it fills
+const SMALL_LIMIT = 1 << 14;
+const small: (bigint | undefined)[] = new Array(SMALL_LIMIT);
 
 /** The u64 whose 32-bit halves are `lo` and `hi`, as a bigint. */
 export function u64FromHalves(lo: number, hi: number): bigint {
