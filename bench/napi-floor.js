@@ -2,9 +2,12 @@
 // Node-API call (the addon's nop), of a bpf() that the kernel refuses at once (bad fd: the
 // syscall's entry and exit) through the three-argument call and through the bound one, and of LinuxBackend.mapLookup on key 7 of a 1024-entry array map.
 // Not a row: libbpf has no counterpart to an empty call. Medians of 5 samples of 200,000 calls.
+// For comparison in the same run, harness/map_ops.c times the refused bpf() from C (`refused`),
+// and the libbpf side of the array lookup row, before and after the node figures.
 import { BpfCommand, LinuxBackend } from '@bpfkit/kernel-backend';
 import { AttrBuffer } from '../packages/kernel-backend/dist/linux/attr-buffer.js';
 import { nativeAddon } from '../packages/kernel-backend/dist/linux/libc.js';
+import { runHarness } from './lib/harness.js';
 import { median, timePerOp } from './lib/stats.js';
 
 const ITERATIONS = 200_000;
@@ -36,6 +39,8 @@ const map = backend.createMap({
 const key = new Uint8Array([7, 0, 0, 0]);
 const value = new Uint8Array(8);
 
+const fromC = (args) => median(runHarness('map_ops', args).samples);
+const cBefore = [fromC(['refused', ITERATIONS, 5]), fromC(['array-lookup', ITERATIONS, 5])];
 const rows = [
   ['empty Node-API call (nop)', sample(() => addon.nop())],
   [
@@ -46,4 +51,11 @@ const rows = [
   ['LinuxBackend.mapLookup (array)', sample(() => backend.mapLookup(map, key, value))],
 ];
 map.close();
-for (const [name, ns] of rows) console.log(`${name.padEnd(34)} ${ns.toFixed(1)} ns`);
+const cAfter = [fromC(['refused', ITERATIONS, 5]), fromC(['array-lookup', ITERATIONS, 5])];
+rows.push(['C: bpf() refused (EBADF), before/after', `${cBefore[0].toFixed(1)} / ${cAfter[0].toFixed(1)}`]);
+rows.push([
+  'C: bpf_map_lookup_elem (array), before/after',
+  `${cBefore[1].toFixed(1)} / ${cAfter[1].toFixed(1)}`,
+]);
+for (const [name, ns] of rows)
+  console.log(`${name.padEnd(46)} ${typeof ns === 'number' ? ns.toFixed(1) : ns} ns`);

@@ -1,8 +1,7 @@
 // btf-parse-vmlinux with the checks libbpf 1.1's btf__parse makes: kinds and record bounds only.
 // (libbpf 1.1 has no btf_sanity_check pass; parseBtf's default also checks every name offset and
 // referenced type id.) The same libbpf numbers as btf-parse-vmlinux.
-import { readFileSync } from 'node:fs';
-import { parseBtf } from '@bpfkit/btf';
+import { parseBtf, readBtfFile } from '@bpfkit/btf';
 import { runHarness } from '../lib/harness.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -15,7 +14,7 @@ export default {
   bpfkit({ repetitions }) {
     const parseOnce = () => {
       const start = performance.now();
-      parseBtf(readFileSync(VMLINUX), { validate: false });
+      parseBtf(readBtfFile(VMLINUX), { validate: false });
       return performance.now() - start;
     };
     for (let i = 0; i < WARMUP; i++) parseOnce();

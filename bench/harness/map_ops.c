@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ENTRIES 1024
 
@@ -93,7 +95,25 @@ static int hash_lookup_batch(__u32 entries, __u32 batch, int repetitions) {
   return 0;
 }
 
+// The floor of a map operation from C: a bpf(BPF_MAP_LOOKUP_ELEM) the kernel refuses at once
+// (no such fd: EBADF right after copying the attr), as libbpf's sys_bpf issues it. napi-floor.js
+// times the same call from node, so the two floors compare in one run.
+static int refused(long iterations, int repetitions) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.map_fd = 0x7fffffff;
+  printf("{\"case\":\"refused\",\"unit\":\"ns/op\",\"samples\":[");
+  for (int r = 0; r < repetitions; r++) {
+    double start = now_ns();
+    for (long i = 0; i < iterations; i++) syscall(__NR_bpf, BPF_MAP_LOOKUP_ELEM, &attr, 32);
+    printf("%s%.1f", r ? "," : "", (now_ns() - start) / (double)iterations);
+  }
+  printf("]}\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "refused") == 0) return refused(atol(argv[2]), atoi(argv[3]));
   if (argc == 5 && strcmp(argv[1], "hash-lookup-batch") == 0)
     return hash_lookup_batch(atol(argv[2]), atol(argv[3]), atoi(argv[4]));
   if (argc < 2) {

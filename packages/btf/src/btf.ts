@@ -170,6 +170,17 @@ export class Btf implements RawTypeSource {
     return (this.words[this.#offsets[id - this.firstTypeId]! + 1]! >>> 24) & 0x1f;
   }
 
+  /** Ids of this BTF's own types of one BTF_KIND_* number, in id order (one pass over the index). @internal */
+  ownIdsOfKind(kind: number): number[] {
+    const ids: number[] = [];
+    const offsets = this.#offsets;
+    const words = this.words;
+    for (let i = 0; i < offsets.length; i++) {
+      if (((words[offsets[i]! + 1]! >>> 24) & 0x1f) === kind) ids.push(this.firstTypeId + i);
+    }
+    return ids;
+  }
+
   /**
    * The third btf_type word: the size of INT/ENUM/STRUCT/UNION/FLOAT/DATASEC, the referenced type
    * of PTR/TYPEDEF/modifiers/FUNC/VAR/DECL_TAG, the return type of FUNC_PROTO. Read raw: a caller

@@ -12,6 +12,10 @@ export interface DatasecLayout {
   symbolHidden?(section: string, varName: string): boolean;
 }
 
+// btf_var linkage (BTF_VAR_STATIC, BTF_VAR_GLOBAL_ALLOCATED, BTF_VAR_GLOBAL_EXTERN)
+const BTF_VAR_STATIC = 0;
+const BTF_VAR_GLOBAL_EXTERN = 2;
+
 /** Extern-backing sections: libbpf sets their layout itself and only sorts their variables. */
 const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
 
@@ -23,8 +27,7 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
  */
 export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
   const patches: DatasecPatch[] = [];
-  for (let id = btf.firstTypeId; id <= btf.typeCount; id++) {
-    if (btf.kindNumberOf(id) !== BtfKindNumber.DATASEC) continue;
+  for (const id of btf.ownIdsOfKind(BtfKindNumber.DATASEC)) {
     const patch = planDatasec(btf, id, layout);
     if (patch) patches.push(patch);
   }
@@ -57,14 +60,23 @@ interface DatasecPatch {
   hidden: number[];
 }
 
-/** What libbpf's btf_fixup_datasec would change in one DATASEC, or undefined when nothing. */
+/**
+ * What libbpf's btf_fixup_datasec would change in one DATASEC, or undefined when nothing. Reads
+ * the DATASEC's secinfo and each VAR's linkage straight from the type words (an open runs this on
+ * every object); only the names it looks up are decoded.
+ */
 function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch | undefined {
-  const type = btf.typeById(id);
-  if (type.kind !== 'DATASEC') return undefined;
-  const section = type.name;
+  const words = btf.typeHolder(id).words;
+  const at = btf.typeWordIndex(id);
+  const section = btf.typeName(id);
+  const count = words[at + 1]! & 0xffff;
   let changed = false;
-  let size = type.size;
-  const vars = type.vars.map((info) => ({ ...info }));
+  let size = words[at + 2]!;
+  const vars = new Array<{ type: number; offset: number; size: number }>(count);
+  for (let index = 0; index < count; index++) {
+    const secinfo = at + 3 + index * 3;
+    vars[index] = { type: words[secinfo]!, offset: words[secinfo + 1]!, size: words[secinfo + 2]! };
+  }
   const hidden: number[] = [];
   if (!EXTERN_SECTIONS.has(section)) {
     const fixOffsets = size === 0;
@@ -79,31 +91,41 @@ function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch 
       size = sectionSize;
       changed = true;
     }
-    vars.forEach((info, index) => {
-      const variable = btf.typeById(info.type);
-      if (variable.kind !== 'VAR') {
-        throw new BtfError(`DATASEC ${section} holds a ${variable.kind}, not a VAR`, {
+    for (let index = 0; index < count; index++) {
+      const info = vars[index]!;
+      const varId = info.type;
+      if (btf.kindNumberOf(varId) !== BtfKindNumber.VAR) {
+        throw new BtfError(`DATASEC ${section} holds a ${btf.kindOf(varId)}, not a VAR`, {
           location: { typeId: id, section, field: `vars[${index}].type` },
         });
       }
-      if (variable.linkage === 'static' || variable.linkage === 'extern') return;
-      const offset = layout.symbolOffset(section, variable.name);
+      const linkage = btf.typeHolder(varId).words[btf.typeWordIndex(varId) + 3]!;
+      if (linkage > BTF_VAR_GLOBAL_EXTERN) btf.typeById(varId); // throws: unknown linkage
+      if (linkage === BTF_VAR_STATIC || linkage === BTF_VAR_GLOBAL_EXTERN) continue;
+      const name = btf.typeName(varId);
+      const offset = layout.symbolOffset(section, name);
       if (offset === undefined) {
-        throw new BtfError(`no ELF symbol for variable ${variable.name}`, {
-          location: { typeId: info.type, section, symbol: variable.name },
+        throw new BtfError(`no ELF symbol for variable ${name}`, {
+          location: { typeId: varId, section, symbol: name },
         });
       }
       if (fixOffsets && info.offset !== offset) {
         info.offset = offset;
         changed = true;
       }
-      if (layout.symbolHidden?.(section, variable.name)) {
-        hidden.push(info.type);
+      if (layout.symbolHidden?.(section, name)) {
+        hidden.push(varId);
         changed = true;
       }
-    });
+    }
   }
-  const sorted = [...vars].sort((a, b) => a.offset - b.offset);
-  if (sorted.some((info, index) => info !== vars[index])) changed = true;
+  let sorted = vars;
+  for (let index = 1; index < count; index++) {
+    if (vars[index - 1]!.offset > vars[index]!.offset) {
+      sorted = [...vars].sort((a, b) => a.offset - b.offset);
+      changed = true;
+      break;
+    }
+  }
   return changed ? { id, size, vars: sorted, hidden } : undefined;
 }

@@ -9,6 +9,7 @@ export {
   type LineInfoRecord,
   parseBtfExt,
 } from './btf-ext.js';
+export { readBtfFile } from './btf-file.js';
 export { BtfBuilder, type BtfBuilderOptions, encodeBtf } from './builder.js';
 export {
   BTF_MAGIC,

@@ -41,6 +41,9 @@ const NOT_SECTION_NAME_CHAR_ALL = /[^A-Za-z0-9_.]/g;
  */
 export function sanitizeBtf(btf: Btf, features: Partial<BtfFeatures>): Btf {
   const has = (feature: keyof BtfFeatures) => features[feature] !== false;
+  // the usual case on a current kernel: nothing to rewrite, so no types are decoded (this runs on
+  // every load)
+  if (!Object.values(features).includes(false)) return btf;
   const builder = BtfBuilder.from(btf);
   let changed = false;
   let enum64Placeholder = 0;

@@ -1,6 +1,9 @@
 import { failKind, failTruncated, failVlen, RECORD_LAYOUT, type TypeSectionPlace } from './type-records.js';
 import { indexAndValidateTypes } from './type-validate.js';
 
+const SCRATCH_ENTRIES = 1 << 14;
+const scratch = new Uint32Array(SCRATCH_ENTRIES);
+
 /**
  * The word index of each type's btf_type, in id order, after checking that every kind is known
  * and every record fits (all libbpf 1.1's btf__parse checks); with `validate`, also names, linkage
@@ -10,7 +13,10 @@ import { indexAndValidateTypes } from './type-validate.js';
  * then are copied to their exact size.
  */
 export function indexTypes(words: Uint32Array, place: TypeSectionPlace): Uint32Array {
-  const bound = new Uint32Array(Math.floor(words.length / 3));
+  const most = Math.floor(words.length / 3);
+  // An object's BTF (a few hundred types) is indexed in a kept array, so an open allocates only
+  // the exact-size copy; a kernel's is too large to keep around.
+  const bound = most <= SCRATCH_ENTRIES ? scratch : new Uint32Array(most);
   const count = place.validate
     ? indexAndValidateTypes(words, bound, place)
     : indexRecords(words, bound, place);

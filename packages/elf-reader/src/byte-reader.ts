@@ -1,4 +1,5 @@
 import { fail, hex } from './fail.js';
+import { u64FromHalves } from './small-bigint.js';
 
 /**
  * A bounds-checked cursor over the object's bytes, in the file's byte order. Callers check a
@@ -62,9 +63,14 @@ export class ByteReader {
     return this.#view.getUint32(at, this.#little);
   }
 
+  /** Read as two u32 halves: small values (most ELF fields) share one bigint instead of allocating. */
   u64(): bigint {
     const at = this.#take(8);
-    return this.#view.getBigUint64(at, this.#little);
+    const view = this.#view;
+    const little = this.#little;
+    const lo = view.getUint32(little ? at : at + 4, little);
+    const hi = view.getUint32(little ? at + 4 : at, little);
+    return u64FromHalves(lo, hi);
   }
 
   i64(): bigint {

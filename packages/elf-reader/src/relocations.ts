@@ -23,7 +23,8 @@ export function checkRelocationSection(h: SectionHeader, label: string, object: 
       'the section header is corrupt',
     );
   }
-  if (h.size % BigInt(entrySize) !== 0n) {
+  // sh_size lies inside the file (readSectionTable checked it): exact as a number
+  if (Number(h.size) % entrySize !== 0) {
     fail(
       `relocation section size ${h.size} is not a multiple of ${entrySize} (sizeof ${kind})`,
       { object, section: label, field: 'sh_size', byteOffset: h.headerOffset + SH_FIELD.sh_size },

@@ -200,16 +200,19 @@ function dataRange(
     }
     return { start: Number(h.offset), size: Number(h.size) };
   }
-  const end = h.offset + h.size;
-  if (end > BigInt(fileSize)) {
-    const field = h.offset > BigInt(fileSize) ? 'sh_offset' : 'sh_size';
+  // as numbers: exact below 2^53, and anything larger is far outside the file either way
+  const start = Number(h.offset);
+  const size = Number(h.size);
+  if (start + size > fileSize) {
+    const field = start > fileSize ? 'sh_offset' : 'sh_size';
+    const end = h.offset + h.size;
     fail(
       `section data ${hex(h.offset)}..${hex(end)} (sh_offset + sh_size) is outside the file (${hex(fileSize)} bytes)`,
       { object, section, field, byteOffset: h.headerOffset + SH_FIELD[field] },
       'the file is truncated or the section header is corrupt',
     );
   }
-  return { start: Number(h.offset), size: Number(h.size) };
+  return { start, size };
 }
 
 function checkIndexField(

@@ -4,16 +4,40 @@ import { fail, hex } from './fail.js';
 // One decoder for the whole package: constructing a TextDecoder per string costs more than decoding.
 const utf8 = new TextDecoder();
 
-/** Symbol and section names are short ASCII: assembled directly, TextDecoder for the rest. */
+/** Most names are short; longer ones are decoded without the cache. */
+const INTERNED_MAX_LENGTH = 64;
+/** Bounds the cache: past this many names it starts over. */
+const INTERNED_MAX_COUNT = 8192;
+/** One decoded name per hash of its bytes (a collision replaces the entry). */
+const interned = new Map<number, string>();
+
+/**
+ * Symbol and section names, decoded once per process: the same names (.text, .maps, license,
+ * .BTF.ext, helper and map names) recur in every object, and a lookup hashes and compares the
+ * bytes without allocating, where decoding allocates a string. Non-ASCII names go to TextDecoder.
+ */
 function decodeName(data: Uint8Array, start: number, end: number): string {
-  if (end - start > 48) return utf8.decode(data.subarray(start, end));
-  let text = '';
+  const length = end - start;
+  if (length > INTERNED_MAX_LENGTH) return utf8.decode(data.subarray(start, end));
+  let hash = length;
   for (let i = start; i < end; i++) {
     const c = data[i]!;
     if (c >= 0x80) return utf8.decode(data.subarray(start, end));
-    text += String.fromCharCode(c);
+    hash = (Math.imul(hash, 31) + c) | 0;
   }
+  const known = interned.get(hash);
+  if (known !== undefined && sameAscii(known, data, start, length)) return known;
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(data[i]!);
+  if (interned.size >= INTERNED_MAX_COUNT) interned.clear();
+  interned.set(hash, text);
   return text;
+}
+
+function sameAscii(text: string, data: Uint8Array, start: number, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== data[start + i]) return false;
+  return true;
 }
 
 /** Where the string index being resolved was read from, for the error when it is bad. */

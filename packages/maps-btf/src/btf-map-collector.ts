@@ -57,8 +57,8 @@ export function readBtfMaps(
 
   const placed: PlacedDefinition[] = [];
   const specs = datasec.vars.map((info, index): MapSpec => {
-    const variable = btf.typeById(info.type);
-    const name = variable.name;
+    // the VAR's fields straight from its words: an open reads every map
+    const name = btf.typeName(info.type);
     const here = (): ErrorLocation => ({
       ...location,
       typeId: info.type,
@@ -75,18 +75,20 @@ export function readBtfMaps(
         location: here(),
       });
     }
-    if (variable.kind !== 'VAR') {
-      throw new MapDefinitionError(`map '${name}': unexpected ${variable.kind} in the DATASEC`, {
+    if (btf.kindNumberOf(info.type) !== KIND_VAR) {
+      throw new MapDefinitionError(`map '${name}': unexpected ${btf.kindOf(info.type)} in the DATASEC`, {
         location: here(),
       });
     }
-    if (variable.linkage !== 'global') {
-      throw new MapDefinitionError(`map '${name}': unsupported map linkage ${variable.linkage}`, {
+    if (varLinkage(btf, info.type) !== BTF_VAR_GLOBAL_ALLOCATED) {
+      const variable = btf.typeById(info.type);
+      const linkage = variable.kind === 'VAR' ? variable.linkage : '';
+      throw new MapDefinitionError(`map '${name}': unsupported map linkage ${linkage}`, {
         location: here(),
         hint: 'BTF-defined maps must be global variables (not static)',
       });
     }
-    const structId = btf.skipModsAndTypedefs(variable.type);
+    const structId = btf.skipModsAndTypedefs(btf.sizeOrTypeOf(info.type));
     const structKind = btf.kindOf(structId);
     if (structKind !== 'STRUCT') {
       throw new MapDefinitionError(`map '${name}': unexpected def kind ${structKind}`, {
@@ -125,6 +127,15 @@ export function readBtfMaps(
     if (contents) spec.contents = contents;
   }
   return specs;
+}
+
+// BTF_KIND_VAR, and btf_var's linkage for a global variable (BTF_VAR_GLOBAL_ALLOCATED)
+const KIND_VAR = 14;
+const BTF_VAR_GLOBAL_ALLOCATED = 1;
+
+/** A VAR's btf_var.linkage, the word after its btf_type. */
+function varLinkage(btf: Btf, id: number): number {
+  return btf.typeHolder(id).words[btf.typeWordIndex(id) + 3]!;
 }
 
 /** libbpf's fill_map_from_def, for the outer map and (recursively) its inner template. */

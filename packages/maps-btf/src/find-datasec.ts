@@ -12,8 +12,8 @@ export function findDatasec(btf: Btf, name: string): number | undefined {
   // base types first, as findByName orders them
   const inBase = btf.base?.findByName(name, 'DATASEC')[0];
   if (inBase !== undefined) return inBase;
-  for (let id = btf.firstTypeId; id <= btf.typeCount; id++) {
-    if (btf.kindNumberOf(id) === KIND_DATASEC && btf.nameEquals(btf.nameOffsetOf(id), name)) return id;
+  for (const id of btf.ownIdsOfKind(KIND_DATASEC)) {
+    if (btf.nameEquals(btf.nameOffsetOf(id), name)) return id;
   }
   return undefined;
 }

@@ -39,13 +39,14 @@ export function readInitialSlots(
   const slots = new Map<string, Map<number, MapEntry>>();
   file.relocationsFor(section.index).forEach((reloc, index) => {
     const offset = Number(reloc.offset);
-    const at: ErrorLocation = { ...location, byteOffset: offset, field: `relocation #${index}` };
+    // built only for an error: an open reads every relocation of .maps
+    const at = (): ErrorLocation => ({ ...location, byteOffset: offset, field: `relocation #${index}` });
     const symbol = file.symbols[reloc.symbolIndex];
     if (!symbol) {
       throw new MapDefinitionError(
         `.maps relocation names symbol ${reloc.symbolIndex}, past the symbol table`,
         {
-          location: at,
+          location: at(),
         },
       );
     }
@@ -54,18 +55,18 @@ export function readInitialSlots(
       throw new MapDefinitionError(
         `.maps relocation against ${target} has type ${reloc.type}, not a 64-bit pointer`,
         {
-          location: { ...at, symbol: target },
+          location: { ...at(), symbol: target },
         },
       );
     }
     const map = maps.find((m) => m.offset <= offset && offset + BPF_POINTER_SIZE <= m.offset + m.size);
     if (!map) {
       throw new MapDefinitionError(`no map holds the .maps relocation against ${target}`, {
-        location: { ...at, symbol: target },
+        location: { ...at(), symbol: target },
       });
     }
     const { definition } = map;
-    const here: ErrorLocation = { ...at, map: map.name, symbol: target };
+    const here: ErrorLocation = { ...at(), map: map.name, symbol: target };
     if (definition.values === undefined || definition.valuesOffset === undefined) {
       throw new MapDefinitionError(`map '${map.name}' has a pointer to ${target} outside a 'values' member`, {
         location: here,

@@ -60,11 +60,12 @@ export function createInstructionStream(
     byteOrder,
     bytes,
     nextId: bytes.byteLength / INSTRUCTION_SIZE,
-    references: new Map(metadata.references ?? []),
-    coreRelocations: new Map(metadata.coreRelocations ?? []),
-    funcInfo: new Map(metadata.funcInfo ?? []),
-    lineInfo: new Map(metadata.lineInfo ?? []),
-    labels: new Map(metadata.labels ?? []),
+    // new Map() without an argument: an open creates five per function, mostly empty
+    references: metadata.references ? new Map(metadata.references) : new Map(),
+    coreRelocations: metadata.coreRelocations ? new Map(metadata.coreRelocations) : new Map(),
+    funcInfo: metadata.funcInfo ? new Map(metadata.funcInfo) : new Map(),
+    lineInfo: metadata.lineInfo ? new Map(metadata.lineInfo) : new Map(),
+    labels: metadata.labels ? new Map(metadata.labels) : new Map(),
   };
 }
 
