@@ -4,11 +4,12 @@
 import { ringBufferEvents } from '@bpfkit/kernel-backend';
 import { ringStreamCase } from '../lib/ring-stream-case.js';
 
-export default ringStreamCase(
-  'ringbuf-observable-copied',
-  (map, observer) => ringBufferEvents(map).subscribe(observer),
-  (record, tally) => {
-    tally.sum += record[0];
-    return 1;
-  },
+export default ringStreamCase('ringbuf-observable-copied', (map, sink) =>
+  ringBufferEvents(map).subscribe({
+    next(record) {
+      sink.sum += record[0];
+      sink.count(1);
+    },
+    error: (error) => sink.fail(error),
+  }),
 );

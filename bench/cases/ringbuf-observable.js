@@ -5,11 +5,12 @@
 import { ringBufferRecords } from '@bpfkit/kernel-backend';
 import { ringStreamCase } from '../lib/ring-stream-case.js';
 
-export default ringStreamCase(
-  'ringbuf-observable',
-  (map, observer) => ringBufferRecords(map).subscribe(observer),
-  (record, tally) => {
-    tally.sum += record.u8(0);
-    return 1;
-  },
+export default ringStreamCase('ringbuf-observable', (map, sink) =>
+  ringBufferRecords(map).subscribe({
+    next(record) {
+      sink.sum += record.u8(0);
+      sink.count(1);
+    },
+    error: (error) => sink.fail(error),
+  }),
 );

@@ -180,6 +180,7 @@ export class RingBuffer {
     const first = start & this.#mask;
     let offset = first;
     let end = first + (this.#producer() - start);
+    let span = 0;
     let delivered = 0;
     try {
       while (delivered < limit) {
@@ -191,7 +192,9 @@ export class RingBuffer {
         if (header < 0) break; // BUSY: the producer has not committed it yet
         const length = header & RECORD_LENGTH_MASK;
         const data = offset + RECORD_HEADER_SIZE;
-        offset += recordSpan(length);
+        const actual = recordSpan(length);
+        if (actual !== span) span = actual; // a predicted branch, not a data dependency (see #collect)
+        offset += span;
         if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) {
           delivered++;
           record.moveTo(data, length);
