@@ -4,12 +4,15 @@
 import { ringBufferBatches } from '@bpfkit/kernel-backend';
 import { ringStreamCase } from '../lib/ring-stream-case.js';
 
-export default ringStreamCase(
-  'ringbuf-batches',
-  (map, observer) => ringBufferBatches(map).subscribe(observer),
-  (batch, tally) => {
-    const bytes = batch.bytes;
-    for (let i = 0; i < batch.count; i++) tally.sum += bytes[batch.offset(i)];
-    return batch.count;
-  },
+export default ringStreamCase('ringbuf-batches', (map, sink) =>
+  ringBufferBatches(map).subscribe({
+    next(batch) {
+      const bytes = batch.bytes;
+      let sum = 0;
+      for (let i = 0; i < batch.count; i++) sum += bytes[batch.offset(i)];
+      sink.sum += sum;
+      sink.count(batch.count);
+    },
+    error: (error) => sink.fail(error),
+  }),
 );

@@ -73,9 +73,16 @@ export { type PerfBufferEventsOptions, perfBufferEvents } from './events/perfbuf
 export type { PollingOptions } from './events/poll-loop.js';
 export type { RecordBatch } from './events/record-batch.js';
 export { type RingBufferDropsOptions, type RingDrops, ringBufferDrops } from './events/ring-drops.js';
-export { type BatchCallback, type RecordCallback, RingBuffer } from './events/ringbuf.js';
+export type { RingRecord } from './events/ring-record.js';
+export {
+  type BatchCallback,
+  type RecordCallback,
+  RingBuffer,
+  type RingRecordCallback,
+} from './events/ringbuf.js';
 export { type RingBufferBatchesOptions, ringBufferBatches } from './events/ringbuf-batches.js';
 export { type RingBufferEventsOptions, ringBufferEvents } from './events/ringbuf-events.js';
+export { type RingBufferRecordsOptions, ringBufferRecords } from './events/ringbuf-records.js';
 export { Fd, type FdOwner, fdValue } from './fd.js';
 export { BtfLoadError } from './kernel-errors.js';
 export { bpfCallPath } from './linux/libc.js';

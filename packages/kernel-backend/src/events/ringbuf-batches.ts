@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { FdArg } from '../backend.js';
-import { startPollLoop } from './poll-loop.js';
+import { readWithin, startPollLoop } from './poll-loop.js';
 import type { RecordBatch } from './record-batch.js';
 import { RingBuffer } from './ringbuf.js';
 import type { RingBufferEventsOptions } from './ringbuf-events.js';
@@ -33,17 +33,13 @@ export function ringBufferBatches(
     const batchSize = options.batchSize ?? 4096;
     const budgetMs = options.pollBudgetMs ?? 1;
     const emit = (batch: RecordBatch): void => subscriber.next(batch);
-    const poll = (): number => {
-      const deadline = performance.now() + budgetMs;
-      let delivered = 0;
-      let found: number;
-      do {
-        found = ring.consumeBatch(emit, batchSize);
-        delivered += found;
-      } while (found > 0 && !subscriber.closed && performance.now() < deadline);
-      return delivered;
-    };
-    const stop = startPollLoop(poll, (error) => subscriber.error(error), options);
+    const read = (): number => ring.consumeBatch(emit, batchSize);
+    const isClosed = (): boolean => subscriber.closed;
+    const stop = startPollLoop(
+      () => readWithin(budgetMs, read, isClosed),
+      (error) => subscriber.error(error),
+      options,
+    );
     return () => {
       stop();
       ring.close();

@@ -5,6 +5,7 @@ import { LinuxBackend } from '../linux/linux-backend.js';
 import { Epoll } from './epoll.js';
 import { MemoryMap, PROT_READ, PROT_WRITE, pageSize } from './memory-map.js';
 import { type RecordBatch, ReusableRecordBatch } from './record-batch.js';
+import { ReusableRingRecord, type RingRecord } from './ring-record.js';
 import {
   BPF_RINGBUF_DISCARD_BIT,
   RECORD_HEADER_SIZE,
@@ -17,6 +18,9 @@ const LOADS_IN_ORDER = process.arch === 'x64' || process.arch === 'ia32';
 
 /** Called with each record; the bytes are a view into the ring, valid only during the call. */
 export type RecordCallback = (record: Uint8Array) => void;
+
+/** Called with each record; the one reused RingRecord, valid only during the call (see RingRecord). */
+export type RingRecordCallback = (record: RingRecord) => void;
 
 /** Called with the records of one read; the batch is valid only during the call (see RecordBatch). */
 export type BatchCallback = (batch: RecordBatch) => void;
@@ -46,9 +50,11 @@ export class RingBuffer {
   readonly #consumerPos: BigUint64Array;
   readonly #producerPos: BigUint64Array;
   readonly #data: Uint8Array;
+  readonly #dataView: DataView;
   readonly #headers: Int32Array;
   readonly #mask: number;
   readonly #batch = new ReusableRecordBatch();
+  readonly #record = new ReusableRingRecord();
   #epoll: Epoll | undefined;
   #consumer: number;
   #consuming = false;
@@ -63,6 +69,7 @@ export class RingBuffer {
     this.#producerPos = new BigUint64Array(producerMap.buffer, 0, 1);
     const dataOffset = pageSize();
     this.#data = new Uint8Array(producerMap.buffer, dataOffset, 2 * size);
+    this.#dataView = new DataView(producerMap.buffer, dataOffset, 2 * size);
     this.#headers = new Int32Array(producerMap.buffer, dataOffset, (2 * size) / 4);
     this.#mask = size - 1;
     this.#consumer = Number(Atomics.load(this.#consumerPos, 0));
@@ -111,9 +118,10 @@ export class RingBuffer {
   }
 
   /**
-   * Reads every committed record in order, calling `callback` for each; stops at a record that
-   * is still being written (BUSY) and skips discarded ones, and after `limit` records. Returns how
-   * many records it delivered. A record whose callback throws counts as consumed (as in libbpf).
+   * Reads every committed record in order, calling `callback` for each with a new Uint8Array view
+   * of it in the ring; stops at a record that is still being written (BUSY), skips discarded ones,
+   * and stops after `limit` records. Returns how many records it delivered. A record whose callback
+   * throws counts as consumed (as in libbpf). consumeRecords does the same without a view per record.
    */
   consume(callback: RecordCallback, limit = Number.POSITIVE_INFINITY): number {
     if (this.#closed || this.#consuming) return 0;
@@ -121,30 +129,82 @@ export class RingBuffer {
     const buffer = this.#data.buffer;
     const base = this.#data.byteOffset;
     const headers = this.#headers;
-    const mask = this.#mask;
-    let consumer = this.#consumer;
+    const start = this.#consumer;
+    const first = start & this.#mask;
+    let offset = first;
+    let end = first + (this.#producer() - start);
     let delivered = 0;
     try {
-      let producer = this.#producer();
       while (delivered < limit) {
-        if (consumer >= producer) {
-          producer = this.#producer();
-          if (consumer >= producer) break;
+        if (offset >= end) {
+          end = first + (this.#producer() - start);
+          if (offset >= end) break;
         }
-        const offset = consumer & mask;
         const header = LOADS_IN_ORDER ? headers[offset >>> 2]! : Atomics.load(headers, offset >>> 2);
         if (header < 0) break; // BUSY: the producer has not committed it yet
         const length = header & RECORD_LENGTH_MASK;
-        consumer += recordSpan(length);
+        const data = base + offset + RECORD_HEADER_SIZE;
+        offset += recordSpan(length);
         if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) {
           delivered++;
           // the constructor is cheaper than subarray, which looks up the species constructor
-          callback(new Uint8Array(buffer, base + offset + RECORD_HEADER_SIZE, length));
+          callback(new Uint8Array(buffer, data, length));
           if (this.#closed) break;
         }
       }
     } finally {
-      this.#release(consumer);
+      this.#release(start + (offset - first));
+    }
+    return delivered;
+  }
+
+  /**
+   * Reads every committed record in order as libbpf's ring_buffer__consume does
+   * (ringbuf_process_ring), calling `callback` for each with one reused RingRecord pointed at the
+   * record in the ring: nothing is allocated per record. The record is valid only during the call
+   * (`record.copy()` keeps one). Stops at a BUSY record and after `limit` records, skips discarded
+   * ones, and returns how many it delivered; a record whose callback throws counts as consumed.
+   *
+   * The walk keeps an int32 offset into the doubly mapped data area instead of the u64 position:
+   * until the position is published the kernel writes at most one ring size ahead of it, so the
+   * offset stays below twice the size and never needs wrapping; the position moves once, at the
+   * end (libbpf stores it after each record, which only frees the space sooner).
+   */
+  consumeRecords(callback: RingRecordCallback, limit = Number.POSITIVE_INFINITY): number {
+    if (this.#closed || this.#consuming) return 0;
+    this.#consuming = true;
+    const record = this.#record;
+    record.attach(this.#data, this.#dataView);
+    const headers = this.#headers;
+    const start = this.#consumer;
+    const first = start & this.#mask;
+    let offset = first;
+    let end = first + (this.#producer() - start);
+    let span = 0;
+    let delivered = 0;
+    try {
+      while (delivered < limit) {
+        if (offset >= end) {
+          end = first + (this.#producer() - start);
+          if (offset >= end) break;
+        }
+        const header = LOADS_IN_ORDER ? headers[offset >>> 2]! : Atomics.load(headers, offset >>> 2);
+        if (header < 0) break; // BUSY: the producer has not committed it yet
+        const length = header & RECORD_LENGTH_MASK;
+        const data = offset + RECORD_HEADER_SIZE;
+        const actual = recordSpan(length);
+        if (actual !== span) span = actual; // a predicted branch, not a data dependency (see #collect)
+        offset += span;
+        if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) {
+          delivered++;
+          record.moveTo(data, length);
+          callback(record);
+          if (this.#closed) break;
+        }
+      }
+    } finally {
+      record.release();
+      this.#release(start + (offset - first));
     }
     return delivered;
   }
