@@ -24,6 +24,8 @@ export function ringBufferRecords(
   map: FdArg,
   options: RingBufferRecordsOptions = {},
 ): Observable<RingRecord> {
+  // Written out, not shared with ringBufferBatches: one shared `emit` closure would see two types
+  // and stop being inlined (about 4 ns of the ~7 ns a record costs here).
   return new Observable<RingRecord>((subscriber) => {
     const ring = RingBuffer.open(map, options.backend);
     const batchSize = options.batchSize ?? 4096;
