@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { firstValueFrom, map, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fd } from '../fd.js';
 import { createCounter } from '../testing/attach.test-helpers.js';
 import { kernelOk, kernelSkipReason, linuxBackend, readU64 } from '../testing/kernel-gate.test-helpers.js';
 import {
+  bpfMappings,
   counterValue as readCounter,
   SEQUENCE_RECORD_BYTES,
   sequenceRing,
@@ -17,12 +17,6 @@ import { ringBufferEvents } from './ringbuf-events.js';
 const RING_BYTES = 64 * 1024;
 const RECORD_BYTES = SEQUENCE_RECORD_BYTES;
 const packet = new Uint8Array(64);
-
-function bpfMappings(): number {
-  return readFileSync('/proc/self/maps', 'latin1')
-    .split('\n')
-    .filter((line) => line.includes('bpf')).length;
-}
 
 const sequences = (batch: RecordBatch): bigint[] =>
   Array.from({ length: batch.count }, (_, i) => readU64(batch.record(i)));

