@@ -1,22 +1,25 @@
 import { failKind, failTruncated, failVlen, RECORD_LAYOUT, type TypeSectionPlace } from './type-records.js';
 import { indexAndValidateTypes } from './type-validate.js';
 
-const SCRATCH_ENTRIES = 1 << 14;
-const scratch = new Uint32Array(SCRATCH_ENTRIES);
+/**
+ * Offsets are gathered in a kept array, grown to the largest section seen up to KEPT_MOST entries
+ * (a kernel's BTF needs about 270,000: 1 MB kept for the process), then copied out at their count.
+ */
+const KEPT_MOST = 1 << 20;
+let scratch = new Uint32Array(1 << 14);
 
 /**
  * The word index of each type's btf_type, in id order, after checking that every kind is known
  * and every record fits (all libbpf 1.1's btf__parse checks); with `validate`, also names, linkage
  * and references, in the same single walk. The section is walked once: a second walk costs more
- * than it saves, since each record's length depends on the word before. Offsets go into an array
- * sized for the most types the section could hold (3 words each), never for a header's count,
- * then are copied to their exact size.
+ * than it saves, since each record's length depends on the word before. The kept array is sized
+ * for the most types the section could hold (3 words each): a kernel's BTF then costs one exact
+ * copy per parse, not a fresh 2 MB array whose allocation V8 answers with a young-generation GC.
  */
 export function indexTypes(words: Uint32Array, place: TypeSectionPlace): Uint32Array {
   const most = Math.floor(words.length / 3);
-  // An object's BTF (a few hundred types) is indexed in a kept array, so an open allocates only
-  // the exact-size copy; a kernel's is too large to keep around.
-  const bound = most <= SCRATCH_ENTRIES ? scratch : new Uint32Array(most);
+  if (scratch.length < most && most <= KEPT_MOST) scratch = new Uint32Array(most);
+  const bound = scratch.length >= most ? scratch : new Uint32Array(most);
   const count = place.validate
     ? indexAndValidateTypes(words, bound, place)
     : indexRecords(words, bound, place);

@@ -42,15 +42,108 @@ shape([K.DATASEC], SECINFO);
  * indexTypes' walk with the checks libbpf's btf_sanity_check and the kernel make beyond
  * structure: name offsets inside the string table, known linkage, referenced ids no higher than
  * the last type. Done in the same walk, because the walk itself (each record's length read from
- * the word before) costs as much as the checks. Referenced ids can only be compared once the count
- * is known: the walk keeps the largest and the first type holding it, so a bad name anywhere is
- * reported before a bad reference. Fills `offsets` and returns the number of types.
+ * the word before) costs as much as the checks. The walk only keeps the largest name offset and
+ * the largest referenced id, branch-free per member, and compares them once at the end: valid BTF
+ * (nearly all of it) pays no branch per field. Anything wrong sends it to locateInvalidType, which
+ * walks again with a check per field to say where. Fills `offsets` and returns the number of types.
  */
 export function indexAndValidateTypes(
   words: Uint32Array,
   offsets: Uint32Array,
   place: TypeSectionPlace,
 ): number {
+  const end = words.length;
+  let pos = 0;
+  let count = 0;
+  let maxName = 0;
+  let maxRef = 0;
+  let badLinkage = false;
+  while (pos < end) {
+    if (pos + 3 > end) locateInvalidType(words, offsets, place);
+    const info = words[pos + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const walk = WALK[kind]!;
+    if (walk === 0) locateInvalidType(words, offsets, place);
+    const vlen = info & 0xffff;
+    // most types are a bare btf_type: a branch the CPU predicts lets it run ahead to the next one
+    let next = pos + 3;
+    if ((walk & 0xff) !== 3) next += (walk & 0xf) - 3 + ((walk >>> 4) & 0xf) * vlen;
+    if (next > end) locateInvalidType(words, offsets, place);
+    offsets[count++] = pos;
+    const name = words[pos]!;
+    maxName = Math.max(name, maxName);
+    switch (walk >>> 8) {
+      case 1: {
+        // REF; a FUNC's vlen is its linkage, other kinds here have vlen 0
+        const ref = words[pos + 2]!;
+        maxRef = Math.max(ref, maxRef);
+        if (vlen > 2 && kind === K.FUNC) badLinkage = true;
+        break;
+      }
+      case 2: {
+        // VAR
+        const ref = words[pos + 2]!;
+        maxRef = Math.max(ref, maxRef);
+        if (words[pos + 3]! > 2) badLinkage = true;
+        break;
+      }
+      case 3: {
+        // ARRAY: element and index types
+        const element = words[pos + 3]!;
+        const index = words[pos + 4]!;
+        maxRef = Math.max(element, maxRef);
+        maxRef = Math.max(index, maxRef);
+        break;
+      }
+      case 4: // MEMBERS: name, type, offset
+        for (let w = pos + 3; w < next; w += 3) {
+          const member = words[w]!;
+          const type = words[w + 1]!;
+          maxName = Math.max(member, maxName);
+          maxRef = Math.max(type, maxRef);
+        }
+        break;
+      case 5: {
+        // PARAMS: the return type, then name, type
+        const returned = words[pos + 2]!;
+        maxRef = Math.max(returned, maxRef);
+        for (let w = pos + 3; w < next; w += 2) {
+          const param = words[w]!;
+          const type = words[w + 1]!;
+          maxName = Math.max(param, maxName);
+          maxRef = Math.max(type, maxRef);
+        }
+        break;
+      }
+      case 6: {
+        // VALUES: btf_enum (name, value) or btf_enum64 (name, lo, hi)
+        const step = (walk >>> 4) & 0xf;
+        for (let w = pos + 3; w < next; w += step) {
+          const value = words[w]!;
+          maxName = Math.max(value, maxName);
+        }
+        break;
+      }
+      case 7: // SECINFO: type, offset, size
+        for (let w = pos + 3; w < next; w += 3) {
+          const type = words[w]!;
+          maxRef = Math.max(type, maxRef);
+        }
+        break;
+    }
+    pos = next;
+  }
+  if (badLinkage || maxName >= place.stringsLength || maxRef > place.firstId - 1 + count) {
+    locateInvalidType(words, offsets, place);
+  }
+  return count;
+}
+
+/**
+ * The same checks, one branch per field, throwing at the first problem in type order (names and
+ * linkage before references): what a failed fast walk runs to say where.
+ */
+function locateInvalidType(words: Uint32Array, offsets: Uint32Array, place: TypeSectionPlace): never {
   const { stringsLength } = place;
   const end = words.length;
   let pos = 0;
@@ -68,7 +161,6 @@ export function indexAndValidateTypes(
     let next = pos + 3;
     if ((walk & 0xff) !== 3) next += (walk & 0xf) - 3 + ((walk >>> 4) & 0xf) * vlen;
     if (next > end) failVlen(place, count, pos, info);
-    offsets[count] = pos;
     if (words[pos]! >= stringsLength) failName(place, count, words, pos);
     // the largest type id this record refers to (0, void, when none)
     let ref = 0;
@@ -105,9 +197,8 @@ export function indexAndValidateTypes(
     pos = next;
     count++;
   }
-  // kept out of the loop's function: V8 compiles less before it can run the loop optimized
   checkLargestRef(words, offsets, count, maxRef, maxRefType, place);
-  return count;
+  throw new Error('BTF validation: the walk without branches failed but no check did'); // unreachable
 }
 
 /** STRUCT/UNION: btf_member records (name, type, offset); returns the largest member type. */
