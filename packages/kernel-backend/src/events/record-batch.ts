@@ -44,8 +44,10 @@ export class ReusableRecordBatch implements RecordBatch {
   count = 0;
   bytes: Uint8Array = EMPTY;
   offsets = new Uint32Array(INITIAL_CAPACITY);
-  /** `bytes` as 32-bit words, to read the headers */
+  /** the ring's data area as 32-bit words, to read the headers */
   #words: Int32Array = EMPTY_WORDS;
+  /** where `bytes` starts in `#words`, in bytes */
+  #wordsBase = 0;
   #consumed = 0;
 
   offset(index: number): number {
@@ -54,7 +56,8 @@ export class ReusableRecordBatch implements RecordBatch {
 
   length(index: number): number {
     // the header is the 8 bytes before the data: its first word holds the length and flags
-    return this.#words[(this.offsets[index]! - RECORD_HEADER_SIZE) >>> 2]! & RECORD_LENGTH_MASK;
+    const header = this.#wordsBase + this.offsets[index]! - RECORD_HEADER_SIZE;
+    return this.#words[header >>> 2]! & RECORD_LENGTH_MASK;
   }
 
   record(index: number): Uint8Array {
@@ -81,13 +84,15 @@ export class ReusableRecordBatch implements RecordBatch {
   }
 
   /**
-   * Sets the batch's record count and extent (8-aligned, as ring records are); all records count
-   * as consumed until leaveInRing.
+   * Sets the batch's record count and extent; `words` views the ring from `wordsBase` bytes before
+   * `bytes` (8-aligned, as ring records are), so a batch allocates no view of its own for the
+   * headers. All records count as consumed until leaveInRing.
    */
-  seal(count: number, bytes: Uint8Array): void {
+  seal(count: number, bytes: Uint8Array, words: Int32Array, wordsBase: number): void {
     this.count = count;
     this.bytes = bytes;
-    this.#words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    this.#words = words;
+    this.#wordsBase = wordsBase;
     this.#consumed = count;
   }
 

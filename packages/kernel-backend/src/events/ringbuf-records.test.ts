@@ -1,5 +1,5 @@
 import { UsageError } from '@bpfkit/core';
-import { firstValueFrom, map, take, toArray } from 'rxjs';
+import { config, firstValueFrom, map, type Subscription, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fd } from '../fd.js';
 import { createCounter } from '../testing/attach.test-helpers.js';
@@ -15,6 +15,9 @@ import { RingBuffer } from './ringbuf.js';
 import { ringBufferRecords } from './ringbuf-records.js';
 
 const RING_BYTES = 64 * 1024;
+const raise = (error: Error): never => {
+  throw error;
+};
 const packet = new Uint8Array(64);
 
 describe.skipIf(!kernelOk)(`RingBuffer records (real kernel) ${kernelSkipReason}`, () => {
@@ -167,6 +170,81 @@ describe.skipIf(!kernelOk)(`RingBuffer records (real kernel) ${kernelSkipReason}
     const rest: bigint[] = [];
     reader.consumeRecords((record) => rest.push(record.u64(0)));
     expect(rest).toEqual(Array.from({ length: 30 }, (_, i) => start + 20n + BigInt(i)));
+    close();
+  });
+
+  it('calls a plain observer directly with rxjs semantics: a throwing next is reported and the stream goes on; unsubscribe inside next stops it', async () => {
+    const { ring, program, close } = setup();
+    const before = bpfMappings();
+    const start = counterValue();
+    const reported: unknown[] = [];
+    const previous = config.onUnhandledError;
+    config.onUnhandledError = (error) => reported.push(error);
+    try {
+      const seen: bigint[] = [];
+      let subscription: Subscription | undefined;
+      const done = new Promise<void>((resolve) => {
+        const observer = {
+          next(this: unknown, record: RingRecord) {
+            expect(this).toBe(observer); // called as rxjs calls it, as a method of the observer
+            seen.push(record.u64(0));
+            if (seen.length === 3) throw new Error('third record refused');
+            if (seen.length === 10) {
+              subscription!.unsubscribe();
+              resolve();
+            }
+          },
+        };
+        subscription = ringBufferRecords(ring, { backend, batchSize: 4 }).subscribe(observer);
+      });
+      backend.testRun(program, { data: packet, repeat: 25 });
+      await done;
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the report comes from a timer
+      expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => start + BigInt(i)));
+      expect(reported).toEqual([new Error('third record refused')]);
+      expect(subscription!.closed).toBe(true);
+      expect(bpfMappings()).toBe(before);
+      // unsubscribed inside the tenth next: the eleventh record is the next reader's first
+      using reader = RingBuffer.open(ring, backend);
+      const rest: bigint[] = [];
+      reader.consumeRecords((record) => rest.push(record.u64(0)));
+      expect(rest).toEqual(Array.from({ length: 15 }, (_, i) => start + 10n + BigInt(i)));
+    } finally {
+      config.onUnhandledError = previous;
+      close();
+    }
+  });
+
+  it('takes a function as observer, and reports a stream that cannot start to error, as rxjs does', async () => {
+    const { ring, program, close } = setup();
+    const before = bpfMappings();
+    const start = counterValue();
+    const values: bigint[] = [];
+    const first = new Promise<void>((resolve) => {
+      const subscription = ringBufferRecords(ring, { backend }).subscribe((record) => {
+        values.push(record.u64(0));
+        if (values.length === 2) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    backend.testRun(program, { data: packet, repeat: 2 });
+    await first;
+    expect(values).toEqual([start, start + 1n]);
+    expect(bpfMappings()).toBe(before);
+    // a stream that cannot start (the backend refuses the map) reports to error, as rxjs does
+    const failing = { mapInfo: () => raise(new Error('map is gone')) } as unknown as typeof backend;
+    const errors: unknown[] = [];
+    const failed = ringBufferRecords(ring, { backend: failing }).subscribe({ error: (e) => errors.push(e) });
+    expect(errors).toEqual([new Error('map is gone')]);
+    expect(failed.closed).toBe(true);
+    // and the rxjs path agrees
+    const viaRxjs: unknown[] = [];
+    ringBufferRecords(ring, { backend: failing })
+      .pipe(take(1))
+      .subscribe({ error: (e) => viaRxjs.push(e) });
+    expect(viaRxjs).toEqual(errors);
     close();
   });
 });

@@ -279,7 +279,9 @@ export class RingBuffer {
       if (count >= maxCount) break;
       offsets = batch.grow();
     }
-    batch.seal(count, this.#data.subarray(first, offset));
+    // the constructor is cheaper than subarray, which looks up the species constructor
+    const bytes = new Uint8Array(this.#data.buffer, this.#data.byteOffset + first, offset - first);
+    batch.seal(count, bytes, headers, first);
     return start + (offset - first);
   }
 
