@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onlineCpus } from '../attach/perf-event-program.js';
 import type { Fd } from '../fd.js';
 import { createCounter, loadBuilt, readCounter } from '../testing/attach.test-helpers.js';
+import { onOneCpu } from '../testing/cpu-pin.test-helpers.js';
 import { kernelOk, kernelSkipReason, linuxBackend, readU64 } from '../testing/kernel-gate.test-helpers.js';
 import { PerfBuffer, type PerfBufferEvent } from './perfbuf.js';
 import { perfBufferEvents } from './perfbuf-events.js';
@@ -77,14 +78,17 @@ describe.skipIf(!kernelOk)(`PerfBuffer (real kernel) ${kernelSkipReason}`, () =>
     using buffer = PerfBuffer.open(events, { backend, pagesPerCpu: 1 });
     const start = readCounter(backend, counter);
     const runs = 1000; // 24-byte records: one 4 KiB page holds about 170, the rest are lost
-    backend.testRun(program, { data: packet, repeat: runs });
     const seen: PerfBufferEvent[] = [];
     const keep = (event: PerfBufferEvent) =>
       seen.push(event.type === 'sample' ? { ...event, data: event.data.slice() } : event);
-    buffer.consume(keep);
-    // the kernel writes PERF_RECORD_LOST once there is room again: at the next sample
-    backend.testRun(program, { data: packet, repeat: 1 });
-    buffer.consume(keep);
+    // on one CPU: on a busy machine a long run may otherwise move to another CPU's ring part-way
+    onOneCpu(() => {
+      backend.testRun(program, { data: packet, repeat: runs });
+      buffer.consume(keep);
+      // the kernel writes PERF_RECORD_LOST once there is room again: at the next sample
+      backend.testRun(program, { data: packet, repeat: 1 });
+      buffer.consume(keep);
+    });
     const samples = seen.filter((e) => e.type === 'sample');
     const lost = seen.reduce((sum, e) => sum + (e.type === 'lost' ? e.lost : 0), 0);
     expect(samples.length).toBeGreaterThan(100);
@@ -105,13 +109,15 @@ describe.skipIf(!kernelOk)(`PerfBuffer (real kernel) ${kernelSkipReason}`, () =>
     using buffer = PerfBuffer.open(events, { backend, pagesPerCpu: 1 });
     let expected = readCounter(backend, counter);
     let wrong = 0;
-    for (let round = 0; round < 50; round++) {
-      backend.testRun(program, { data: packet, repeat: 37 }); // 37 * 24 bytes: not a divisor of 4096
-      buffer.consume((event) => {
-        if (event.type !== 'sample' || readU64(event.data) !== expected) wrong++;
-        expected++;
-      });
-    }
+    onOneCpu(() => {
+      for (let round = 0; round < 50; round++) {
+        backend.testRun(program, { data: packet, repeat: 37 }); // 37 * 24 bytes: not a divisor of 4096
+        buffer.consume((event) => {
+          if (event.type !== 'sample' || readU64(event.data) !== expected) wrong++;
+          expected++;
+        });
+      }
+    });
     expect(wrong).toBe(0);
     expect(expected).toBe(readCounter(backend, counter));
   });
