@@ -25,7 +25,13 @@ export { type BtfHeader, type ByteOrder, detectByteOrder } from './header.js';
 export { makeHiddenFunctionsStatic } from './hidden-functions.js';
 export { loadKernelBtf } from './kernel-btf.js';
 export type { MemberLocation } from './members.js';
-export { datasecLayout, hiddenSubprograms, objectBtf, parsedObjectBtf } from './object-btf.js';
+export {
+  datasecLayout,
+  hiddenSubprograms,
+  objectBtf,
+  objectBtfSpecBytes,
+  parsedObjectBtf,
+} from './object-btf.js';
 export { type BtfFeatures, sanitizeBtf } from './sanitize.js';
 export type {
   BtfArray,

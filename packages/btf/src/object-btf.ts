@@ -20,6 +20,8 @@ const STV_HIDDEN = 2;
 
 /** Btf instances whose DATASECs have been fixed up already, so every stage shares one pass. */
 const fixed = new WeakSet<Btf>();
+/** .BTF bytes the fixups copied to patch: no file or caller shares them. */
+const patchedCopies = new WeakSet<Uint8Array>();
 
 /**
  * The object's `.BTF` as clang wrote it, parsed once per open and shared through the
@@ -62,8 +64,18 @@ export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'arti
   }
   btf = makeHiddenFunctionsStatic(btf, hiddenSubprograms(file));
   fixed.add(btf);
+  if (btf !== parsed) patchedCopies.add(btf.bytes);
   context.artifacts.set(ObjectBtfArtifact, btf);
   return btf;
+}
+
+/**
+ * The bytes an ObjectSpec keeps as its `btf`: the patched copy itself when the fixups made one
+ * (copying it again cost an allocation per open), else a copy, so that editing the spec never
+ * writes into the object file's bytes. Takes what objectBtf returned.
+ */
+export function objectBtfSpecBytes(btf: Btf): Uint8Array {
+  return patchedCopies.has(btf.bytes) ? btf.bytes : new Uint8Array(btf.bytes);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { objectBtf } from '@bpfkit/btf';
+import { objectBtf, objectBtfSpecBytes } from '@bpfkit/btf';
 import {
   Artifacts,
   type EventSink,
@@ -85,7 +85,7 @@ export function openObject(
   // The BTF as libbpf would send it: DATASEC sizes and offsets fixed from the ELF symbols.
   const btf = objectBtf(file, context);
   const btfExt = file.sections.find((s) => s.name === '.BTF.ext');
-  if (btf) spec.btf = new Uint8Array(btf.bytes);
+  if (btf) spec.btf = objectBtfSpecBytes(btf);
   if (btfExt) spec.btfExt = new Uint8Array(file.sectionData(btfExt.index));
 
   for (const transform of stages.transforms) spec = runStageSync('open', transform, spec, context, events);
