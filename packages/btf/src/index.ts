@@ -2,12 +2,16 @@ export { ObjectBtfArtifact, ObjectBtfExtArtifact } from './artifacts.js';
 export { Btf, type ParseBtfOptions, parseBtf } from './btf.js';
 export {
   type BtfExt,
+  type BtfExtBlock,
+  type BtfExtRecordRun,
+  type BtfExtRecords,
   type BtfExtSection,
   CoreReloKind,
   type CoreReloRecord,
   type FuncInfoRecord,
   type LineInfoRecord,
   parseBtfExt,
+  readBtfExtRecords,
 } from './btf-ext.js';
 export { readBtfFile } from './btf-file.js';
 export { BtfBuilder, type BtfBuilderOptions, encodeBtf } from './builder.js';

@@ -71,11 +71,12 @@ export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'arti
 
 /**
  * The bytes an ObjectSpec keeps as its `btf`: the patched copy itself when the fixups made one
- * (copying it again cost an allocation per open), else a copy, so that editing the spec never
- * writes into the object file's bytes. Takes what objectBtf returned.
+ * (copying it again cost an allocation per open), the section as it is when the caller owns the
+ * file's bytes (`ownsFileBytes`: nobody else sees them), else a copy, so that editing the spec
+ * never writes into bytes a caller handed in. Takes what objectBtf returned.
  */
-export function objectBtfSpecBytes(btf: Btf): Uint8Array {
-  return patchedCopies.has(btf.bytes) ? btf.bytes : new Uint8Array(btf.bytes);
+export function objectBtfSpecBytes(btf: Btf, ownsFileBytes = false): Uint8Array {
+  return ownsFileBytes || patchedCopies.has(btf.bytes) ? btf.bytes : new Uint8Array(btf.bytes);
 }
 
 /**

@@ -35,7 +35,8 @@ export interface OpenStages {
 /**
  * The open phase: read the file, let map collectors claim their sections, split code into
  * programs and functions with symbolic relocations, then run any spec transforms. Pure: the
- * same bytes give the same spec on every machine.
+ * same bytes give the same spec on every machine. `ownsBytes`: the caller hands `bytes` over
+ * (it read them for this open), so the spec keeps views of them where it would copy.
  */
 export function openObject(
   bytes: Uint8Array,
@@ -43,6 +44,7 @@ export function openObject(
   stages: OpenStages,
   options: OpenOptions,
   events: EventSink,
+  ownsBytes = false,
 ): ObjectSpec {
   const context: OpenContext = { objectName: name, options, events, artifacts: new Artifacts(), bytes };
   const file = runStageSync('open', stages.reader, bytes, context, events);
@@ -85,8 +87,11 @@ export function openObject(
   // The BTF as libbpf would send it: DATASEC sizes and offsets fixed from the ELF symbols.
   const btf = objectBtf(file, context);
   const btfExt = file.sections.find((s) => s.name === '.BTF.ext');
-  if (btf) spec.btf = objectBtfSpecBytes(btf);
-  if (btfExt) spec.btfExt = new Uint8Array(file.sectionData(btfExt.index));
+  if (btf) spec.btf = objectBtfSpecBytes(btf, ownsBytes);
+  if (btfExt) {
+    const data = file.sectionData(btfExt.index);
+    spec.btfExt = ownsBytes ? data : new Uint8Array(data);
+  }
 
   for (const transform of stages.transforms) spec = runStageSync('open', transform, spec, context, events);
   warnUntypedPrograms(spec, events);
