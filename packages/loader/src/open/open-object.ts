@@ -18,6 +18,7 @@ import {
   STB_WEAK,
   STT_SECTION,
   type Stage,
+  silentEvents,
 } from '@bpfkit/core';
 import { claimSections } from './claim-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
@@ -56,10 +57,13 @@ export function openObject(
       name: 'collect maps',
       run: () =>
         claimSections(file, collectors, context).flatMap(({ collector, sections }) => {
-          events.emit({
-            type: 'decision',
-            message: `${collector.format} format reads ${sections.map((s) => s.name).join(', ')}`,
-          });
+          // the message is built only for a sink that listens: an open runs this per format
+          if (events !== silentEvents) {
+            events.emit({
+              type: 'decision',
+              message: `${collector.format} format reads ${sections.map((s) => s.name).join(', ')}`,
+            });
+          }
           return collector.collect(file, sections, context);
         }),
     },
