@@ -159,8 +159,13 @@ function specFromDefinition(name: string, def: BtfMapDefinition, source: MapSour
   if (def.valueTypeId !== undefined) spec.btfValueTypeId = def.valueTypeId;
   if (def.inner) {
     // The inner template has no variable of its own; it shares the outer map's place.
-    const innerSource: MapSource = { ...source, btfTypeId: def.inner.typeId };
-    delete innerSource.btfVarId;
+    const innerSource: MapSource = {
+      format: source.format,
+      section: source.section,
+      sectionIndex: source.sectionIndex,
+      offset: source.offset,
+      btfTypeId: def.inner.typeId,
+    };
     spec.innerMap = specFromDefinition(`${name}.inner`, def.inner, innerSource);
   }
   return spec;

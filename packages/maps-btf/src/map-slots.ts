@@ -85,8 +85,9 @@ export function readInitialSlots(
     }
     const slot = relative / BPF_POINTER_SIZE;
     const kind = checkTarget(file, section, map, symbol.sectionIndex, here);
-    const key = new Uint8Array(4);
-    new DataView(key.buffer).setUint32(0, slot, true);
+    // the u32 key written byte by byte: reading `.buffer` of a small typed array moves it off
+    // V8's heap, which cost more than the rest of the slot
+    const key = new Uint8Array([slot & 0xff, (slot >>> 8) & 0xff, (slot >>> 16) & 0xff, slot >>> 24]);
     const entries = slots.get(map.name) ?? new Map<number, MapEntry>();
     entries.set(slot, { key, ref: { kind, name: target } });
     slots.set(map.name, entries);
