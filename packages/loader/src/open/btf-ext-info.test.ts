@@ -15,7 +15,7 @@ function btfExt(funcInfo: number[], lineInfo: number[]): Uint8Array {
   view.setUint32(12, funcInfo.length * 4, true);
   view.setUint32(16, funcInfo.length * 4, true); // line_info_off
   view.setUint32(20, lineInfo.length * 4, true);
-  words.forEach((word, i) => view.setUint32(32 + i * 4, word, true));
+  for (const [i, word] of words.entries()) view.setUint32(32 + i * 4, word, true);
   return out;
 }
 
