@@ -91,7 +91,7 @@ export function openObject(
   // The BTF as libbpf would send it: DATASEC sizes and offsets fixed from the ELF symbols.
   const btf = objectBtf(file, context);
   const btfExt = file.sections.find((s) => s.name === '.BTF.ext');
-  if (btf) spec.btf = objectBtfSpecBytes(btf, ownsBytes);
+  if (btf) spec.btf = objectBtfSpecBytes(btf, context, ownsBytes);
   if (btfExt) {
     const data = file.sectionData(btfExt.index);
     spec.btfExt = ownsBytes ? data : new Uint8Array(data);
