@@ -121,31 +121,57 @@ function checkString(r: Reader, offset: number, field: string, byteOffset: numbe
 }
 
 function stringAt(r: Reader, offset: number, field: string, byteOffset: number, section?: string): string {
-  if (offset >= r.btf.stringsLength) {
-    fail(
-      `string offset ${offset} is past the .BTF string table (${r.btf.stringsLength} bytes)`,
-      field,
-      byteOffset,
-      section,
-    );
-  }
+  checkString(r, offset, field, byteOffset, section);
   return r.btf.name(offset);
 }
 
 /**
- * One info block (func_info, line_info or core_relo): a u32 record size, then per section a
- * btf_ext_info_sec (sec_name_off, num_info) and num_info records. Records may be larger than the
- * struct we know (a newer format): the extra bytes are skipped; smaller ones are refused.
+ * One section's records in an info block, left in place: `count` records of the block's record
+ * size from byte `start` of the .BTF.ext. The section name is resolved from .BTF strings.
  */
-function readBlock<R>(
+export interface BtfExtRecordRun {
+  section: string;
+  start: number;
+  count: number;
+}
+
+/** One info block (func_info, line_info or core_relo) as runs of records in place. */
+export interface BtfExtBlock {
+  /** the record size the file declared (at least what this reader knows) */
+  recordSize: number;
+  runs: BtfExtRecordRun[];
+}
+
+/**
+ * .BTF.ext checked (header, blocks, counts, every string offset) but not decoded: a reader that
+ * puts records straight where they go (the loader's instruction streams) reads the fields from
+ * `view` itself, so no object is made per record. Offsets of the fields inside a record are
+ * those of struct bpf_func_info, bpf_line_info and bpf_core_relo.
+ */
+export interface BtfExtRecords {
+  byteOrder: ByteOrder;
+  flags: number;
+  view: DataView;
+  littleEndian: boolean;
+  funcInfo: BtfExtBlock;
+  lineInfo: BtfExtBlock;
+  coreRelos: BtfExtBlock;
+}
+
+/**
+ * One info block: a u32 record size, then per section a btf_ext_info_sec (sec_name_off,
+ * num_info) and num_info records. Records may be larger than the struct we know (a newer format):
+ * the extra bytes are skipped; smaller ones are refused. `check` validates one record in place.
+ */
+function readBlock(
   r: Reader,
   start: number,
   length: number,
   known: number,
   what: string,
-  record: (pos: number, section: string) => R,
-): { sections: BtfExtSection<R>[]; recordSize: number } {
-  if (length === 0) return { sections: [], recordSize: known };
+  check?: (pos: number, section: string) => void,
+): BtfExtBlock {
+  if (length === 0) return { runs: [], recordSize: known };
   const end = start + length;
   if (end > r.bytes.length)
     fail(`${what} (${start}+${length}) runs past the ${r.bytes.length}-byte .BTF.ext`, `${what}_len`, start);
@@ -158,7 +184,7 @@ function readBlock<R>(
       start,
     );
   }
-  const sections: BtfExtSection<R>[] = [];
+  const runs: BtfExtRecordRun[] = [];
   let pos = start + 4;
   while (pos < end) {
     if (pos + 8 > end) fail(`${what} ends inside a section header`, `${what}.btf_ext_info_sec`, pos);
@@ -166,7 +192,7 @@ function readBlock<R>(
     const count = r.view.getUint32(pos + 4, r.le);
     if (count === 0) fail(`${what} section ${section} has no records`, 'num_info', pos + 4, section);
     pos += 8;
-    // Checked before allocating anything, so a lying count cannot make us allocate.
+    // Checked before reading any record, so a lying count cannot make us read past the end.
     if (count > (end - pos) / recordSize) {
       fail(
         `${what} section ${section} claims ${count} records of ${recordSize} bytes, past the end`,
@@ -175,15 +201,18 @@ function readBlock<R>(
         section,
       );
     }
-    const records: R[] = [];
-    for (let i = 0; i < count; i++, pos += recordSize) records.push(record(pos, section));
-    sections.push({ section, records });
+    runs.push({ section, start: pos, count });
+    if (check) for (let i = 0; i < count; i++) check(pos + i * recordSize, section);
+    pos += count * recordSize;
   }
-  return { sections, recordSize };
+  return { runs, recordSize };
 }
 
-/** Parses .BTF.ext; names (sections, files, source lines, access strings) come from `btf`'s strings. */
-export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
+/**
+ * Checks .BTF.ext against `btf` (whose strings it names) and finds its record runs, decoding no
+ * record: what parseBtfExt does, short of making an object per record.
+ */
+export function readBtfExtRecords(bytes: Uint8Array, btf: Btf): BtfExtRecords {
   if (bytes.length < 8)
     fail(`.BTF.ext is ${bytes.length} bytes, shorter than its header`, 'btf_ext_header', 0);
   const byteOrder = detectByteOrder(bytes);
@@ -198,54 +227,78 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
     fail(`.BTF.ext header length ${hdrLen} exceeds the ${bytes.length} bytes`, 'hdr_len', 4);
   const r: Reader = { bytes, view, le, btf };
   // Offsets in the header count from the end of the header.
-  const block = (offField: number) => ({
-    start: hdrLen + view.getUint32(offField, le),
-    length: view.getUint32(offField + 4, le),
-  });
-  const func = block(8);
-  const line = block(16);
-  const core = hdrLen >= EXT_HEADER_CORE ? block(24) : { start: hdrLen, length: 0 };
+  const funcInfo = readBlock(r, hdrLen + view.getUint32(8, le), view.getUint32(12, le), 8, 'func_info');
+  const lineInfo = readBlock(
+    r,
+    hdrLen + view.getUint32(16, le),
+    view.getUint32(20, le),
+    16,
+    'line_info',
+    (pos, section) => {
+      checkString(r, view.getUint32(pos + 4, le), 'file_name_off', pos + 4, section);
+      checkString(r, view.getUint32(pos + 8, le), 'line_off', pos + 8, section);
+    },
+  );
+  const coreRelos =
+    hdrLen >= EXT_HEADER_CORE
+      ? readBlock(
+          r,
+          hdrLen + view.getUint32(24, le),
+          view.getUint32(28, le),
+          16,
+          'core_relo',
+          (pos, section) => checkString(r, view.getUint32(pos + 8, le), 'access_str_off', pos + 8, section),
+        )
+      : { runs: [], recordSize: 16 };
+  return { byteOrder: byteOrder!, flags: bytes[3]!, view, littleEndian: le, funcInfo, lineInfo, coreRelos };
+}
 
-  const funcInfo = readBlock(r, func.start, func.length, 8, 'func_info', (pos) => ({
-    insnOff: view.getUint32(pos, le),
-    typeId: view.getUint32(pos + 4, le),
-  }));
-  const lineInfo = readBlock(r, line.start, line.length, 16, 'line_info', (pos, section) => {
-    const fileNameOff = view.getUint32(pos + 4, le);
-    const lineOff = view.getUint32(pos + 8, le);
-    const lineCol = view.getUint32(pos + 12, le);
-    checkString(r, fileNameOff, 'file_name_off', pos + 4, section);
-    checkString(r, lineOff, 'line_off', pos + 8, section);
-    // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
-    return new LineInfoEntry(
-      view.getUint32(pos, le),
-      fileNameOff,
-      lineOff,
-      lineCol >>> 10,
-      lineCol & 0x3ff,
-      btf,
-    );
+/** Each run of a block as a section with its records decoded by `record`. */
+function decodeBlock<R>(block: BtfExtBlock, record: (pos: number) => R): BtfExtSection<R>[] {
+  return block.runs.map(({ section, start, count }) => {
+    const records: R[] = [];
+    for (let i = 0; i < count; i++) records.push(record(start + i * block.recordSize));
+    return { section, records };
   });
-  const coreRelos = readBlock(r, core.start, core.length, 16, 'core_relo', (pos, section) => {
-    const accessStrOff = view.getUint32(pos + 8, le);
-    return {
+}
+
+/** Parses .BTF.ext; names (sections, files, source lines, access strings) come from `btf`'s strings. */
+export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
+  const raw = readBtfExtRecords(bytes, btf);
+  const { view, littleEndian: le } = raw;
+  return {
+    byteOrder: raw.byteOrder,
+    flags: raw.flags,
+    funcInfo: decodeBlock(raw.funcInfo, (pos) => ({
       insnOff: view.getUint32(pos, le),
       typeId: view.getUint32(pos + 4, le),
-      accessStrOff,
-      accessStr: stringAt(r, accessStrOff, 'access_str_off', pos + 8, section),
-      kind: view.getUint32(pos + 12, le),
-    };
-  });
-  return {
-    byteOrder: byteOrder!,
-    flags: bytes[3]!,
-    funcInfo: funcInfo.sections,
-    lineInfo: lineInfo.sections,
-    coreRelos: coreRelos.sections,
+    })),
+    lineInfo: decodeBlock(raw.lineInfo, (pos) => {
+      const lineCol = view.getUint32(pos + 12, le);
+      // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
+      return new LineInfoEntry(
+        view.getUint32(pos, le),
+        view.getUint32(pos + 4, le),
+        view.getUint32(pos + 8, le),
+        lineCol >>> 10,
+        lineCol & 0x3ff,
+        btf,
+      );
+    }),
+    coreRelos: decodeBlock(raw.coreRelos, (pos) => {
+      const accessStrOff = view.getUint32(pos + 8, le);
+      return {
+        insnOff: view.getUint32(pos, le),
+        typeId: view.getUint32(pos + 4, le),
+        accessStrOff,
+        accessStr: btf.name(accessStrOff),
+        kind: view.getUint32(pos + 12, le),
+      };
+    }),
     recordSizes: {
-      funcInfo: funcInfo.recordSize,
-      lineInfo: lineInfo.recordSize,
-      coreRelo: coreRelos.recordSize,
+      funcInfo: raw.funcInfo.recordSize,
+      lineInfo: raw.lineInfo.recordSize,
+      coreRelo: raw.coreRelos.recordSize,
     },
   };
 }

@@ -2,12 +2,16 @@ export { ObjectBtfArtifact, ObjectBtfExtArtifact } from './artifacts.js';
 export { Btf, type ParseBtfOptions, parseBtf } from './btf.js';
 export {
   type BtfExt,
+  type BtfExtBlock,
+  type BtfExtRecordRun,
+  type BtfExtRecords,
   type BtfExtSection,
   CoreReloKind,
   type CoreReloRecord,
   type FuncInfoRecord,
   type LineInfoRecord,
   parseBtfExt,
+  readBtfExtRecords,
 } from './btf-ext.js';
 export { readBtfFile } from './btf-file.js';
 export { BtfBuilder, type BtfBuilderOptions, encodeBtf } from './builder.js';
@@ -25,7 +29,13 @@ export { type BtfHeader, type ByteOrder, detectByteOrder } from './header.js';
 export { makeHiddenFunctionsStatic } from './hidden-functions.js';
 export { loadKernelBtf } from './kernel-btf.js';
 export type { MemberLocation } from './members.js';
-export { datasecLayout, hiddenSubprograms, objectBtf, parsedObjectBtf } from './object-btf.js';
+export {
+  datasecLayout,
+  hiddenSubprograms,
+  objectBtf,
+  objectBtfSpecBytes,
+  parsedObjectBtf,
+} from './object-btf.js';
 export { type BtfFeatures, sanitizeBtf } from './sanitize.js';
 export type {
   BtfArray,

@@ -1,5 +1,6 @@
 import {
   addContext,
+  artifactKey,
   type ObjectFileView,
   type OpenContext,
   STB_GLOBAL,
@@ -18,8 +19,13 @@ import { makeHiddenFunctionsStatic } from './hidden-functions.js';
 const STV_INTERNAL = 1;
 const STV_HIDDEN = 2;
 
-/** Btf instances whose DATASECs have been fixed up already, so every stage shares one pass. */
-const fixed = new WeakSet<Btf>();
+/**
+ * The Btf objectBtf fixed up in this open, so every stage shares one pass; and the bytes the
+ * fix-ups copied to patch, which no file or caller shares. Kept with the open's artifacts (a
+ * WeakSet add per open cost more, in ephemeron bookkeeping, than the lookups it saved).
+ */
+const FixedObjectBtf = artifactKey<Btf>('object BTF, fixed up');
+const PatchedBtfBytes = artifactKey<Uint8Array>('object BTF bytes the fix-ups copied');
 
 /**
  * The object's `.BTF` as clang wrote it, parsed once per open and shared through the
@@ -53,7 +59,7 @@ export function parsedObjectBtf(
  */
 export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'artifacts'>): Btf | undefined {
   const parsed = parsedObjectBtf(file, context);
-  if (!parsed || fixed.has(parsed)) return parsed;
+  if (!parsed || parsed === context.artifacts.get(FixedObjectBtf)) return parsed;
   let btf: Btf;
   try {
     btf = fixupDatasecs(parsed, datasecLayout(file));
@@ -61,9 +67,25 @@ export function objectBtf(file: ObjectFileView, context: Pick<OpenContext, 'arti
     throw addContext(error, 'fix up DATASECs', { object: file.name });
   }
   btf = makeHiddenFunctionsStatic(btf, hiddenSubprograms(file));
-  fixed.add(btf);
+  context.artifacts.set(FixedObjectBtf, btf);
+  if (btf !== parsed) context.artifacts.set(PatchedBtfBytes, btf.bytes);
   context.artifacts.set(ObjectBtfArtifact, btf);
   return btf;
+}
+
+/**
+ * The bytes an ObjectSpec keeps as its `btf`: the patched copy itself when the fixups made one
+ * (copying it again cost an allocation per open), the section as it is when the caller owns the
+ * file's bytes (`ownsFileBytes`: nobody else sees them), else a copy, so that editing the spec
+ * never writes into bytes a caller handed in. Takes what objectBtf returned for the same context.
+ */
+export function objectBtfSpecBytes(
+  btf: Btf,
+  context: Pick<OpenContext, 'artifacts'>,
+  ownsFileBytes = false,
+): Uint8Array {
+  const copied = context.artifacts.get(PatchedBtfBytes) === btf.bytes;
+  return ownsFileBytes || copied ? btf.bytes : new Uint8Array(btf.bytes);
 }
 
 /**

@@ -22,6 +22,15 @@ export class ByteReader {
     return this.#view.byteLength;
   }
 
+  /** The view reads go through: for loops over a table whose whole range was checked already. */
+  get view(): DataView {
+    return this.#view;
+  }
+
+  get littleEndian(): boolean {
+    return this.#little;
+  }
+
   get position(): number {
     return this.#pos;
   }

@@ -3,9 +3,12 @@ import type { ByteReader } from './byte-reader.js';
 import { ELF64_REL_SIZE, ELF64_RELA_SIZE } from './elf-constants.js';
 import { fail } from './fail.js';
 import { type SectionHeader, SH_FIELD } from './section-table.js';
+import { u64At } from './small-bigint.js';
 
 /** Byte offset of r_info inside Elf64_Rel / Elf64_Rela. */
 const R_INFO = 8;
+/** Byte offset of r_addend inside Elf64_Rela. */
+const R_ADDEND = 16;
 
 /** Elf64_Rel is 16 bytes, Elf64_Rela 24 (it adds r_addend). */
 export function relocationEntrySize(type: number): number {
@@ -50,15 +53,17 @@ export function readRelocations(
   const count = Number(h.size) / entrySize;
   const withAddend = h.type === SHT_RELA;
   const relocations: RelocationView[] = new Array(count);
+  // The section table checked that the section lies inside the file: entries are read straight
+  // from the view, without a bounds check per field.
+  const view = reader.view;
   for (let i = 0; i < count; i++) {
     const entry = start + i * entrySize;
-    reader.expect(entry, entrySize, withAddend ? 'Elf64_Rela' : 'Elf64_Rel', label);
-    const offset = reader.u64();
-    const first = reader.u32();
-    const second = reader.u32();
+    const offset = u64At(view, entry, little);
+    const first = view.getUint32(entry + R_INFO, little);
+    const second = view.getUint32(entry + R_INFO + 4, little);
     const symbolIndex = little ? second : first;
     const type = little ? first : second;
-    const addend = withAddend ? reader.i64() : 0n;
+    const addend = withAddend ? view.getBigInt64(entry + R_ADDEND, little) : 0n;
     if (symbolIndex >= symbolCount) {
       fail(
         `relocation ${i} names symbol ${symbolIndex}, past the ${symbolCount} entries of the symbol table`,

@@ -3,6 +3,7 @@ import type { ByteReader } from './byte-reader.js';
 import { ELF64_SHDR_SIZE, SHN_XINDEX } from './elf-constants.js';
 import type { ElfHeader } from './elf-header.js';
 import { fail, hex } from './fail.js';
+import { u64At } from './small-bigint.js';
 import { StringTable } from './string-table.js';
 
 /** One Elf64_Shdr with its fields as stored (64-bit fields as bigint). */
@@ -63,22 +64,25 @@ export function readSectionTable(
 ): SectionTable {
   const { offset, count, shstrndx } = locateTable(reader, header, object);
   const headers: SectionHeader[] = new Array(count);
+  // locateTable checked that the whole table lies inside the file: fields are read straight
+  // from the view, without a bounds check per field.
+  const view = reader.view;
+  const little = reader.littleEndian;
   for (let index = 0; index < count; index++) {
-    const headerOffset = offset + index * ELF64_SHDR_SIZE;
-    reader.expect(headerOffset, ELF64_SHDR_SIZE, 'Elf64_Shdr');
+    const at = offset + index * ELF64_SHDR_SIZE;
     headers[index] = {
       index,
-      nameOffset: reader.u32(),
-      type: reader.u32(),
-      flags: reader.u64(),
-      addr: reader.u64(),
-      offset: reader.u64(),
-      size: reader.u64(),
-      link: reader.u32(),
-      info: reader.u32(),
-      addralign: reader.u64(),
-      entsize: reader.u64(),
-      headerOffset,
+      nameOffset: view.getUint32(at, little),
+      type: view.getUint32(at + SH_FIELD.sh_type, little),
+      flags: u64At(view, at + SH_FIELD.sh_flags, little),
+      addr: u64At(view, at + SH_FIELD.sh_addr, little),
+      offset: u64At(view, at + SH_FIELD.sh_offset, little),
+      size: u64At(view, at + SH_FIELD.sh_size, little),
+      link: view.getUint32(at + SH_FIELD.sh_link, little),
+      info: view.getUint32(at + SH_FIELD.sh_info, little),
+      addralign: u64At(view, at + SH_FIELD.sh_addralign, little),
+      entsize: u64At(view, at + SH_FIELD.sh_entsize, little),
+      headerOffset: at,
     };
   }
 
@@ -114,11 +118,19 @@ export function readSectionTable(
           section: `[${h.index}]`,
         }))
       : '';
-    const label = name || `[${h.index}]`;
-    const { start, size } = dataRange(bytes.length, h, label, object);
-    checkIndexField(h, 'sh_link', h.link, count, label, object);
-    if (h.type === SHT_REL || h.type === SHT_RELA)
-      checkIndexField(h, 'sh_info', h.info, count, label, object);
+    // the checks first with numbers, and the label (a string) only for a failure's message
+    const start = Number(h.offset);
+    const size = Number(h.size);
+    const fits =
+      h.type === SHT_NOBITS ? h.size <= MAX_SAFE && h.offset <= MAX_SAFE : start + size <= bytes.length;
+    const linksFit = h.link < count && (h.info < count || (h.type !== SHT_REL && h.type !== SHT_RELA));
+    if (!fits || !linksFit) {
+      const label = name || `[${h.index}]`;
+      dataRange(bytes.length, h, label, object);
+      checkIndexField(h, 'sh_link', h.link, count, label, object);
+      if (h.type === SHT_REL || h.type === SHT_RELA)
+        checkIndexField(h, 'sh_info', h.info, count, label, object);
+    }
     sections[h.index] = { index: h.index, name, type: h.type, flags: h.flags, size, offset: start };
   }
   return { headers, sections, shstrndx, sectionNames };

@@ -19,3 +19,10 @@ export function u64FromHalves(lo: number, hi: number): bigint {
   }
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
+
+/** The u64 at byte `at` of `view`, read as two u32 halves (no bigint allocated for small values). */
+export function u64At(view: DataView, at: number, little: boolean): bigint {
+  const lo = view.getUint32(little ? at : at + 4, little);
+  const hi = view.getUint32(little ? at + 4 : at, little);
+  return u64FromHalves(lo, hi);
+}

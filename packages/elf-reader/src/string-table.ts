@@ -14,24 +14,36 @@ const interned = new Map<number, string>();
 /**
  * Symbol and section names, decoded once per process: the same names (.text, .maps, license,
  * .BTF.ext, helper and map names) recur in every object, and a lookup hashes and compares the
- * bytes without allocating, where decoding allocates a string. Non-ASCII names go to TextDecoder.
+ * bytes without allocating, where decoding allocates a string. The scan for the terminating NUL
+ * hashes as it goes (one pass, no indexOf call). Long or non-ASCII names go to TextDecoder.
+ * Undefined when no NUL follows `start`.
  */
-function decodeName(data: Uint8Array, start: number, end: number): string {
-  const length = end - start;
-  if (length > INTERNED_MAX_LENGTH) return utf8.decode(data.subarray(start, end));
-  let hash = length;
-  for (let i = start; i < end; i++) {
+function decodeNameAt(data: Uint8Array, start: number): string | undefined {
+  const limit = Math.min(data.length, start + INTERNED_MAX_LENGTH + 1);
+  let hash = 0;
+  let i = start;
+  for (; i < limit; i++) {
     const c = data[i]!;
-    if (c >= 0x80) return utf8.decode(data.subarray(start, end));
+    if (c === 0) break;
+    if (c >= 0x80) return decodeLong(data, start);
     hash = (Math.imul(hash, 31) + c) | 0;
   }
+  if (i === limit) return decodeLong(data, start);
+  const length = i - start;
+  hash = (Math.imul(length, 0x9e3779b1) + hash) | 0;
   const known = interned.get(hash);
   if (known !== undefined && sameAscii(known, data, start, length)) return known;
   let text = '';
-  for (let i = start; i < end; i++) text += String.fromCharCode(data[i]!);
+  for (let j = start; j < i; j++) text += String.fromCharCode(data[j]!);
   if (interned.size >= INTERNED_MAX_COUNT) interned.clear();
   interned.set(hash, text);
   return text;
+}
+
+/** A name past the interned length, or with non-ASCII bytes: found and decoded as it is. */
+function decodeLong(data: Uint8Array, start: number): string | undefined {
+  const end = data.indexOf(0, start);
+  return end < 0 ? undefined : utf8.decode(data.subarray(start, end));
 }
 
 function sameAscii(text: string, data: Uint8Array, start: number, length: number): boolean {
@@ -81,10 +93,8 @@ export class StringTable {
     if (offset === 0) return '';
     const data = this.#data;
     if (!(offset > 0 && offset < data.length && Number.isInteger(offset))) return undefined;
-    const end = data.indexOf(0, offset);
-    if (end < 0) return undefined;
-    // No cache: most offsets are read once (one per symbol), and a short name decodes quickly.
-    return decodeName(data, offset, end);
+    // No cache per table: most offsets are read once (one per symbol); names are interned.
+    return decodeNameAt(data, offset);
   }
 
   #fail(offset: number, ref: StringRef): never {

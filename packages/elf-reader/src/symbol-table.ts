@@ -4,11 +4,16 @@ import { ELF64_SYM_SIZE, SHN_LORESERVE, SHN_XINDEX, SHT_SYMTAB_SHNDX } from './e
 import { fail } from './fail.js';
 import type { SectionTable } from './section-table.js';
 import { SH_FIELD } from './section-table.js';
+import { u64At } from './small-bigint.js';
 import { StringTable } from './string-table.js';
 
 /** Byte offsets of Elf64_Sym fields. */
 const ST_NAME = 0;
+const ST_INFO = 4;
+const ST_OTHER = 5;
 const ST_SHNDX = 6;
+const ST_VALUE = 8;
+const ST_SIZE = 16;
 
 export interface SymbolTable {
   /** index of the SHT_SYMTAB section, or undefined when the object has none */
@@ -89,15 +94,18 @@ export function readSymbolTable(
   const extendedIndices = findExtendedIndices(table, symtabIndex, count, object);
   const sectionCount = sections.length;
   const symbols: SymbolView[] = new Array(count);
+  // The section table checked that the symbol table lies inside the file: entries are read
+  // straight from the view, without a bounds check per field.
+  const view = reader.view;
+  const little = reader.littleEndian;
   for (let index = 0; index < count; index++) {
     const entry = section.offset + index * ELF64_SYM_SIZE;
-    reader.expect(entry, ELF64_SYM_SIZE, 'Elf64_Sym', label);
-    const nameOffset = reader.u32();
-    const info = reader.u8();
-    const other = reader.u8();
-    let sectionIndex = reader.u16();
-    const value = reader.u64();
-    const size = reader.u64();
+    const nameOffset = view.getUint32(entry, little);
+    const info = view.getUint8(entry + ST_INFO);
+    const other = view.getUint8(entry + ST_OTHER);
+    let sectionIndex = view.getUint16(entry + ST_SHNDX, little);
+    const value = u64At(view, entry + ST_VALUE, little);
+    const size = u64At(view, entry + ST_SIZE, little);
     const type = info & 0xf;
     if (sectionIndex === SHN_XINDEX && extendedIndices !== undefined) {
       const at = extendedIndices + index * 4;

@@ -72,7 +72,8 @@ export class Loader<O extends object = {}, L extends object = {}> {
     events: EventSink = silentEvents,
   ): ObjectSpec {
     this.#checkOptions('open', options);
-    const bytes = typeof source === 'string' ? readObjectFile(source) : source;
+    const fromFile = typeof source === 'string';
+    const bytes = fromFile ? readObjectFile(source) : source;
     const name = options.name ?? (typeof source === 'string' ? objectNameOf(source) : 'object');
     const stages = {
       reader: this.reader,
@@ -80,7 +81,8 @@ export class Loader<O extends object = {}, L extends object = {}> {
       programs: this.programs,
       transforms: this.transforms,
     };
-    return openObject(bytes, name, stages, options, events);
+    // bytes read here belong to this open alone: the spec may keep views of them
+    return openObject(bytes, name, stages, options, events, fromFile);
   }
 
   /**
@@ -96,12 +98,14 @@ export class Loader<O extends object = {}, L extends object = {}> {
 
   /** An unknown option key is a UsageError naming the keys this pipeline knows. */
   #checkOptions(phase: 'open' | 'load', options: object): void {
+    const keys = Object.keys(options);
+    if (keys.length === 0) return; // the common call: no set of known keys to build
     const defaults = phase === 'open' ? openOptionDescriptions : loadOptionDescriptions;
     const known = new Set([
       ...Object.keys(defaults),
       ...this.declared.filter((d) => d.phase === phase).map((d) => d.key),
     ]);
-    const unknown = Object.keys(options).filter((key) => !known.has(key));
+    const unknown = keys.filter((key) => !known.has(key));
     if (unknown.length > 0) {
       throw new UsageError(`unknown ${phase} option ${unknown.join(', ')}`, {
         hint: `${phase} options of this pipeline: ${[...known].join(', ')}`,

@@ -43,7 +43,8 @@ export function readBtfMaps(
   btf: Btf,
   options: ReadBtfMapsOptions = {},
 ): MapSpec[] {
-  const location: ErrorLocation = { object: options.objectName ?? file.name, section: section.name };
+  const object = options.objectName ?? file.name;
+  const location: ErrorLocation = { object, section: section.name };
   const events = options.events ?? silentEvents;
   const datasecId = findDatasec(btf, BTF_MAPS_SECTION);
   if (datasecId === undefined) {
@@ -101,7 +102,8 @@ export function readBtfMaps(
     }
     const definition = parseBtfMapDefinition(btf, structId, name, {
       strict: !options.relaxedMaps,
-      location: { ...location, byteOffset: info.offset },
+      // written out, not spread from `location`: a spread costs about a microsecond per map
+      location: { object, section: section.name, byteOffset: info.offset },
       onUnknownMember: (map, member) =>
         events.emit({
           type: 'warning',
@@ -157,8 +159,13 @@ function specFromDefinition(name: string, def: BtfMapDefinition, source: MapSour
   if (def.valueTypeId !== undefined) spec.btfValueTypeId = def.valueTypeId;
   if (def.inner) {
     // The inner template has no variable of its own; it shares the outer map's place.
-    const innerSource: MapSource = { ...source, btfTypeId: def.inner.typeId };
-    delete innerSource.btfVarId;
+    const innerSource: MapSource = {
+      format: source.format,
+      section: source.section,
+      sectionIndex: source.sectionIndex,
+      offset: source.offset,
+      btfTypeId: def.inner.typeId,
+    };
     spec.innerMap = specFromDefinition(`${name}.inner`, def.inner, innerSource);
   }
   return spec;

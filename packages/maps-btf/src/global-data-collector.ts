@@ -71,14 +71,27 @@ export function readGlobalData(file: ObjectFileView, section: SectionView, btf?:
   return spec;
 }
 
-/** A DATASEC with a variable that a skeleton would expose: one not static (hidden ones are static by now). */
+// BTF_KIND_DATASEC, BTF_KIND_VAR and btf_var's BTF_VAR_STATIC linkage
+const KIND_DATASEC = 15;
+const KIND_VAR = 14;
+const BTF_VAR_STATIC = 0;
+
+/**
+ * A DATASEC with a variable that a skeleton would expose: one not static (hidden ones are static
+ * by now). Read from the type words (secinfo, then each VAR's linkage word), not decoded types.
+ */
 function hasExposedVariable(btf: Btf, datasecId: number): boolean {
-  const datasec = btf.typeById(datasecId);
-  if (datasec.kind !== 'DATASEC') return false;
-  return datasec.vars.some((info) => {
-    const variable = btf.typeById(info.type);
-    return variable.kind === 'VAR' && variable.linkage !== 'static';
-  });
+  if (btf.kindNumberOf(datasecId) !== KIND_DATASEC) return false;
+  const words = btf.typeHolder(datasecId).words;
+  const at = btf.typeWordIndex(datasecId);
+  const count = words[at + 1]! & 0xffff;
+  for (let index = 0; index < count; index++) {
+    const varId = words[at + 3 + index * 3]!;
+    if (btf.kindNumberOf(varId) !== KIND_VAR) continue;
+    const linkage = btf.typeHolder(varId).words[btf.typeWordIndex(varId) + 3]!;
+    if (linkage !== BTF_VAR_STATIC) return true;
+  }
+  return false;
 }
 
 /** The collector of `.data`, `.rodata`, `.bss` and their `.name` variants. */

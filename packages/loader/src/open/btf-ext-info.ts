@@ -1,19 +1,30 @@
-import {
-  type Btf,
-  type BtfExt,
-  type CoreReloRecord,
-  type FuncInfoRecord,
-  type LineInfoRecord,
-  parseBtfExt,
-} from '@bpfkit/btf';
+import { type Btf, type BtfExtBlock, type BtfExtRecords, readBtfExtRecords } from '@bpfkit/btf';
 import { addContext, type InstructionStream, type ObjectFileView } from '@bpfkit/core';
+
+/**
+ * The records of one block for one section, in insn_off order, left in the .BTF.ext bytes: no
+ * object per record, as an open runs for every object. One run as the file stores it when it is
+ * sorted already (what clang writes); otherwise `positions` lists the records in order.
+ */
+interface RecordList {
+  view: DataView;
+  littleEndian: boolean;
+  start: number;
+  count: number;
+  recordSize: number;
+  /** byte positions of the records in insn_off order, when they are not one sorted run */
+  positions: number[] | undefined;
+}
 
 /** func_info, line_info and CO-RE records of one section, as .BTF.ext holds them (byte offsets). */
 export interface SectionDebugInfo {
-  funcInfo: FuncInfoRecord[];
-  lineInfo: LineInfoRecord[];
-  coreRelocations: CoreReloRecord[];
+  btf: Btf;
+  funcInfo: RecordList | undefined;
+  lineInfo: RecordList | undefined;
+  coreRelocations: RecordList | undefined;
 }
+
+type BlockName = 'funcInfo' | 'lineInfo' | 'coreRelocations';
 
 /** Reads .BTF.ext into per-section records; undefined when the object has no .BTF.ext. */
 export function readSectionDebugInfo(
@@ -22,35 +33,82 @@ export function readSectionDebugInfo(
 ): Map<string, SectionDebugInfo> | undefined {
   const section = file.sections.find((s) => s.name === '.BTF.ext');
   if (!section || !btf) return undefined;
-  let ext: BtfExt;
+  let ext: BtfExtRecords;
   try {
-    ext = parseBtfExt(file.sectionData(section.index), btf);
+    ext = readBtfExtRecords(file.sectionData(section.index), btf);
   } catch (error) {
     throw addContext(error, 'parse .BTF.ext', { object: file.name, section: '.BTF.ext' });
   }
   const bySection = new Map<string, SectionDebugInfo>();
-  const entry = (name: string) => {
-    let info = bySection.get(name);
-    if (!info) {
-      info = { funcInfo: [], lineInfo: [], coreRelocations: [] };
-      bySection.set(name, info);
-    }
-    return info;
-  };
-  // The records are kept as parsed: no copy per record, as an open runs for every object.
-  for (const s of ext.funcInfo) append(entry(s.section).funcInfo, s.records);
-  for (const s of ext.coreRelos) append(entry(s.section).coreRelocations, s.records);
-  for (const s of ext.lineInfo) append(entry(s.section).lineInfo, s.records);
+  collectBlock(bySection, ext, ext.funcInfo, 'funcInfo', btf);
+  collectBlock(bySection, ext, ext.coreRelos, 'coreRelocations', btf);
+  collectBlock(bySection, ext, ext.lineInfo, 'lineInfo', btf);
   return bySection;
 }
 
-function append<T>(to: T[], records: readonly T[]): void {
-  for (const record of records) to.push(record);
+function collectBlock(
+  bySection: Map<string, SectionDebugInfo>,
+  ext: BtfExtRecords,
+  block: BtfExtBlock,
+  name: BlockName,
+  btf: Btf,
+): void {
+  for (const run of block.runs) {
+    let info = bySection.get(run.section);
+    if (!info) {
+      info = { btf, funcInfo: undefined, lineInfo: undefined, coreRelocations: undefined };
+      bySection.set(run.section, info);
+    }
+    const list: RecordList = {
+      view: ext.view,
+      littleEndian: ext.littleEndian,
+      start: run.start,
+      count: run.count,
+      recordSize: block.recordSize,
+      positions: undefined,
+    };
+    const earlier = info[name];
+    info[name] = earlier ? merged(earlier, list) : sorted(list);
+  }
+}
+
+function positionAt(list: RecordList, index: number): number {
+  return list.positions ? list.positions[index]! : list.start + index * list.recordSize;
+}
+
+function insnOffAt(list: RecordList, index: number): number {
+  return list.view.getUint32(positionAt(list, index), list.littleEndian);
+}
+
+/** The list in insn_off order: as it is when sorted, else with its positions sorted (stably). */
+function sorted(list: RecordList): RecordList {
+  for (let i = 1; i < list.count; i++) {
+    if (insnOffAt(list, i - 1) > insnOffAt(list, i)) return withPositions(list, allPositions(list));
+  }
+  return list;
+}
+
+/** A section named twice in one block: its records together, in insn_off order (append order on ties). */
+function merged(first: RecordList, second: RecordList): RecordList {
+  return withPositions(first, [...allPositions(first), ...allPositions(second)]);
+}
+
+function allPositions(list: RecordList): number[] {
+  const positions: number[] = [];
+  for (let i = 0; i < list.count; i++) positions.push(positionAt(list, i));
+  return positions;
+}
+
+function withPositions(list: RecordList, positions: number[]): RecordList {
+  const { view, littleEndian } = list;
+  positions.sort((a, b) => view.getUint32(a, littleEndian) - view.getUint32(b, littleEndian));
+  return { ...list, count: positions.length, positions };
 }
 
 /**
  * Puts the records that fall inside one function into its stream's maps, keyed by slot index
- * from its first instruction (libbpf's adjust_prog_btf_ext_info): the stream's metadata.
+ * from its first instruction (libbpf's adjust_prog_btf_ext_info): the stream's metadata. Fields
+ * are read in place (struct bpf_func_info, bpf_line_info, bpf_core_relo).
  */
 export function fillFunctionDebugInfo(
   stream: InstructionStream,
@@ -59,51 +117,55 @@ export function fillFunctionDebugInfo(
   end: number,
 ): void {
   const funcInfo = info.funcInfo;
-  for (let i = firstWithin(funcInfo, start), n = funcInfo.length; i < n; i++) {
-    const r = funcInfo[i]!;
-    if (r.insnOff >= end) break;
-    stream.funcInfo.set((r.insnOff - start) / 8, r.typeId);
+  if (funcInfo) {
+    const { view, littleEndian: le } = funcInfo;
+    for (let i = lowerBound(funcInfo, start), n = funcInfo.count; i < n; i++) {
+      const at = positionAt(funcInfo, i);
+      const insnOff = view.getUint32(at, le);
+      if (insnOff >= end) break;
+      stream.funcInfo.set((insnOff - start) / 8, view.getUint32(at + 4, le));
+    }
   }
   const lineInfo = info.lineInfo;
-  for (let i = firstWithin(lineInfo, start), n = lineInfo.length; i < n; i++) {
-    const r = lineInfo[i]!;
-    if (r.insnOff >= end) break;
-    stream.lineInfo.set((r.insnOff - start) / 8, {
-      fileNameOffset: r.fileNameOff,
-      lineOffset: r.lineOff,
-      line: r.lineNumber,
-      column: r.column,
-    });
+  if (lineInfo) {
+    const { view, littleEndian: le } = lineInfo;
+    for (let i = lowerBound(lineInfo, start), n = lineInfo.count; i < n; i++) {
+      const at = positionAt(lineInfo, i);
+      const insnOff = view.getUint32(at, le);
+      if (insnOff >= end) break;
+      // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
+      const lineCol = view.getUint32(at + 12, le);
+      stream.lineInfo.set((insnOff - start) / 8, {
+        fileNameOffset: view.getUint32(at + 4, le),
+        lineOffset: view.getUint32(at + 8, le),
+        line: lineCol >>> 10,
+        column: lineCol & 0x3ff,
+      });
+    }
   }
   const core = info.coreRelocations;
-  for (let i = firstWithin(core, start), n = core.length; i < n; i++) {
-    const r = core[i]!;
-    if (r.insnOff >= end) break;
-    stream.coreRelocations.set((r.insnOff - start) / 8, {
-      typeId: r.typeId,
-      accessString: r.accessStr,
-      kind: r.kind,
-    });
+  if (core) {
+    const { view, littleEndian: le } = core;
+    for (let i = lowerBound(core, start), n = core.count; i < n; i++) {
+      const at = positionAt(core, i);
+      const insnOff = view.getUint32(at, le);
+      if (insnOff >= end) break;
+      stream.coreRelocations.set((insnOff - start) / 8, {
+        typeId: view.getUint32(at + 4, le),
+        accessString: info.btf.name(view.getUint32(at + 8, le)),
+        kind: view.getUint32(at + 12, le),
+      });
+    }
   }
 }
 
-/** Index of the first record at or after `start` in a list sorted by byte offset (sorted once). */
-function firstWithin<R extends { insnOff: number }>(records: R[], start: number): number {
-  if (!sortedLists.has(records)) {
-    records.sort((a, b) => a.insnOff - b.insnOff);
-    sortedLists.add(records);
-  }
-  return lowerBound(records, start);
-}
-
-const sortedLists = new WeakSet<object>();
-
-function lowerBound(records: readonly { insnOff: number }[], offset: number, from = 0): number {
-  let low = from;
-  let high = records.length;
+/** Index of the first record at or after byte `offset` of the section (records in insn_off order). */
+function lowerBound(list: RecordList, offset: number): number {
+  let low = 0;
+  let high = list.count;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (records[mid]!.insnOff < offset) low = mid + 1;
+    if (insnOffAt(list, mid) < offset) low = mid + 1;
     else high = mid;
   }
   return low;

@@ -27,6 +27,8 @@ export interface FunctionExtent {
   end: number;
   /** the function's slots: a view of the section, decoded one at a time where a relocation points */
   bytes: Uint8Array;
+  /** a DataView of the whole section (shared by its functions): `start` is this function's slot 0 */
+  sectionView: DataView;
   /** symbolic references by slot index (the stream's initial instruction identities) */
   references: Map<number, InstructionReference>;
   /** STB_GLOBAL or STB_WEAK */
@@ -34,11 +36,7 @@ export interface FunctionExtent {
 }
 
 function slotOf(fn: FunctionExtent, index: number, little: boolean): Instruction {
-  return decodeSlot(
-    new DataView(fn.bytes.buffer, fn.bytes.byteOffset, fn.bytes.byteLength),
-    index * INSTRUCTION_SIZE,
-    little,
-  );
+  return decodeSlot(fn.sectionView, fn.start + index * INSTRUCTION_SIZE, little);
 }
 
 /** Finds the function that starts at a byte offset of a section (call and callback targets). */

@@ -1,12 +1,15 @@
 import { ElfError, type ObjectFileView } from '@bpfkit/core';
 
+// one decoder for every open: constructing a TextDecoder costs more than the decode
+const utf8 = new TextDecoder();
+
 /** The "license" section: a NUL-terminated string (libbpf's bpf_object__init_license). */
 export function readLicense(file: ObjectFileView): string {
   const section = file.sections.find((s) => s.name === 'license');
   if (!section) return '';
   const data = file.sectionData(section.index);
   const end = data.indexOf(0);
-  return new TextDecoder().decode(data.subarray(0, end === -1 ? data.length : end));
+  return utf8.decode(data.subarray(0, end === -1 ? data.length : end));
 }
 
 /** The "version" section: the u32 kernel version older kprobe programs had to pass. */

@@ -1,4 +1,4 @@
-import { objectBtf } from '@bpfkit/btf';
+import { objectBtf, objectBtfSpecBytes } from '@bpfkit/btf';
 import {
   Artifacts,
   type EventSink,
@@ -18,6 +18,7 @@ import {
   STB_WEAK,
   STT_SECTION,
   type Stage,
+  silentEvents,
 } from '@bpfkit/core';
 import { claimSections } from './claim-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
@@ -35,7 +36,8 @@ export interface OpenStages {
 /**
  * The open phase: read the file, let map collectors claim their sections, split code into
  * programs and functions with symbolic relocations, then run any spec transforms. Pure: the
- * same bytes give the same spec on every machine.
+ * same bytes give the same spec on every machine. `ownsBytes`: the caller hands `bytes` over
+ * (it read them for this open), so the spec keeps views of them where it would copy.
  */
 export function openObject(
   bytes: Uint8Array,
@@ -43,6 +45,7 @@ export function openObject(
   stages: OpenStages,
   options: OpenOptions,
   events: EventSink,
+  ownsBytes = false,
 ): ObjectSpec {
   const context: OpenContext = { objectName: name, options, events, artifacts: new Artifacts(), bytes };
   const file = runStageSync('open', stages.reader, bytes, context, events);
@@ -54,10 +57,13 @@ export function openObject(
       name: 'collect maps',
       run: () =>
         claimSections(file, collectors, context).flatMap(({ collector, sections }) => {
-          events.emit({
-            type: 'decision',
-            message: `${collector.format} format reads ${sections.map((s) => s.name).join(', ')}`,
-          });
+          // the message is built only for a sink that listens: an open runs this per format
+          if (events !== silentEvents) {
+            events.emit({
+              type: 'decision',
+              message: `${collector.format} format reads ${sections.map((s) => s.name).join(', ')}`,
+            });
+          }
           return collector.collect(file, sections, context);
         }),
     },
@@ -85,8 +91,11 @@ export function openObject(
   // The BTF as libbpf would send it: DATASEC sizes and offsets fixed from the ELF symbols.
   const btf = objectBtf(file, context);
   const btfExt = file.sections.find((s) => s.name === '.BTF.ext');
-  if (btf) spec.btf = new Uint8Array(btf.bytes);
-  if (btfExt) spec.btfExt = new Uint8Array(file.sectionData(btfExt.index));
+  if (btf) spec.btf = objectBtfSpecBytes(btf, context, ownsBytes);
+  if (btfExt) {
+    const data = file.sectionData(btfExt.index);
+    spec.btfExt = ownsBytes ? data : new Uint8Array(data);
+  }
 
   for (const transform of stages.transforms) spec = runStageSync('open', transform, spec, context, events);
   warnUntypedPrograms(spec, events);

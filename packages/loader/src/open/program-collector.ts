@@ -45,22 +45,26 @@ export function collectCode(
 
   for (const section of executableSections(file)) {
     const bytes = file.sectionData(section.index);
-    const symbols = (functionSymbols.get(section.index) ?? []).sort((a, b) => Number(a.value - b.value));
+    // one view of the section for every function in it: relocations decode slots through it
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // compared, not subtracted: a bigint difference allocates on every comparison
+    const symbols = (functionSymbols.get(section.index) ?? []).sort((a, b) =>
+      a.value < b.value ? -1 : a.value > b.value ? 1 : 0,
+    );
     const list: FunctionExtent[] = [];
     for (const sym of symbols) {
       const start = Number(sym.value);
       const end = start + Number(sym.size);
-      const location = {
-        object: context.objectName,
-        section: section.name,
-        symbol: sym.name,
-        byteOffset: start,
-      };
       if (start % 8 !== 0 || sym.size % 8n !== 0n || end > bytes.length || end <= start) {
         throw new ProgramDefinitionError(
           `function ${sym.name} spans bytes ${start}..${end}, not whole instructions`,
           {
-            location,
+            location: {
+              object: context.objectName,
+              section: section.name,
+              symbol: sym.name,
+              byteOffset: start,
+            },
           },
         );
       }
@@ -70,6 +74,7 @@ export function collectCode(
         start,
         end,
         bytes: bytes.subarray(start, end),
+        sectionView: view,
         references: new Map(),
         global: sym.bind !== STB_LOCAL,
       });
