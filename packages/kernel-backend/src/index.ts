@@ -88,6 +88,7 @@ export { BtfLoadError } from './kernel-errors.js';
 export { bpfCallPath } from './linux/libc.js';
 export { LinuxBackend } from './linux/linux-backend.js';
 export { removeEmptyDirectories } from './linux/pin-directories.js';
+export { readRegularFile } from './linux/read-file.js';
 export { UdpSocket } from './linux/udp-socket.js';
 export { kernelObjectName } from './object-name.js';
 export { countCpuList } from './possible-cpus.js';

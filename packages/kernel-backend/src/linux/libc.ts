@@ -48,6 +48,8 @@ interface NativeAddon {
   bindAttr?: NonNullable<Libc['bindAttr']>;
   /** an empty Node-API call: the floor of any native call (bench notes) */
   nop?: () => void;
+  /** a whole regular file in a buffer of its own, or -errno, or 0 for a file it leaves to fs (read-file.ts) */
+  readFile?: (path: string) => ArrayBuffer | number;
 }
 
 /** The Node-API addon built at install (native/bpf_syscall.c), unless BPFKIT_NATIVE=0 or it is absent. */

@@ -1,5 +1,6 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { UsageError } from '@bpfkit/core';
+import { readRegularFile } from '@bpfkit/kernel-backend';
 
 /**
  * One reusable read buffer: objects are small (tens of KiB), and reading into a kept buffer and
@@ -11,6 +12,9 @@ const INITIAL_SCRATCH = 256 * 1024;
 
 /** The bytes of an object file, in a Uint8Array of their own. UsageError when it cannot be read. */
 export function readObjectFile(path: string): Uint8Array {
+  // one native call where the addon is built; otherwise (or anything but a regular file) fs
+  const read = readRegularFile(path);
+  if (read !== undefined) return read;
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY);

@@ -1,0 +1,31 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bpfCallPath } from './libc.js';
+import { readRegularFile } from './read-file.js';
+
+describe('readRegularFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-read-file-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // One test for both paths: CI counts a skipped test as one that did not run.
+  it('reads a regular file whole with the addon, and leaves everything else (and everything without it) to fs', () => {
+    const path = join(dir, 'object.o');
+    const data = new Uint8Array(70_001).map((_, i) => (i * 7) & 0xff);
+    writeFileSync(path, data);
+    const read = readRegularFile(path);
+    if (bpfCallPath() === 'koffi') {
+      expect(read).toBeUndefined();
+      return;
+    }
+    expect(read).toEqual(new Uint8Array(readFileSync(path)));
+    expect(read!.buffer.byteLength).toBe(data.length); // a buffer of its own, exactly the file
+    writeFileSync(join(dir, 'empty.o'), new Uint8Array(0));
+    // what fs reads instead: a missing file (fs says ENOENT), a directory, an empty file, and a
+    // file whose size stat does not tell (procfs reports 0)
+    for (const other of [join(dir, 'missing.o'), dir, join(dir, 'empty.o'), '/proc/self/status']) {
+      expect(readRegularFile(other)).toBeUndefined();
+    }
+  });
+});
