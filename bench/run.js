@@ -4,6 +4,9 @@
 // machine lacks for the case (a skipped row) or returns undefined; both sides return samples
 // (numbers in `unit`, or a promise of them). Rounds alternate between the two sides so that noise
 // on a shared machine hits both alike; the table shows medians and ratio = bpfkit / libbpf.
+// Each case runs in a node process of its own, as each libbpf side runs in a harness process of
+// its own: run in one process after the others, a case measures what they left behind (the
+// JIT's feedback, the heap) as much as itself. `--same-process` runs them all here, as before.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +17,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+const sameProcess = args.includes('--same-process');
+/** set in the child that runs one case for its parent: the file to run, rows printed as JSON */
+const only = process.env.BENCH_ONLY_CASE;
 const filters = args.filter((a) => !a.startsWith('--'));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
@@ -37,18 +43,27 @@ const IMPORTED_PACKAGES = [
   'packages/relocator',
   'apps/cli',
 ];
-execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', ...IMPORTED_PACKAGES], {
-  cwd: root,
-  stdio: 'inherit',
-});
+if (!only) {
+  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-b', ...IMPORTED_PACKAGES], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
 
-const files = readdirSync(join(here, 'cases'))
-  .filter((f) => f.endsWith('.js'))
-  .sort();
+const files = only
+  ? [only]
+  : readdirSync(join(here, 'cases'))
+      .filter((f) => f.endsWith('.js'))
+      .sort();
 const rows = [];
 for (const file of files) {
   const { default: bench } = await import(pathToFileURL(join(here, 'cases', file)).href);
   if (filters.length > 0 && !filters.some((f) => bench.name.includes(f) || file.includes(f))) continue;
+  if (!sameProcess && !only) {
+    rows.push(...runInChild(file));
+    if (!json) process.stderr.write(`  ${bench.name}: done\n`);
+    continue;
+  }
   const missing = bench.unavailable?.();
   if (missing) {
     rows.push({
@@ -78,13 +93,24 @@ for (const file of files) {
     libbpf: significant(libbpf),
     ratio: round2(bpfkit / libbpf),
   });
-  if (!json) process.stderr.write(`  ${bench.name}: done\n`);
+  if (!json && !only) process.stderr.write(`  ${bench.name}: done\n`);
 }
 
-if (json) {
+if (json || only) {
   console.log(JSON.stringify(rows, null, 2));
 } else {
   printTable(rows);
+}
+
+/** One case in a new node process (this script, told which file): its rows. */
+function runInChild(file) {
+  const output = execFileSync(process.execPath, [fileURLToPath(import.meta.url), ...args], {
+    cwd: root,
+    env: { ...process.env, BENCH_ONLY_CASE: file },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(output.toString());
 }
 
 function printTable(table) {
