@@ -5,7 +5,7 @@ import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onlineCpus } from '../attach/perf-event-program.js';
 import type { Fd } from '../fd.js';
-import { createCounter, loadBuilt, readCounter } from '../testing/attach.test-helpers.js';
+import { createCounter, fetchAddCounter, loadBuilt, readCounter } from '../testing/attach.test-helpers.js';
 import { onOneCpu } from '../testing/cpu-pin.test-helpers.js';
 import { kernelOk, kernelSkipReason, linuxBackend, readU64 } from '../testing/kernel-gate.test-helpers.js';
 import { PerfBuffer, type PerfBufferEvent } from './perfbuf.js';
@@ -26,16 +26,7 @@ function perfEventFds(): number {
 
 /** XDP: seq = counter[0]++, bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &seq, 8). */
 function sequenceProgram(): ProgramBuilder {
-  return new ProgramBuilder()
-    .mov64Reg(R6, R1)
-    .storeImm('u32', R10, -4, 0)
-    .mov64Reg(R2, R10)
-    .alu64Imm('add', R2, -4)
-    .ldMapFd(R1, 'counter')
-    .call('map_lookup_elem')
-    .jump('jeq', R0, 0, 'out')
-    .mov64Imm(R1, 1)
-    .atomic('fetch_add', 'u64', R0, 0, R1)
+  return fetchAddCounter(new ProgramBuilder().mov64Reg(R6, R1), R1)
     .store('u64', R10, -16, R1)
     .mov64Reg(R1, R6)
     .ldMapFd(R2, 'events')

@@ -3,7 +3,7 @@ import { MapType, ProgramType, UsageError } from '@bpfkit/core';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fd } from '../fd.js';
-import { createCounter, loadBuilt } from '../testing/attach.test-helpers.js';
+import { createCounter, fetchAddCounter, loadBuilt, readCounter } from '../testing/attach.test-helpers.js';
 import { kernelOk, kernelSkipReason, linuxBackend, readU64 } from '../testing/kernel-gate.test-helpers.js';
 import { bpfMappings } from '../testing/ringbuf.test-helpers.js';
 import { RingBuffer } from './ringbuf.js';
@@ -14,15 +14,7 @@ const packet = new Uint8Array(64);
 
 /** XDP: seq = counter[0]++ (atomic), bpf_ringbuf_output(&ring, &seq, 8, 0). */
 function sequenceProgram(): ProgramBuilder {
-  return new ProgramBuilder()
-    .storeImm('u32', R10, -4, 0)
-    .mov64Reg(R2, R10)
-    .alu64Imm('add', R2, -4)
-    .ldMapFd(R1, 'counter')
-    .call('map_lookup_elem')
-    .jump('jeq', R0, 0, 'out')
-    .mov64Imm(R1, 1)
-    .atomic('fetch_add', 'u64', R0, 0, R1)
+  return fetchAddCounter(new ProgramBuilder(), R1)
     .store('u64', R10, -16, R1)
     .ldMapFd(R1, 'ring')
     .mov64Reg(R2, R10)
@@ -113,8 +105,6 @@ describe.skipIf(!kernelOk)(`RingBuffer (real kernel) ${kernelSkipReason}`, () =>
   });
 
   function counterValue(): bigint {
-    const value = new Uint8Array(8);
-    backend.mapLookup(counter, new Uint8Array(4), value);
-    return readU64(value);
+    return readCounter(backend, counter);
   }
 });

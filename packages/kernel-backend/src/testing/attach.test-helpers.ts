@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { encodeInstructions, ProgramBuilder, R0, R1, R2, R10 } from '@bpfkit/asm';
+import { encodeInstructions, ProgramBuilder, R0, R1, R2, R10, type Register } from '@bpfkit/asm';
 import { loadKernelBtf } from '@bpfkit/btf';
 import { MapType, PseudoSrc } from '@bpfkit/core';
 import type { KernelBackend, ProgLoadAttr } from '../backend.js';
@@ -58,6 +58,26 @@ export function countingProgram(result: number, map = 'counter'): ProgramBuilder
     .label('out')
     .mov64Imm(R0, result)
     .exit();
+}
+
+/**
+ * Appends `seq = counter[0]++` (an atomic fetch-add): afterwards `register` holds the value before
+ * the increment. Jumps to the label 'out', which the caller defines, when the lookup fails.
+ */
+export function fetchAddCounter(
+  builder: ProgramBuilder,
+  register: Register,
+  map = 'counter',
+): ProgramBuilder {
+  return builder
+    .storeImm('u32', R10, -4, 0)
+    .mov64Reg(R2, R10)
+    .alu64Imm('add', R2, -4)
+    .ldMapFd(R1, map)
+    .call('map_lookup_elem')
+    .jump('jeq', R0, 0, 'out')
+    .mov64Imm(register, 1)
+    .atomic('fetch_add', 'u64', R0, 0, register);
 }
 
 /** The vmlinux BTF id of a named type (an iterator's bpf_iter_<name> FUNC, a btf_trace_<tp> TYPEDEF). */

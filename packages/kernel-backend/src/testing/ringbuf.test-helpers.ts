@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ProgramBuilder, R0, R1, R2, R3, R6, R7, R10 } from '@bpfkit/asm';
+import { ProgramBuilder, R0, R1, R2, R3, R6, R7 } from '@bpfkit/asm';
 import { MapType, ProgramType } from '@bpfkit/core';
+import { expect } from 'vitest';
 import type { KernelBackend } from '../backend.js';
+import type { RingBuffer } from '../events/ringbuf.js';
 import type { Fd } from '../fd.js';
-import { loadBuilt } from './attach.test-helpers.js';
-import { readU64 } from './kernel-gate.test-helpers.js';
+import { fetchAddCounter, loadBuilt, readCounter } from './attach.test-helpers.js';
 
 /** A record of sequenceProgram in the ring: 8-byte bpf_ringbuf_hdr + the u64 sequence number. */
 export const SEQUENCE_RECORD_BYTES = 16;
@@ -15,15 +16,7 @@ export const SEQUENCE_RECORD_BYTES = 16;
  * Maps: `counter` (createCounter) and `ring`.
  */
 export function sequenceProgram(discardOdd: boolean): ProgramBuilder {
-  const builder = new ProgramBuilder()
-    .storeImm('u32', R10, -4, 0)
-    .mov64Reg(R2, R10)
-    .alu64Imm('add', R2, -4)
-    .ldMapFd(R1, 'counter')
-    .call('map_lookup_elem')
-    .jump('jeq', R0, 0, 'out')
-    .mov64Imm(R6, 1)
-    .atomic('fetch_add', 'u64', R0, 0, R6)
+  const builder = fetchAddCounter(new ProgramBuilder(), R6)
     .ldMapFd(R1, 'ring')
     .mov64Imm(R2, 8)
     .mov64Imm(R3, 0)
@@ -75,11 +68,39 @@ export function sequenceRing(
   };
 }
 
-/** The counter's value: the sequence number the program's next run takes. */
-export function counterValue(backend: KernelBackend, counter: Fd): bigint {
-  const value = new Uint8Array(8);
-  backend.mapLookup(counter, new Uint8Array(4), value);
-  return readU64(value);
+/**
+ * What every reader of a ring must do with discarded records (a `sequenceRing(..., true)`): 101
+ * runs deliver only the even sequence numbers and leave the ring empty; a ring holding only a
+ * discarded record calls nobody, yet frees it. `read(onSequence)` reads the ring once, calling
+ * `onSequence` per delivered record, and answers how many it delivered.
+ */
+export function expectDiscardedSkipped(
+  backend: KernelBackend,
+  counter: Fd,
+  ring: { program: Fd },
+  reader: RingBuffer,
+  read: (onSequence: (sequence: bigint) => void) => number,
+): void {
+  const packet = new Uint8Array(64);
+  const start = readCounter(backend, counter);
+  backend.testRun(ring.program, { data: packet, repeat: 101 });
+  const seen: bigint[] = [];
+  const delivered = read((sequence) => seen.push(sequence));
+  const evens = Array.from({ length: 101 }, (_, i) => start + BigInt(i)).filter((seq) => seq % 2n === 0n);
+  expect(seen).toEqual(evens);
+  expect(delivered).toBe(evens.length);
+  expect(reader.pending).toBe(0);
+  if (readCounter(backend, counter) % 2n === 0n) {
+    backend.testRun(ring.program, { data: packet, repeat: 1 });
+    read(() => {});
+  }
+  // the next record is odd: a ring holding only a discarded record calls nobody, yet frees it
+  backend.testRun(ring.program, { data: packet, repeat: 1 });
+  expect(reader.pending).toBe(SEQUENCE_RECORD_BYTES);
+  let called = false;
+  expect(read(() => (called = true))).toBe(0);
+  expect(called).toBe(false);
+  expect(reader.pending).toBe(0);
 }
 
 /** mmaps of BPF maps this process holds (/proc/self/maps names them anon_inode:bpf-map... or [bpf...]). */
