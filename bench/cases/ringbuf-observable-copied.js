@@ -4,12 +4,21 @@
 import { ringBufferEvents } from '@bpfkit/kernel-backend';
 import { ringStreamCase } from '../lib/ring-stream-case.js';
 
+class CopiedRecordReader {
+  constructor(sink) {
+    this.sink = sink;
+  }
+
+  next(record) {
+    this.sink.sum += record[0];
+    this.sink.count(1);
+  }
+
+  error(error) {
+    this.sink.fail(error);
+  }
+}
+
 export default ringStreamCase('ringbuf-observable-copied', (map, sink) =>
-  ringBufferEvents(map).subscribe({
-    next(record) {
-      sink.sum += record[0];
-      sink.count(1);
-    },
-    error: (error) => sink.fail(error),
-  }),
+  ringBufferEvents(map).subscribe(new CopiedRecordReader(sink)),
 );

@@ -5,12 +5,21 @@
 import { ringBufferRecords } from '@bpfkit/kernel-backend';
 import { ringStreamCase } from '../lib/ring-stream-case.js';
 
+class RecordReader {
+  constructor(sink) {
+    this.sink = sink;
+  }
+
+  next(record) {
+    this.sink.sum += record.u8(0);
+    this.sink.count(1);
+  }
+
+  error(error) {
+    this.sink.fail(error);
+  }
+}
+
 export default ringStreamCase('ringbuf-observable', (map, sink) =>
-  ringBufferRecords(map).subscribe({
-    next(record) {
-      sink.sum += record.u8(0);
-      sink.count(1);
-    },
-    error: (error) => sink.fail(error),
-  }),
+  ringBufferRecords(map).subscribe(new RecordReader(sink)),
 );

@@ -23,10 +23,10 @@ export async function loadRingBufferProducer() {
 }
 
 /** Throws unless one drain delivered every event of a fill once (each event's first byte is 1). */
-export function checkDrained(delivered, firstByteSum) {
-  if (delivered !== EVENTS_PER_FILL || firstByteSum !== EVENTS_PER_FILL) {
+export function checkDrained(delivered, firstByteSum, events = EVENTS_PER_FILL) {
+  if (delivered !== events || firstByteSum !== events) {
     throw new Error(
-      `drained ${delivered} records whose first bytes sum to ${firstByteSum}, expected ${EVENTS_PER_FILL} of each`,
+      `drained ${delivered} records whose first bytes sum to ${firstByteSum}, expected ${events} of each`,
     );
   }
 }

@@ -60,12 +60,45 @@ describe.skipIf(!kernelOk)(`RingBuffer batches (real kernel) ${kernelSkipReason}
       if (batch.count > 1000 || batch.bytes.length !== batch.count * RECORD_BYTES) outOfOrder++;
       if ((position % RING_BYTES) + batch.bytes.length > RING_BYTES) wrapped++;
       position += batch.bytes.length;
+      // the one-pass walk answers the same records as the index, over the same offsets
+      let passed = 0;
+      for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
+        if (at !== batch.offset(passed) || batch.lengthAt(at) !== 8) outOfOrder++;
+        if (readU64(batch.window, at) !== readU64(batch.bytes, at)) outOfOrder++;
+        passed++;
+      }
+      if (passed !== batch.count) outOfOrder++;
       for (let i = 0; i < batch.count; i++) {
         const misplaced = batch.offset(i) !== i * RECORD_BYTES + 8 || batch.length(i) !== 8;
         if (misplaced || readU64(batch.bytes, batch.offset(i)) !== expected) outOfOrder++;
         expected++;
       }
     }
+  });
+
+  it('reads a batch in one pass (nextOffset), leaving discarded records out', () => {
+    const ring = setup(true);
+    using reader = RingBuffer.open(ring.ring, backend);
+    expectDiscardedSkipped(backend, counter, ring, reader, (onSequence) =>
+      reader.consumeBatch((batch) => {
+        for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
+          onSequence(readU64(batch.window, at));
+        }
+      }),
+    );
+    ring.close();
+  });
+
+  it('consumes the whole batch when a one-pass reader stops part-way', () => {
+    const { ring, program, close } = setup();
+    using reader = RingBuffer.open(ring, backend);
+    const start = counterValue();
+    backend.testRun(program, { data: packet, repeat: 10 });
+    let first = -1n;
+    expect(reader.consumeBatch((batch) => (first = readU64(batch.window, batch.nextOffset())))).toBe(10);
+    expect(first).toBe(start);
+    expect(reader.pending).toBe(0);
+    close();
   });
 
   it('leaves discarded records out of the batch but moves past them', () => {

@@ -6,15 +6,6 @@ import { Epoll } from './epoll.js';
 import { MemoryMap, PROT_READ, PROT_WRITE, pageSize } from './memory-map.js';
 import { type RecordBatch, ReusableRecordBatch } from './record-batch.js';
 import { ReusableRingRecord, type RingRecord } from './ring-record.js';
-import {
-  BPF_RINGBUF_DISCARD_BIT,
-  RECORD_HEADER_SIZE,
-  RECORD_LENGTH_MASK,
-  recordSpan,
-} from './ringbuf-layout.js';
-
-/** Plain header loads are safe: x86 does not reorder a load with an older load. */
-const LOADS_IN_ORDER = process.arch === 'x64' || process.arch === 'ia32';
 
 /** Called with each record; the bytes are a view into the ring, valid only during the call. */
 export type RecordCallback = (record: Uint8Array) => void;
@@ -32,14 +23,8 @@ export type BatchCallback = (batch: RecordBatch) => void;
  * contiguously.
  *
  * Positions are u64 byte counters, kept here as a number (2^53 bytes is centuries of traffic).
- * The producer position is read with an atomic load once per pass, and the consumer position is
- * written once per consume call, after the callbacks of every record it covers have returned.
- * libbpf stores it after each record; the kernel's producer only sees the final value, and a
- * later store just frees the space a little later.
- *
- * Headers are read with plain typed-array loads where the CPU keeps loads in order (x86-64: V8
- * keeps typed-array loads in program order too), since Atomics.load costs ~5 ns a record there.
- * Elsewhere (arm64) they are atomic loads, the acquire that pairs with the kernel's commit store.
+ * Each read opens the one reused ReusableRecordBatch on the bytes between the two positions, and
+ * every reader walks the records through it (its module holds the header layout and the walks).
  */
 export class RingBuffer {
   readonly mapFd: number;
@@ -122,42 +107,31 @@ export class RingBuffer {
    * of it in the ring; stops at a record that is still being written (BUSY), skips discarded ones,
    * and stops after `limit` records. Returns how many records it delivered. A record whose callback
    * throws counts as consumed (as in libbpf). consumeRecords does the same without a view per record.
-   * The walk is written out in both: consume through consumeRecords (a view per RingRecord) measured
-   * 12.5x libbpf in `ringbuf-consume` against 5.3x for this loop.
    */
   consume(callback: RecordCallback, limit = Number.POSITIVE_INFINITY): number {
     if (this.#closed || this.#consuming) return 0;
     this.#consuming = true;
+    const batch = this.#batch;
     const buffer = this.#data.buffer;
-    const base = this.#data.byteOffset;
-    const headers = this.#headers;
-    const start = this.#consumer;
-    const first = start & this.#mask;
-    let offset = first;
-    let end = first + (this.#producer() - start);
     let delivered = 0;
     try {
-      while (delivered < limit) {
-        if (offset >= end) {
-          end = first + (this.#producer() - start);
-          if (offset >= end) break;
-        }
-        const header = LOADS_IN_ORDER ? headers[offset >>> 2]! : Atomics.load(headers, offset >>> 2);
-        if (header < 0) break; // BUSY: the producer has not committed it yet
-        const length = header & RECORD_LENGTH_MASK;
-        const data = base + offset + RECORD_HEADER_SIZE;
-        offset += recordSpan(length);
-        if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) {
-          delivered++;
-          // the constructor is cheaper than subarray, which looks up the species constructor
-          callback(new Uint8Array(buffer, data, length));
-          if (this.#closed) break;
+      while (delivered < limit && this.#openBatch(limit - delivered)) {
+        const base = batch.window.byteOffset;
+        try {
+          for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
+            delivered++;
+            // the constructor is cheaper than subarray, which looks up the species constructor
+            callback(new Uint8Array(buffer, base + at, batch.lengthAt(at)));
+            if (this.#closed) return delivered;
+          }
+        } finally {
+          this.#advance(batch.walkedBytes());
         }
       }
+      return delivered;
     } finally {
-      this.#release(start + (offset - first));
+      this.#finish();
     }
-    return delivered;
   }
 
   /**
@@ -166,49 +140,33 @@ export class RingBuffer {
    * record in the ring: nothing is allocated per record. The record is valid only during the call
    * (`record.copy()` keeps one). Stops at a BUSY record and after `limit` records, skips discarded
    * ones, and returns how many it delivered; a record whose callback throws counts as consumed.
-   *
-   * The walk keeps an int32 offset into the doubly mapped data area instead of the u64 position:
-   * until the position is published the kernel writes at most one ring size ahead of it, so the
-   * offset stays below twice the size and never needs wrapping; the position moves once, at the
-   * end (libbpf stores it after each record, which only frees the space sooner).
    */
   consumeRecords(callback: RingRecordCallback, limit = Number.POSITIVE_INFINITY): number {
     if (this.#closed || this.#consuming) return 0;
     this.#consuming = true;
+    const batch = this.#batch;
     const record = this.#record;
     record.attach(this.#data, this.#dataView);
-    const headers = this.#headers;
-    const start = this.#consumer;
-    const first = start & this.#mask;
-    let offset = first;
-    let end = first + (this.#producer() - start);
-    let span = 0;
     let delivered = 0;
     try {
-      while (delivered < limit) {
-        if (offset >= end) {
-          end = first + (this.#producer() - start);
-          if (offset >= end) break;
-        }
-        const header = LOADS_IN_ORDER ? headers[offset >>> 2]! : Atomics.load(headers, offset >>> 2);
-        if (header < 0) break; // BUSY: the producer has not committed it yet
-        const length = header & RECORD_LENGTH_MASK;
-        const data = offset + RECORD_HEADER_SIZE;
-        const actual = recordSpan(length);
-        if (actual !== span) span = actual; // a predicted branch, not a data dependency (see #collect)
-        offset += span;
-        if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) {
-          delivered++;
-          record.moveTo(data, length);
-          callback(record);
-          if (this.#closed) break;
+      while (delivered < limit && this.#openBatch(limit - delivered)) {
+        const origin = batch.window.byteOffset - this.#data.byteOffset; // the window's place in #data
+        try {
+          for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
+            delivered++;
+            record.moveTo(origin + at, batch.lengthAt(at));
+            callback(record);
+            if (this.#closed) return delivered;
+          }
+        } finally {
+          this.#advance(batch.walkedBytes());
         }
       }
+      return delivered;
     } finally {
       record.release();
-      this.#release(start + (offset - first));
+      this.#finish();
     }
-    return delivered;
   }
 
   /**
@@ -222,79 +180,57 @@ export class RingBuffer {
     if (this.#closed || this.#consuming) return 0;
     this.#consuming = true;
     const batch = this.#batch;
-    const start = this.#consumer;
-    let consumer = start;
     try {
-      consumer = this.#collect(batch, limit);
-      if (batch.count === 0) return 0;
+      if (!this.#openBatch(limit)) return 0;
       try {
         callback(batch);
       } finally {
-        consumer = start + batch.consumedBytes();
+        this.#advance(batch.consumedBytes());
       }
       return batch.consumed;
     } finally {
-      batch.release();
-      this.#release(consumer);
+      this.#finish();
     }
   }
 
   /**
-   * Fills the batch with the committed records from the consumer position on, up to `limit`;
-   * answers the position after the last record read (discarded ones included).
-   *
-   * Walking headers is a chain of dependent loads (each header gives the next one's place), so
-   * the loop does little else: an int32 byte offset into the doubly mapped data (a batch spans at
-   * most one ring size, so the offset stays below twice the size and needs no wrapping), one store
-   * per record, one bound for both `limit` and the offsets array's room. And it advances by the
-   * previous record's span unless this one differs: a branch the CPU predicts (records of one
-   * size are common), so it can load the next header before this one arrives.
+   * Opens the batch on the records from the consumer position to the producer's, for up to
+   * `limit` of them; answers false when none is there to deliver, after moving past the discarded
+   * ones. The window is an offset into the doubly mapped data area: until the consumer position
+   * is published the kernel writes at most one ring size ahead of it, so it never needs wrapping.
    */
-  #collect(batch: ReusableRecordBatch, limit: number): number {
-    const headers = this.#headers;
-    const start = this.#consumer;
-    const first = start & this.#mask;
-    const toBatchOffset = RECORD_HEADER_SIZE - first; // ring offset of a header -> batch offset of its data
+  #openBatch(limit: number): boolean {
+    const batch = this.#batch;
+    const available = this.#producer() - this.#consumer;
+    if (available === 0) return false;
+    const first = this.#consumer & this.#mask;
     const maxCount = limit >= 1 ? Math.min(Math.floor(limit), this.size >>> 3) : 0; // records take >= 8 bytes
-    let offsets = batch.offsets;
-    let count = 0;
-    let offset = first;
-    let span = 0;
-    let end = first + (this.#producer() - start);
-    scan: for (;;) {
-      const room = Math.min(maxCount, offsets.length);
-      while (count < room) {
-        if (offset >= end) {
-          // the kernel never writes past our unpublished position, so end - first <= size
-          end = first + (this.#producer() - start);
-          if (offset >= end) break scan;
-        }
-        const header = LOADS_IN_ORDER ? headers[offset >>> 2]! : Atomics.load(headers, offset >>> 2);
-        if (header < 0) break scan; // BUSY: the producer has not committed it yet
-        if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) offsets[count++] = offset + toBatchOffset;
-        const actual = recordSpan(header & RECORD_LENGTH_MASK);
-        if (actual !== span) span = actual; // a predicted branch, not a data dependency
-        offset += span;
-      }
-      if (count >= maxCount) break;
-      offsets = batch.grow();
-    }
     // the constructor is cheaper than subarray, which looks up the species constructor
-    const bytes = new Uint8Array(this.#data.buffer, this.#data.byteOffset + first, offset - first);
-    batch.seal(count, bytes, headers, first);
-    return start + (offset - first);
+    const window = new Uint8Array(this.#data.buffer, this.#data.byteOffset + first, available);
+    if (batch.open(window, maxCount, this.#headers, first)) return true;
+    this.#advance(batch.consumedBytes());
+    return false;
   }
 
   #producer(): number {
     return Number(Atomics.load(this.#producerPos, 0));
   }
 
-  /** Publishes the consumer position (one atomic u64 store, libbpf's smp_store_release), then unmaps if closed meanwhile. */
-  #release(consumer: number): void {
-    if (consumer !== this.#consumer) {
-      this.#consumer = consumer;
-      Atomics.store(this.#consumerPos, 0, BigInt(consumer));
-    }
+  /**
+   * Moves the consumer position `bytes` on and publishes it (one atomic u64 store, libbpf's
+   * smp_store_release): once per batch, after the callbacks of every record it covers have
+   * returned. libbpf stores it after each record; the kernel's producer only sees the final value,
+   * and a later store just frees the space a little later.
+   */
+  #advance(bytes: number): void {
+    if (bytes === 0) return;
+    this.#consumer += bytes;
+    Atomics.store(this.#consumerPos, 0, BigInt(this.#consumer));
+  }
+
+  /** Ends a read: drops the batch's views, then unmaps if the ring was closed meanwhile. */
+  #finish(): void {
+    this.#batch.release();
     this.#consuming = false;
     if (this.#closed) this.#unmap();
   }

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { ReusableRecordBatch } from './record-batch.js';
+
+// A ring's data area laid out by hand as kernel/bpf/ringbuf.c writes it: an 8-byte header (u32
+// length with BUSY bit 31 and DISCARD bit 30, u32 page offset) before each record, each record
+// rounded up to 8 bytes. The first data byte of record k holds k, so a reader can show which it read.
+const BUSY = 0x8000_0000;
+const DISCARD = 0x4000_0000;
+
+interface Spec {
+  length: number;
+  flags?: number;
+}
+
+function ringOf(records: Spec[], lead = 0): { window: Uint8Array; words: Int32Array } {
+  const bytes = new Uint8Array(4096);
+  const view = new DataView(bytes.buffer);
+  let at = lead;
+  records.forEach(({ length, flags = 0 }, k) => {
+    view.setUint32(at, (length | flags) >>> 0, true);
+    bytes[at + 8] = k;
+    at += (length + 8 + 7) & ~7;
+  });
+  // the window starts `lead` bytes into the data area, as it does past the consumer position
+  return { window: new Uint8Array(bytes.buffer, lead, at - lead), words: new Int32Array(bytes.buffer) };
+}
+
+function opened(
+  records: Spec[],
+  limit = 1000,
+  lead = 16,
+): { batch: ReusableRecordBatch; window: Uint8Array } {
+  const { window, words } = ringOf(records, lead);
+  const batch = new ReusableRecordBatch();
+  batch.open(window, limit, words, lead);
+  return { batch, window };
+}
+
+/** [first byte, length] of each record the one-pass walk answers */
+function walk(batch: ReusableRecordBatch): number[][] {
+  const seen: number[][] = [];
+  for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
+    seen.push([batch.window[at]!, batch.lengthAt(at)]);
+  }
+  return seen;
+}
+
+const indexed = (batch: ReusableRecordBatch): number[][] =>
+  Array.from({ length: batch.count }, (_, i) => [batch.bytes[batch.offset(i)]!, batch.length(i)]);
+
+describe('RecordBatch walks', () => {
+  const mixed: Spec[] = [
+    { length: 8, flags: DISCARD },
+    { length: 5 },
+    { length: 16 },
+    { length: 3, flags: DISCARD },
+    { length: 64 },
+    { length: 1 },
+  ];
+
+  it('answers the same records, offsets and lengths in one pass as by index, leaving discarded ones out', () => {
+    const pass = opened(mixed).batch;
+    const byIndex = opened(mixed).batch;
+    expect(walk(pass)).toEqual([
+      [1, 5],
+      [2, 16],
+      [4, 64],
+      [5, 1],
+    ]);
+    expect(indexed(byIndex)).toEqual(walk(opened(mixed).batch));
+    expect(pass.consumed).toBe(4);
+    expect(byIndex.consumed).toBe(4);
+    // both cover the whole window: the leading discarded record, and the records' padding
+    expect(pass.consumedBytes()).toBe(pass.window.length);
+    expect(byIndex.bytes.length).toBe(byIndex.window.length);
+  });
+
+  it('offsets index window and bytes alike, and a pass is independent of the index', () => {
+    const { batch, window } = opened(mixed);
+    const first = batch.nextOffset();
+    expect(batch.count).toBe(4); // indexing in the middle of a pass does not move the pass
+    expect(batch.offset(0)).toBe(first);
+    expect(batch.bytes.buffer).toBe(window.buffer);
+    expect(batch.bytes.byteOffset).toBe(window.byteOffset);
+    expect(batch.record(1)).toEqual(window.subarray(batch.offset(1), batch.offset(1) + 16));
+    expect(walk(batch).map(([k]) => k)).toEqual([2, 4, 5]);
+  });
+
+  it('stops both walks at the first BUSY record, and consumes only what is before it', () => {
+    const busy: Spec[] = [{ length: 8 }, { length: 8 }, { length: 8, flags: BUSY }, { length: 8 }];
+    const pass = opened(busy).batch;
+    expect(walk(pass).map(([k]) => k)).toEqual([0, 1]);
+    expect(pass.consumedBytes()).toBe(32);
+    const byIndex = opened(busy).batch;
+    expect(byIndex.count).toBe(2);
+    expect(byIndex.bytes.length).toBe(32);
+  });
+
+  it('holds at most `limit` records, and a pass cut short still consumes the whole batch', () => {
+    const many: Spec[] = Array.from({ length: 10 }, () => ({ length: 4 }));
+    const partial = opened(many, 3).batch;
+    expect(partial.nextOffset()).toBeGreaterThan(0);
+    expect(partial.consumed).toBe(3); // the ring finishes the walk to find the batch's end
+    expect(partial.consumedBytes()).toBe(3 * 16);
+    expect(walk(opened(many, 3).batch)).toHaveLength(3);
+    expect(opened(many, 3).batch.count).toBe(3);
+  });
+
+  it('consumes up to the first record left in the ring', () => {
+    const { batch } = opened(mixed);
+    batch.leaveInRing(2);
+    expect(batch.consumed).toBe(2);
+    expect(batch.consumedBytes()).toBe(batch.offset(2) - 8);
+  });
+
+  it('answers false for a window of discarded records only, and covers them', () => {
+    const { window, words } = ringOf(
+      [
+        { length: 8, flags: DISCARD },
+        { length: 2, flags: DISCARD },
+      ],
+      8,
+    );
+    const batch = new ReusableRecordBatch();
+    expect(batch.open(window, 100, words, 8)).toBe(false);
+    expect(batch.count).toBe(0);
+    expect(batch.consumedBytes()).toBe(window.length);
+  });
+
+  it('drops its views of the ring on release', () => {
+    const { batch } = opened(mixed);
+    batch.release();
+    expect(batch.count).toBe(0);
+    expect(batch.bytes.length).toBe(0);
+    expect(batch.window.length).toBe(0);
+    expect(batch.nextOffset()).toBe(-1);
+  });
+});
