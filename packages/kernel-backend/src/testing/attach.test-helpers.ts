@@ -46,13 +46,7 @@ export function readCounter(backend: KernelBackend, counter: Fd): bigint {
 
 /** counter[0] += 1; return `result` — the body of most attach tests. */
 export function countingProgram(result: number, map = 'counter'): ProgramBuilder {
-  return new ProgramBuilder()
-    .storeImm('u32', R10, -4, 0)
-    .mov64Reg(R2, R10)
-    .alu64Imm('add', R2, -4)
-    .ldMapFd(R1, map)
-    .call('map_lookup_elem')
-    .jump('jeq', R0, 0, 'out')
+  return lookupCounter(new ProgramBuilder(), map)
     .mov64Imm(R1, 1)
     .atomic('add', 'u64', R0, 0, R1)
     .label('out')
@@ -69,15 +63,18 @@ export function fetchAddCounter(
   register: Register,
   map = 'counter',
 ): ProgramBuilder {
+  return lookupCounter(builder, map).mov64Imm(register, 1).atomic('fetch_add', 'u64', R0, 0, register);
+}
+
+/** Appends R0 = &counter[0], jumping to the label 'out' when the lookup fails. */
+function lookupCounter(builder: ProgramBuilder, map: string): ProgramBuilder {
   return builder
     .storeImm('u32', R10, -4, 0)
     .mov64Reg(R2, R10)
     .alu64Imm('add', R2, -4)
     .ldMapFd(R1, map)
     .call('map_lookup_elem')
-    .jump('jeq', R0, 0, 'out')
-    .mov64Imm(register, 1)
-    .atomic('fetch_add', 'u64', R0, 0, register);
+    .jump('jeq', R0, 0, 'out');
 }
 
 /** The vmlinux BTF id of a named type (an iterator's bpf_iter_<name> FUNC, a btf_trace_<tp> TYPEDEF). */
