@@ -7,7 +7,7 @@ import { findMember, type MemberLocation, members } from './members.js';
 import { NameIndex } from './name-index.js';
 import { resolveSize, skipModsAndTypedefs } from './resolve.js';
 import { readCString } from './strings.js';
-import { indexTypes } from './type-index.js';
+import { type GROUP_SHIFT, indexTypes, type TypeOffsets } from './type-index.js';
 import { typeWords } from './type-words.js';
 import type { BtfMember, BtfType } from './types.js';
 
@@ -43,7 +43,9 @@ export class Btf implements RawTypeSource {
   readonly stringsBase: number;
   /** the type section as 32-bit words in host byte order @internal */
   readonly words: Uint32Array;
-  readonly #offsets: Uint32Array;
+  // the type index (type-index.ts): type k starts at word #bases[k >>> GROUP_SHIFT] + #starts[k]
+  readonly #bases: Uint32Array;
+  readonly #starts: Uint16Array | Uint32Array;
   readonly #strings: Uint8Array;
   #names: NameIndex | undefined;
 
@@ -67,25 +69,34 @@ export class Btf implements RawTypeSource {
       });
     }
     this.words = typeWords(bytes, typeStart, typeLen, this.byteOrder);
-    if (sameLayout !== undefined) {
-      this.#offsets = sameLayout.#offsets;
-      this.typeCount = sameLayout.typeCount;
-      return;
-    }
-    this.#offsets = indexTypes(this.words, {
-      typeStart,
-      firstId: this.firstTypeId,
-      stringsLength: this.stringsLength,
-      validate: options.validate ?? true,
-    });
-    this.typeCount = this.firstTypeId - 1 + this.#offsets.length;
+    const index: TypeOffsets =
+      sameLayout !== undefined
+        ? sameLayout.#typeOffsets()
+        : indexTypes(this.words, {
+            typeStart,
+            firstId: this.firstTypeId,
+            stringsLength: this.stringsLength,
+            validate: options.validate ?? true,
+          });
+    this.#bases = index.bases;
+    this.#starts = index.starts;
+    this.typeCount = this.firstTypeId - 1 + index.starts.length;
+  }
+
+  #typeOffsets(): TypeOffsets {
+    return { bases: this.#bases, starts: this.#starts };
+  }
+
+  /** Word index of this BTF's own type number `k` (its id less firstTypeId). */
+  #start(k: number): number {
+    return this.#bases[k >>> SHIFT]! + this.#starts[k]!;
   }
 
   /** Byte offset of type `id`'s record inside `bytes` (for in-place patches such as DATASEC fixup). @internal */
   recordOffset(id: number): number {
     this.#checkId(id);
     if (id < this.firstTypeId) throw new UsageError(`type ${id} belongs to the base BTF`);
-    return this.header.typeStart + this.#offsets[id - this.firstTypeId]! * 4;
+    return this.header.typeStart + this.#start(id - this.firstTypeId) * 4;
   }
 
   /** Length of the string tables, base included: every valid name offset is below it. */
@@ -126,7 +137,7 @@ export class Btf implements RawTypeSource {
   typeById(id: number): BtfType {
     this.#checkId(id);
     if (id < this.firstTypeId) return this.base!.typeById(id);
-    return decodeType(this, id, this.#offsets[id - this.firstTypeId]!);
+    return decodeType(this, id, this.#start(id - this.firstTypeId));
   }
 
   /** The kind of a type without decoding it; 'VOID' for id 0. */
@@ -134,7 +145,7 @@ export class Btf implements RawTypeSource {
     if (id === 0) return 'VOID';
     this.#checkId(id);
     if (id < this.firstTypeId) return this.base!.kindOf(id);
-    const info = this.words[this.#offsets[id - this.firstTypeId]! + 1]!;
+    const info = this.words[this.#start(id - this.firstTypeId) + 1]!;
     return KIND_NAMES[(info >>> 24) & 0x1f]!;
   }
 
@@ -143,7 +154,7 @@ export class Btf implements RawTypeSource {
     if (id === 0) return '';
     this.#checkId(id);
     if (id < this.firstTypeId) return this.base!.typeName(id);
-    return this.name(this.words[this.#offsets[id - this.firstTypeId]!]!);
+    return this.name(this.words[this.#start(id - this.firstTypeId)]!);
   }
 
   /**
@@ -159,7 +170,7 @@ export class Btf implements RawTypeSource {
   typeWordIndex(id: number): number {
     this.#checkId(id);
     if (id < this.firstTypeId) return this.base!.typeWordIndex(id);
-    return this.#offsets[id - this.firstTypeId]!;
+    return this.#start(id - this.firstTypeId);
   }
 
   /** BTF_KIND_* number of a type straight from its info word; 0 for void. @internal */
@@ -167,16 +178,15 @@ export class Btf implements RawTypeSource {
     if (id === 0) return 0;
     this.#checkId(id);
     if (id < this.firstTypeId) return this.base!.kindNumberOf(id);
-    return (this.words[this.#offsets[id - this.firstTypeId]! + 1]! >>> 24) & 0x1f;
+    return (this.words[this.#start(id - this.firstTypeId) + 1]! >>> 24) & 0x1f;
   }
 
   /** Ids of this BTF's own types of one BTF_KIND_* number, in id order (one pass over the index). @internal */
   ownIdsOfKind(kind: number): number[] {
     const ids: number[] = [];
-    const offsets = this.#offsets;
     const words = this.words;
-    for (let i = 0; i < offsets.length; i++) {
-      if (((words[offsets[i]! + 1]! >>> 24) & 0x1f) === kind) ids.push(this.firstTypeId + i);
+    for (let k = 0; k < this.#starts.length; k++) {
+      if (((words[this.#start(k) + 1]! >>> 24) & 0x1f) === kind) ids.push(this.firstTypeId + k);
     }
     return ids;
   }
@@ -189,14 +199,14 @@ export class Btf implements RawTypeSource {
   sizeOrTypeOf(id: number): number {
     this.#checkId(id);
     if (id < this.firstTypeId) return this.base!.sizeOrTypeOf(id);
-    return this.words[this.#offsets[id - this.firstTypeId]! + 2]!;
+    return this.words[this.#start(id - this.firstTypeId) + 2]!;
   }
 
   /** vlen (member, value or parameter count) of a type straight from its info word. @internal */
   vlenOf(id: number): number {
     this.#checkId(id);
     if (id < this.firstTypeId) return this.base!.vlenOf(id);
-    return this.words[this.#offsets[id - this.firstTypeId]! + 1]! & 0xffff;
+    return this.words[this.#start(id - this.firstTypeId) + 1]! & 0xffff;
   }
 
   /** name_off of a type (0 for void and anonymous types). @internal */
@@ -204,7 +214,7 @@ export class Btf implements RawTypeSource {
     if (id === 0) return 0;
     this.#checkId(id);
     if (id < this.firstTypeId) return this.base!.nameOffsetOf(id);
-    return this.words[this.#offsets[id - this.firstTypeId]!]!;
+    return this.words[this.#start(id - this.firstTypeId)]!;
   }
 
   /**
@@ -229,7 +239,7 @@ export class Btf implements RawTypeSource {
   /** Ids of every type called `name` (base types first), optionally of one kind only. */
   findByName(name: string, kind?: BtfKind): number[] {
     const ids = this.base ? this.base.findByName(name, kind) : [];
-    this.#names ??= new NameIndex(this, this.#offsets, this.firstTypeId);
+    this.#names ??= new NameIndex(this, this.#typeOffsets(), this.firstTypeId);
     for (const id of this.#names.lookup(name)) {
       if (kind === undefined || this.kindOf(id) === kind) ids.push(id);
     }
@@ -247,8 +257,8 @@ export class Btf implements RawTypeSource {
 
   /** This BTF's own types in id order (not the base's), decoded one at a time. */
   *types(): IterableIterator<BtfType> {
-    for (let i = 0; i < this.#offsets.length; i++) {
-      yield decodeType(this, this.firstTypeId + i, this.#offsets[i]!);
+    for (let k = 0; k < this.#starts.length; k++) {
+      yield decodeType(this, this.firstTypeId + k, this.#start(k));
     }
   }
 
@@ -289,6 +299,10 @@ export class Btf implements RawTypeSource {
     return formatType(this, id);
   }
 }
+
+// GROUP_SHIFT as a local constant: V8 checks an imported binding's module cell at every use, and
+// every type lookup goes through #start. The type annotation keeps the two equal.
+const SHIFT: typeof GROUP_SHIFT = 5;
 
 /** Base BTF starts with the empty string; any non-empty table ends with NUL (libbpf's rules). */
 function checkStringTable(strings: Uint8Array, start: number, isBase: boolean): void {

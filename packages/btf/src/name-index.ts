@@ -1,5 +1,6 @@
 import type { Btf } from './btf.js';
 import { cStringEquals, hashBytes, hashCString } from './strings.js';
+import { GROUP_SHIFT, type TypeOffsets } from './type-index.js';
 
 const encoder = new TextEncoder();
 
@@ -16,25 +17,27 @@ function stringAt(btf: Btf, offset: number): [Uint8Array, number] {
  */
 export class NameIndex {
   readonly #btf: Btf;
-  readonly #offsets: Uint32Array;
+  readonly #offsets: TypeOffsets;
   readonly #firstId: number;
   readonly #heads: Int32Array;
   readonly #next: Int32Array;
   readonly #mask: number;
 
-  constructor(btf: Btf, offsets: Uint32Array, firstId: number) {
+  constructor(btf: Btf, offsets: TypeOffsets, firstId: number) {
     this.#btf = btf;
     this.#offsets = offsets;
     this.#firstId = firstId;
+    const { bases, starts } = offsets;
     let buckets = 16;
-    while (buckets < offsets.length) buckets *= 2;
+    while (buckets < starts.length) buckets *= 2;
     this.#mask = buckets - 1;
     this.#heads = new Int32Array(buckets).fill(-1);
-    this.#next = new Int32Array(offsets.length).fill(-1);
+    this.#next = new Int32Array(starts.length).fill(-1);
     const { words } = btf;
+    const shift = GROUP_SHIFT;
     // Insert from the last type back, so each chain lists ids in ascending order.
-    for (let i = offsets.length - 1; i >= 0; i--) {
-      const nameOff = words[offsets[i]!]!;
+    for (let i = starts.length - 1; i >= 0; i--) {
+      const nameOff = words[bases[i >>> shift]! + starts[i]!]!;
       if (nameOff === 0) continue;
       const [bytes, start] = stringAt(btf, nameOff);
       const bucket = hashCString(bytes, start) & this.#mask;
@@ -47,9 +50,10 @@ export class NameIndex {
     if (name === '') return [];
     const query = encoder.encode(name);
     const { words } = this.#btf;
+    const { bases, starts } = this.#offsets;
     const ids: number[] = [];
     for (let i = this.#heads[hashBytes(query) & this.#mask]!; i >= 0; i = this.#next[i]!) {
-      const [bytes, start] = stringAt(this.#btf, words[this.#offsets[i]!]!);
+      const [bytes, start] = stringAt(this.#btf, words[bases[i >>> GROUP_SHIFT]! + starts[i]!]!);
       if (cStringEquals(bytes, start, query)) ids.push(this.#firstId + i);
     }
     return ids;
