@@ -1,4 +1,4 @@
-import type { Btf, BtfType } from '@bpfkit/btf';
+import type { Btf } from '@bpfkit/btf';
 import { type ErrorLocation, isMapInMapType, LibbpfPinType, MapDefinitionError, MapType } from '@bpfkit/core';
 
 /**
@@ -217,8 +217,7 @@ function intField(btf: Btf, member: MemberWords, mapName: string, options: Parse
       at(),
     );
   }
-  // btf_array follows the btf_type: { type, index_type, nelems }
-  return btf.typeHolder(arrayId).words[btf.typeWordIndex(arrayId) + 5]!;
+  return arrayField(btf, arrayId, ARRAY_NELEMS);
 }
 
 /** `T *name` → T's id (libbpf: the member itself must be the PTR, no typedef). */
@@ -297,33 +296,44 @@ function readValues(
     });
   }
   def.valueSize = agreeingSize(def.valueSize, 4, 'value', mapName, options, () => at);
-  const array = btf.typeById(member.type);
-  if (array.kind !== 'ARRAY' || array.length !== 0) {
+  // kinds and fields read from the records' words: decoding the inner struct (every member and
+  // its name) only to learn its kind cost a map-in-map more than the rest of its definition
+  if (btf.kindOf(member.type) !== 'ARRAY' || arrayField(btf, member.type, ARRAY_NELEMS) !== 0) {
     throw fail(mapName, `${what} spec is not a zero-sized array`, options, at);
   }
-  const pointer = btf.typeById(btf.skipModsAndTypedefs(array.type));
-  if (pointer.kind !== 'PTR') {
-    throw fail(mapName, `${what} def is of unexpected kind ${kindName(pointer)}`, options, at);
+  const pointerId = btf.skipModsAndTypedefs(arrayField(btf, member.type, ARRAY_TYPE));
+  const pointerKind = btf.kindOf(pointerId);
+  if (pointerKind !== 'PTR') {
+    throw fail(mapName, `${what} def is of unexpected kind ${kindName(pointerKind)}`, options, at);
   }
-  const targetId = btf.skipModsAndTypedefs(pointer.type);
-  const target = targetId === 0 ? undefined : btf.typeById(targetId);
+  const targetId = btf.skipModsAndTypedefs(btf.sizeOrTypeOf(pointerId));
+  const targetKind = btf.kindOf(targetId);
   def.valuesOffset = member.bitOffset / 8;
   if (progArray) {
-    if (target?.kind !== 'FUNC_PROTO') {
-      throw fail(mapName, `prog-array value def is of unexpected kind ${kindName(target)}`, options, at);
+    if (targetKind !== 'FUNC_PROTO') {
+      throw fail(mapName, `prog-array value def is of unexpected kind ${kindName(targetKind)}`, options, at);
     }
     def.values = 'programs';
     return;
   }
-  if (target?.kind !== 'STRUCT') {
-    throw fail(mapName, `map-in-map inner def is of unexpected kind ${kindName(target)}`, options, at);
+  if (targetKind !== 'STRUCT') {
+    throw fail(mapName, `map-in-map inner def is of unexpected kind ${kindName(targetKind)}`, options, at);
   }
   def.values = 'maps';
   def.inner = parseBtfMapDefinition(btf, targetId, `${mapName}.inner`, options, true);
 }
 
-function kindName(type: BtfType | undefined): string {
-  return type === undefined ? 'void' : type.kind;
+function kindName(kind: string): string {
+  return kind === 'VOID' ? 'void' : kind;
+}
+
+// btf_array follows the btf_type: { type, index_type, nelems }
+const ARRAY_TYPE = 3;
+const ARRAY_NELEMS = 5;
+
+/** A word of an ARRAY's btf_array, by its index in the record. */
+function arrayField(btf: Btf, arrayId: number, word: number): number {
+  return btf.typeHolder(arrayId).words[btf.typeWordIndex(arrayId) + word]!;
 }
 
 function fail(
