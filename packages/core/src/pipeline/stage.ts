@@ -1,5 +1,5 @@
 import { addContext } from '../errors.js';
-import type { EventSink, Phase } from './events.js';
+import { type EventSink, type Phase, silentEvents } from './events.js';
 
 /** One step of a pipeline. Stages are registered under tokens and replaced by plugins. */
 export interface Stage<I, O, C = unknown> {
@@ -45,6 +45,16 @@ export function runStageSync<I, O, C>(
   context: C,
   events: EventSink,
 ): O {
+  // Nobody listens: no events and no clock (performance.now costs ~70 ns, an open runs 3+ stages).
+  if (events === silentEvents) {
+    try {
+      const output = stage.run(input, context);
+      if (output instanceof Promise) throw new TypeError(`stage ${stage.name} is asynchronous`);
+      return output;
+    } catch (error) {
+      throw addContext(error, stage.name);
+    }
+  }
   events.emit({ type: 'stage-started', phase, stage: stage.name });
   const start = performance.now();
   try {
