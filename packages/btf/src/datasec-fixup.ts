@@ -1,4 +1,4 @@
-import { BtfError } from '@bpfkit/core';
+import { BtfError, pooledCopy } from '@bpfkit/core';
 import { type Btf, repatchedBtf } from './btf.js';
 import { BtfKindNumber } from './constants.js';
 
@@ -34,7 +34,7 @@ export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
   if (patches.length === 0) return btf;
   // Patch a copy of the bytes in place, as libbpf does, rather than decoding and re-encoding
   // every type: only DATASEC sizes, secinfo order and offsets, and VAR linkage change.
-  const bytes = new Uint8Array(btf.bytes);
+  const bytes = pooledCopy(btf.bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = btf.byteOrder === 'little';
   for (const patch of patches) {

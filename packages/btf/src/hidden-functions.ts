@@ -1,3 +1,4 @@
+import { pooledCopy } from '@bpfkit/core';
 import { type Btf, repatchedBtf } from './btf.js';
 import { BtfKindNumber } from './constants.js';
 
@@ -26,7 +27,7 @@ export function makeHiddenFunctionsStatic(btf: Btf, hiddenFunctions: ReadonlySet
   }
   if (changed.length === 0) return btf;
   // A FUNC's linkage is the vlen (low 16 bits) of its info word: patch a copy of the bytes.
-  const bytes = new Uint8Array(btf.bytes);
+  const bytes = pooledCopy(btf.bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = btf.byteOrder === 'little';
   for (const id of changed) {

@@ -3,6 +3,7 @@ import {
   artifactKey,
   type ObjectFileView,
   type OpenContext,
+  pooledCopy,
   STB_GLOBAL,
   STB_LOCAL,
   STB_WEAK,
@@ -85,7 +86,7 @@ export function objectBtfSpecBytes(
   ownsFileBytes = false,
 ): Uint8Array {
   const copied = context.artifacts.get(PatchedBtfBytes) === btf.bytes;
-  return ownsFileBytes || copied ? btf.bytes : new Uint8Array(btf.bytes);
+  return ownsFileBytes || copied ? btf.bytes : pooledCopy(btf.bytes);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { pooledBytes } from '@bpfkit/core';
 import { failKind, failTruncated, failVlen, RECORD_LAYOUT, type TypeSectionPlace } from './type-records.js';
 import { indexAndValidateTypes } from './type-validate.js';
 
@@ -50,7 +51,9 @@ export function indexTypes(words: Uint32Array, place: TypeSectionPlace): TypeOff
 /** TypeOffsets of the first `count` word indices of `offsets`. */
 function packOffsets(offsets: Uint32Array, count: number, sectionWords: number): TypeOffsets {
   if (sectionWords <= SHORT_SECTION_WORDS) {
-    const starts = new Uint16Array(count);
+    // an object's BTF: a few hundred types, so the index takes a pooled range, not an ArrayBuffer
+    const range = pooledBytes(count * 2);
+    const starts = new Uint16Array(range.buffer, range.byteOffset, count);
     for (let k = 0; k < count; k++) starts[k] = offsets[k]!;
     return { bases: NO_BASES, starts };
   }

@@ -13,6 +13,7 @@ export * from './spec/instruction-stream.js';
 export * from './spec/map.js';
 export * from './spec/object.js';
 export * from './spec/object-file.js';
+export * from './spec/pooled-copy.js';
 export * from './spec/program.js';
 export * from './spec/relocation.js';
 export * from './spec/stream-concat.js';

@@ -6,6 +6,7 @@ import {
   MapType,
   type ObjectFileView,
   type OpenContext,
+  pooledCopy,
   type SectionView,
   SHF_EXECINSTR,
   SHT_NOBITS,
@@ -58,7 +59,7 @@ export function readGlobalData(file: ObjectFileView, section: SectionView, btf?:
     source: { format: 'global-data', section: section.name, sectionIndex: section.index, offset: 0 },
   };
   // A copy, as a plain Uint8Array: the view may be a Node Buffer, whose slice() shares memory.
-  if (section.type !== SHT_NOBITS) spec.initialData = new Uint8Array(file.sectionData(section.index));
+  if (section.type !== SHT_NOBITS) spec.initialData = pooledCopy(file.sectionData(section.index));
   if (readOnly) spec.freeze = true;
   const datasecId = btf === undefined ? undefined : findDatasec(btf, section.name);
   if (btf && datasecId !== undefined) {

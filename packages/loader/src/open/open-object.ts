@@ -13,6 +13,7 @@ import {
   type OpenOptions,
   type ProgramCollector,
   ProgramType,
+  pooledCopy,
   runStageSync,
   SHN_UNDEF,
   STB_WEAK,
@@ -94,7 +95,7 @@ export function openObject(
   if (btf) spec.btf = objectBtfSpecBytes(btf, context, ownsBytes);
   if (btfExt) {
     const data = file.sectionData(btfExt.index);
-    spec.btfExt = ownsBytes ? data : new Uint8Array(data);
+    spec.btfExt = ownsBytes ? data : pooledCopy(data);
   }
 
   for (const transform of stages.transforms) spec = runStageSync('open', transform, spec, context, events);

@@ -1,0 +1,36 @@
+/**
+ * Byte ranges of a few KiB carved from shared slabs, as Node carves small Buffers from its pool:
+ * on this kind of guest a new ArrayBuffer costs V8 2–3 µs (backing store, external-memory
+ * accounting, sweeping) where copying 3 KiB into a slab costs a tenth of that, and an open makes
+ * several (fixed-up BTF, global data, .BTF.ext, the BTF type index). A pooled range is a plain
+ * typed array over its own bytes: read it through byteOffset and byteLength, never its whole
+ * `.buffer`, which other ranges share. A slab stays alive while any range in it does.
+ */
+const SLAB_SIZE = 64 * 1024;
+/** Larger ranges get an ArrayBuffer of their own: a slab would hold too few of them. */
+const POOLED_MOST = SLAB_SIZE / 8;
+/** Each range starts 8-aligned, so any typed array can view it. */
+const ALIGN = 8;
+
+let slab: ArrayBuffer | undefined;
+let used = 0;
+
+/** `length` zero bytes that share no byte with any other range. */
+export function pooledBytes(length: number): Uint8Array {
+  if (length > POOLED_MOST) return new Uint8Array(length);
+  if (slab === undefined || used + length > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    used = 0;
+  }
+  // a slab is zero when made and each byte is handed out once
+  const range = new Uint8Array(slab, used, length);
+  used = (used + length + ALIGN - 1) & -ALIGN;
+  return range;
+}
+
+/** A copy of `bytes` that shares no byte with them or with any other range. */
+export function pooledCopy(bytes: Uint8Array): Uint8Array {
+  const copy = pooledBytes(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
