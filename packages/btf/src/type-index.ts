@@ -67,7 +67,8 @@ function packOffsets(offsets: Uint32Array, count: number, sectionWords: number):
   }
   // a group holding a struct or enum of some 20,000 members spans more than 16 bits
   const starts = widest <= 0xffff ? new Uint16Array(count) : new Uint32Array(count);
-  for (let k = 0; k < count; k++) starts[k] = offsets[k]! - bases[k >>> GROUP_SHIFT]!;
+  const shift = GROUP_SHIFT; // read once: an exported constant is loaded from its cell at each use
+  for (let k = 0; k < count; k++) starts[k] = offsets[k]! - bases[k >>> shift]!;
   return { bases, starts };
 }
 

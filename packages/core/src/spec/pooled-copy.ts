@@ -1,10 +1,11 @@
 /**
  * Byte ranges of a few KiB carved from shared slabs, as Node carves small Buffers from its pool:
  * on this kind of guest a new ArrayBuffer costs V8 2–3 µs (backing store, external-memory
- * accounting, sweeping) where copying 3 KiB into a slab costs a tenth of that, and an open makes
+ * accounting, sweeping) where copying 3 KiB into a slab costs well under one, and an open makes
  * several (fixed-up BTF, global data, .BTF.ext, the BTF type index). A pooled range is a plain
  * typed array over its own bytes: read it through byteOffset and byteLength, never its whole
- * `.buffer`, which other ranges share. A slab stays alive while any range in it does.
+ * `.buffer`, which other ranges share. A slab stays alive while any range in it does, and
+ * structuredClone of a range clones its slab (once per clone, however many ranges it holds).
  */
 const SLAB_SIZE = 64 * 1024;
 /** Larger ranges get an ArrayBuffer of their own: a slab would hold too few of them. */
