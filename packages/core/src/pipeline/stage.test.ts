@@ -3,16 +3,23 @@ import { ElfError } from '../errors.js';
 import { type EventSink, type LoaderEvent, silentEvents } from './events.js';
 import { runStage, runStageSync } from './stage.js';
 
+/** A sink that keeps what it is told, and its events as `type:stage` lines. */
+function recordingSink() {
+  const seen: LoaderEvent[] = [];
+  const events: EventSink = { emit: (event) => seen.push(event) };
+  const lines = () => seen.map((e) => `${e.type}:${'stage' in e ? e.stage : ''}`);
+  return { events, lines };
+}
+
 describe('runStage', () => {
   it('reports each stage with its duration, and a failure with the stage as context', async () => {
-    const seen: LoaderEvent[] = [];
-    const events: EventSink = { emit: (event) => seen.push(event) };
+    const { events, lines } = recordingSink();
     await runStage('load', { name: 'create maps', run: () => 1 }, undefined, undefined, events);
     const failing = { name: 'load programs', run: () => Promise.reject(new ElfError('bad')) };
     await expect(runStage('load', failing, undefined, undefined, events)).rejects.toThrow(
       'load programs: bad',
     );
-    expect(seen.map((e) => `${e.type}:${'stage' in e ? e.stage : ''}`)).toEqual([
+    expect(lines()).toEqual([
       'stage-started:create maps',
       'stage-finished:create maps',
       'stage-started:load programs',
@@ -30,11 +37,10 @@ describe('runStageSync', () => {
   };
 
   it('reports stages to a listening sink, and names the failing stage', () => {
-    const seen: LoaderEvent[] = [];
-    const events: EventSink = { emit: (event) => seen.push(event) };
+    const { events, lines } = recordingSink();
     expect(runStageSync('open', { name: 'read', run: () => 2 }, undefined, undefined, events)).toBe(2);
     expect(() => runStageSync('open', failing, undefined, undefined, events)).toThrow('collect maps: bad');
-    expect(seen.map((e) => `${e.type}:${'stage' in e ? e.stage : ''}`)).toEqual([
+    expect(lines()).toEqual([
       'stage-started:read',
       'stage-finished:read',
       'stage-started:collect maps',

@@ -23,18 +23,28 @@ export async function runStage<I, O, C>(
   const start = performance.now();
   try {
     const output = await stage.run(input, context);
-    events.emit({ type: 'stage-finished', phase, stage: stage.name, durationMs: performance.now() - start });
+    emitStageEnd(events, phase, stage.name, start);
     return output;
   } catch (error) {
-    events.emit({
-      type: 'stage-failed',
-      phase,
-      stage: stage.name,
-      durationMs: performance.now() - start,
-      error,
-    });
+    emitStageEnd(events, phase, stage.name, start, { error });
     throw addContext(error, stage.name);
   }
+}
+
+/** stage-finished, or stage-failed with the error, timed from `start`. */
+function emitStageEnd(
+  events: EventSink,
+  phase: Phase,
+  name: string,
+  start: number,
+  failure?: { error: unknown },
+): void {
+  const durationMs = performance.now() - start;
+  events.emit(
+    failure
+      ? { type: 'stage-failed', phase, stage: name, durationMs, error: failure.error }
+      : { type: 'stage-finished', phase, stage: name, durationMs },
+  );
 }
 
 /** The synchronous twin of runStage for stages that never await (open-time parsing). */
@@ -46,30 +56,16 @@ export function runStageSync<I, O, C>(
   events: EventSink,
 ): O {
   // Nobody listens: no events and no clock (performance.now costs ~70 ns, an open runs 3+ stages).
-  if (events === silentEvents) {
-    try {
-      const output = stage.run(input, context);
-      if (output instanceof Promise) throw new TypeError(`stage ${stage.name} is asynchronous`);
-      return output;
-    } catch (error) {
-      throw addContext(error, stage.name);
-    }
-  }
-  events.emit({ type: 'stage-started', phase, stage: stage.name });
-  const start = performance.now();
+  const listening = events !== silentEvents;
+  if (listening) events.emit({ type: 'stage-started', phase, stage: stage.name });
+  const start = listening ? performance.now() : 0;
   try {
     const output = stage.run(input, context);
     if (output instanceof Promise) throw new TypeError(`stage ${stage.name} is asynchronous`);
-    events.emit({ type: 'stage-finished', phase, stage: stage.name, durationMs: performance.now() - start });
+    if (listening) emitStageEnd(events, phase, stage.name, start);
     return output;
   } catch (error) {
-    events.emit({
-      type: 'stage-failed',
-      phase,
-      stage: stage.name,
-      durationMs: performance.now() - start,
-      error,
-    });
+    if (listening) emitStageEnd(events, phase, stage.name, start, { error });
     throw addContext(error, stage.name);
   }
 }
