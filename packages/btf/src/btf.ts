@@ -6,7 +6,7 @@ import { type BtfHeader, type ByteOrder, parseBtfHeader } from './header.js';
 import { findMember, type MemberLocation, members } from './members.js';
 import { NameIndex } from './name-index.js';
 import { resolveSize, skipModsAndTypedefs } from './resolve.js';
-import { readCString } from './strings.js';
+import { readCString, viewOfBytes } from './strings.js';
 import { type GROUP_SHIFT, indexTypes, type TypeOffsets } from './type-index.js';
 import { typeWords } from './type-words.js';
 import type { BtfMember, BtfType } from './types.js';
@@ -47,6 +47,8 @@ export class Btf implements RawTypeSource {
   readonly #bases: Uint32Array;
   readonly #starts: Uint16Array | Uint32Array;
   readonly #strings: Uint8Array;
+  /** over #strings, for readCString's word reads */
+  readonly #stringView: DataView;
   #names: NameIndex | undefined;
 
   /**
@@ -62,6 +64,7 @@ export class Btf implements RawTypeSource {
     this.stringsBase = this.base ? this.base.stringsLength : 0;
     const { strStart, strLen, typeStart, typeLen } = this.header;
     this.#strings = bytes.subarray(strStart, strStart + strLen);
+    this.#stringView = viewOfBytes(this.#strings);
     checkStringTable(this.#strings, strStart, this.base === undefined);
     if (typeLen % 4 !== 0) {
       throw new BtfError(`type section length ${typeLen} is not a multiple of 4`, {
@@ -118,7 +121,7 @@ export class Btf implements RawTypeSource {
         location: { byteOffset: this.header.strStart + local, field: 'name_off' },
       });
     }
-    return readCString(this.#strings, local);
+    return readCString(this.#strings, this.#stringView, local);
   }
 
   #checkId(id: number): void {

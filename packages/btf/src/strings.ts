@@ -1,43 +1,20 @@
+import { decodeInternedName } from '@bpfkit/core';
+
 const utf8 = new TextDecoder('utf-8');
 
-/** Names up to this long go through the cache; longer ones are decoded each time. */
-const INTERNED_MAX_LENGTH = 48;
-/** Bounds the cache: past this many names it starts over. */
-const INTERNED_MAX_COUNT = 8192;
-/** One decoded name per hash of its bytes (a collision replaces the entry). */
-const interned = new Map<number, string>();
-
 /**
- * Decodes the NUL-terminated string at `start`. Names in BTF are short ASCII identifiers that recur
- * (every object's map and section names, the kernel types CO-RE asks for), so a short ASCII name
- * is hashed and compared in place and decoded only the first time; anything longer or non-ASCII
- * goes through TextDecoder. The caller guarantees a NUL before the end of the table (checked once
- * at parse).
+ * Decodes the NUL-terminated string at `start` (`view` is over `bytes`). Names in BTF are short
+ * ASCII identifiers that recur (every object's map and section names, the kernel types CO-RE asks
+ * for), so core's interned decoder serves them; a string with no NUL runs to the end of the table
+ * (a parsed table has its NUL, checked once at parse).
  */
-export function readCString(bytes: Uint8Array, start: number): string {
-  const end = bytes.indexOf(0, start);
-  const stop = end < 0 ? bytes.length : end;
-  const length = stop - start;
-  if (length > INTERNED_MAX_LENGTH) return utf8.decode(bytes.subarray(start, stop));
-  let hash = length;
-  for (let i = start; i < stop; i++) {
-    const c = bytes[i]!;
-    if (c >= 0x80) return utf8.decode(bytes.subarray(start, stop));
-    hash = (Math.imul(hash, 31) + c) | 0;
-  }
-  const known = interned.get(hash);
-  if (known !== undefined && sameAscii(known, bytes, start, length)) return known;
-  let text = '';
-  for (let i = start; i < stop; i++) text += String.fromCharCode(bytes[i]!);
-  if (interned.size >= INTERNED_MAX_COUNT) interned.clear();
-  interned.set(hash, text);
-  return text;
+export function readCString(bytes: Uint8Array, view: DataView, start: number): string {
+  return decodeInternedName(bytes, view, start) ?? utf8.decode(bytes.subarray(start));
 }
 
-function sameAscii(text: string, bytes: Uint8Array, start: number, length: number): boolean {
-  if (text.length !== length) return false;
-  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
-  return true;
+/** A DataView over exactly `bytes`, for readCString. */
+export function viewOfBytes(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** FNV-1a over the NUL-terminated bytes at `start`: the name index hashes names in place. */
@@ -117,11 +94,13 @@ export class StringTableBuilder {
   #index(): Map<string, number> {
     if (this.#offsets) return this.#offsets;
     const offsets = new Map<string, number>();
+    const bytes = this.#bytes.subarray(0, this.#length);
+    const view = viewOfBytes(bytes);
     let start = 0;
     while (start < this.#length) {
       const end = this.#bytes.indexOf(0, start);
       const stop = end < 0 || end > this.#length ? this.#length : end;
-      const text = readCString(this.#bytes.subarray(0, this.#length), start);
+      const text = readCString(bytes, view, start);
       if (!offsets.has(text)) offsets.set(text, start);
       start = stop + 1;
     }

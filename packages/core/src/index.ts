@@ -10,6 +10,7 @@ export * from './pipeline/tokens.js';
 export * from './spec/instruction.js';
 export * from './spec/instruction-codec.js';
 export * from './spec/instruction-stream.js';
+export * from './spec/interned-names.js';
 export * from './spec/map.js';
 export * from './spec/object.js';
 export * from './spec/object-file.js';

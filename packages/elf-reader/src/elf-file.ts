@@ -11,7 +11,7 @@ import { MAX_NOBITS_SIZE } from './elf-constants.js';
 import type { ElfHeader } from './elf-header.js';
 import { fail, hex } from './fail.js';
 import { readRelocations } from './relocations.js';
-import { type SectionHeader, type SectionTable, SH_FIELD } from './section-table.js';
+import { type SectionHeader, type SectionTable, SH_FIELD, sectionHeaderAt } from './section-table.js';
 import { StringTable } from './string-table.js';
 import type { SymbolTable } from './symbol-table.js';
 
@@ -46,7 +46,9 @@ export class ElfFile implements ObjectFileView {
 
   readonly #bytes: Uint8Array;
   readonly #reader: ByteReader;
-  readonly #headers: readonly SectionHeader[];
+  readonly #tableOffset: number;
+  /** headers decoded so far by sectionHeader() */
+  readonly #headers: (SectionHeader | undefined)[] = [];
   readonly #relocationSections: ReadonlyMap<number, readonly number[]>;
   readonly #relocations = new Map<number, readonly RelocationView[]>();
   readonly #stringTables = new Map<number, StringTable>();
@@ -63,20 +65,26 @@ export class ElfFile implements ObjectFileView {
     this.symbolTableIndex = parts.symbolTable.sectionIndex;
     this.#bytes = parts.bytes;
     this.#reader = parts.reader;
-    this.#headers = parts.table.headers;
+    this.#tableOffset = parts.table.tableOffset;
     this.#relocationSections = parts.relocationSections;
     // Share the tables readElf already decoded from, so their name caches are reused.
     const { sectionNames, shstrndx } = parts.table;
     if (sectionNames) this.#stringTables.set(shstrndx, sectionNames);
     const symtab = parts.symbolTable;
     if (symtab.names && symtab.sectionIndex !== undefined) {
-      this.#stringTables.set(this.#headers[symtab.sectionIndex]!.link, symtab.names);
+      this.#stringTables.set(parts.table.links[symtab.sectionIndex]!, symtab.names);
     }
   }
 
   /** The raw Elf64_Shdr fields of a section. */
   sectionHeader(index: number): SectionHeader {
-    return this.#headers[this.#checkIndex(index, 'sectionHeader')]!;
+    this.#checkIndex(index, 'sectionHeader');
+    let header = this.#headers[index];
+    if (!header) {
+      header = sectionHeaderAt(this.#reader, this.#tableOffset, index);
+      this.#headers[index] = header;
+    }
+    return header;
   }
 
   /** The first section with this name (names are not unique in ELF). */
@@ -95,7 +103,7 @@ export class ElfFile implements ObjectFileView {
     const section = this.sections[this.#checkIndex(sectionIndex, 'sectionData')]!;
     if (section.type === SHT_NOBITS) {
       if (section.size > MAX_NOBITS_SIZE) {
-        const h = this.#headers[sectionIndex]!;
+        const h = this.sectionHeader(sectionIndex);
         fail(
           `NOBITS section of ${hex(section.size)} bytes is larger than the ${hex(MAX_NOBITS_SIZE)} this reader allocates`,
           {
@@ -124,7 +132,7 @@ export class ElfFile implements ObjectFileView {
       const lists = sources.map((source) =>
         readRelocations(
           this.#reader,
-          this.#headers[source]!,
+          this.sectionHeader(source),
           this.#label(source),
           this.symbols.length,
           little,
@@ -163,7 +171,7 @@ export class ElfFile implements ObjectFileView {
             object: this.name,
             section: this.#label(index),
             field: 'sh_type',
-            byteOffset: this.#headers[index]!.headerOffset + SH_FIELD.sh_type,
+            byteOffset: this.sectionHeader(index).headerOffset + SH_FIELD.sh_type,
           },
           'pass the index of a string table section',
         );

@@ -1,10 +1,11 @@
 import { SHT_REL, SHT_RELA, SHT_SYMTAB } from '@bpfkit/core';
-import { SHT_DYNSYM } from './elf-constants.js';
+import type { ByteReader } from './byte-reader.js';
+import { ELF64_SHDR_SIZE, SHT_DYNSYM } from './elf-constants.js';
 import { ElfFile } from './elf-file.js';
 import { readElfHeader } from './elf-header.js';
 import { fail } from './fail.js';
-import { checkRelocationSection } from './relocations.js';
-import { readSectionTable, type SectionTable, SH_FIELD } from './section-table.js';
+import { checkRelocationSection, relocationEntrySize } from './relocations.js';
+import { readSectionTable, type SectionTable, SH_FIELD, sectionHeaderAt } from './section-table.js';
 import { readSymbolTable } from './symbol-table.js';
 
 /**
@@ -19,33 +20,50 @@ export function readElf(input: Uint8Array, name = '<memory>'): ElfFile {
   const { header, reader } = readElfHeader(bytes, name);
   const table = readSectionTable(bytes, reader, header, name);
   const symbolTable = readSymbolTable(bytes, reader, table, name);
-  const relocationSections = indexRelocationSections(table, symbolTable.sectionIndex, name);
+  const relocationSections = indexRelocationSections(table, reader, symbolTable.sectionIndex, name);
   return new ElfFile({ name, bytes, reader, header, table, symbolTable, relocationSections });
 }
 
 /** Maps each relocated section to its REL/RELA sections; those for another symbol table (DYNSYM) are left out. */
 function indexRelocationSections(
   table: SectionTable,
+  reader: ByteReader,
   symtabIndex: number | undefined,
   object: string,
 ): Map<number, number[]> {
   const byTarget = new Map<number, number[]>();
-  for (const h of table.headers) {
-    if (h.type !== SHT_REL && h.type !== SHT_RELA) continue;
-    const label = table.sections[h.index]!.name || `[${h.index}]`;
-    checkRelocationSection(h, label, object);
-    const linkType = table.headers[h.link]!.type;
+  const { sections, links, infos, tableOffset } = table;
+  const view = reader.view;
+  const little = reader.littleEndian;
+  for (const section of sections) {
+    const { index, type } = section;
+    if (type !== SHT_REL && type !== SHT_RELA) continue;
+    const label = section.name || `[${index}]`;
+    const headerOffset = tableOffset + index * ELF64_SHDR_SIZE;
+    // sh_entsize as two halves: the whole header is decoded only to say what is wrong
+    const entsize = headerOffset + SH_FIELD.sh_entsize;
+    const entrySize = relocationEntrySize(type);
+    if (
+      view.getUint32(entsize, little) !== (little ? entrySize : 0) ||
+      view.getUint32(entsize + 4, little) !== (little ? 0 : entrySize) ||
+      section.size % entrySize !== 0
+    ) {
+      checkRelocationSection(sectionHeaderAt(reader, tableOffset, index), label, object);
+    }
+    const link = links[index]!;
+    const linkType = sections[link]!.type;
     if (linkType !== SHT_SYMTAB && linkType !== SHT_DYNSYM) {
       fail(
-        `sh_link ${h.link} of a relocation section names a section of type ${linkType}, not a symbol table`,
-        { object, section: label, field: 'sh_link', byteOffset: h.headerOffset + SH_FIELD.sh_link },
+        `sh_link ${link} of a relocation section names a section of type ${linkType}, not a symbol table`,
+        { object, section: label, field: 'sh_link', byteOffset: headerOffset + SH_FIELD.sh_link },
         'the relocation section header is corrupt',
       );
     }
-    if (h.link !== symtabIndex) continue;
-    const list = byTarget.get(h.info);
-    if (list) list.push(h.index);
-    else byTarget.set(h.info, [h.index]);
+    if (link !== symtabIndex) continue;
+    const target = infos[index]!;
+    const list = byTarget.get(target);
+    if (list) list.push(index);
+    else byTarget.set(target, [index]);
   }
   return byTarget;
 }

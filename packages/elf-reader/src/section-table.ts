@@ -43,18 +43,47 @@ const E_SHOFF = 40;
 const E_SHNUM = 60;
 const E_SHSTRNDX = 62;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** A u64 whose high half is below this is at most Number.MAX_SAFE_INTEGER. */
+const SAFE_HIGH_LIMIT = 0x200000;
 
 export interface SectionTable {
-  readonly headers: readonly SectionHeader[];
   readonly sections: readonly SectionView[];
+  /** sh_link and sh_info of each section: what the symbol and relocation readers need beyond the views */
+  readonly links: readonly number[];
+  readonly infos: readonly number[];
+  /** file offset of the header table, for decoding a whole header on demand (`sectionHeaderAt`) */
+  readonly tableOffset: number;
   /** resolved e_shstrndx (extended numbering applied); 0 when sections have no names */
   readonly shstrndx: number;
   readonly sectionNames: StringTable | undefined;
 }
 
+/** Every Elf64_Shdr field of section `index`, decoded from the table (already checked to fit the file). */
+export function sectionHeaderAt(reader: ByteReader, tableOffset: number, index: number): SectionHeader {
+  const view = reader.view;
+  const little = reader.littleEndian;
+  const at = tableOffset + index * ELF64_SHDR_SIZE;
+  return {
+    index,
+    nameOffset: view.getUint32(at, little),
+    type: view.getUint32(at + SH_FIELD.sh_type, little),
+    flags: u64At(view, at + SH_FIELD.sh_flags, little),
+    addr: u64At(view, at + SH_FIELD.sh_addr, little),
+    offset: u64At(view, at + SH_FIELD.sh_offset, little),
+    size: u64At(view, at + SH_FIELD.sh_size, little),
+    link: view.getUint32(at + SH_FIELD.sh_link, little),
+    info: view.getUint32(at + SH_FIELD.sh_info, little),
+    addralign: u64At(view, at + SH_FIELD.sh_addralign, little),
+    entsize: u64At(view, at + SH_FIELD.sh_entsize, little),
+    headerOffset: at,
+  };
+}
+
 /**
  * Reads the section header table, resolves names through e_shstrndx and checks that every
- * section's data lies inside the file and its sh_link/sh_info name real sections.
+ * section's data lies inside the file and its sh_link/sh_info name real sections. One pass
+ * straight over the table makes only the views: a whole SectionHeader (six u64 fields) is
+ * decoded when a check fails or someone asks for it.
  */
 export function readSectionTable(
   bytes: Uint8Array,
@@ -63,77 +92,99 @@ export function readSectionTable(
   object: string,
 ): SectionTable {
   const { offset, count, shstrndx } = locateTable(reader, header, object);
-  const headers: SectionHeader[] = new Array(count);
+  let sectionNames: StringTable | undefined;
+  if (shstrndx !== 0) sectionNames = readSectionNames(bytes, reader, offset, shstrndx, object);
+
+  const sections: SectionView[] = [];
+  const links: number[] = [];
+  const infos: number[] = [];
   // locateTable checked that the whole table lies inside the file: fields are read straight
   // from the view, without a bounds check per field.
   const view = reader.view;
   const little = reader.littleEndian;
+  const lo = little ? 0 : 4;
+  const hi = little ? 4 : 0;
+  const fileSize = bytes.length;
   for (let index = 0; index < count; index++) {
     const at = offset + index * ELF64_SHDR_SIZE;
-    headers[index] = {
-      index,
-      nameOffset: view.getUint32(at, little),
-      type: view.getUint32(at + SH_FIELD.sh_type, little),
-      flags: u64At(view, at + SH_FIELD.sh_flags, little),
-      addr: u64At(view, at + SH_FIELD.sh_addr, little),
-      offset: u64At(view, at + SH_FIELD.sh_offset, little),
-      size: u64At(view, at + SH_FIELD.sh_size, little),
-      link: view.getUint32(at + SH_FIELD.sh_link, little),
-      info: view.getUint32(at + SH_FIELD.sh_info, little),
-      addralign: u64At(view, at + SH_FIELD.sh_addralign, little),
-      entsize: u64At(view, at + SH_FIELD.sh_entsize, little),
-      headerOffset: at,
-    };
-  }
-
-  let sectionNames: StringTable | undefined;
-  if (shstrndx !== 0) {
-    const table = headers[shstrndx]!;
-    const label = `[${shstrndx}]`;
-    if (table.type !== SHT_STRTAB) {
-      fail(
-        `e_shstrndx ${shstrndx} names a section of type ${table.type}, not SHT_STRTAB`,
-        { object, section: label, field: 'e_shstrndx', byteOffset: E_SHSTRNDX },
-        'the ELF header or the section-name table header is corrupt',
-      );
-    }
-    const { start, size } = dataRange(bytes.length, table, label, object);
-    const data = bytes.subarray(start, start + size);
-    // The table holds its own name; decode it first so messages about other names can use it.
-    const ownName = new StringTable(data, label, object).at(table.nameOffset, {
-      field: 'sh_name',
-      byteOffset: table.headerOffset + SH_FIELD.sh_name,
-      section: label,
-    });
-    sectionNames = new StringTable(data, ownName || label, object);
-  }
-
-  const sections: SectionView[] = new Array(count);
-  for (const h of headers) {
+    const nameOffset = view.getUint32(at, little);
+    const type = view.getUint32(at + SH_FIELD.sh_type, little);
+    const link = view.getUint32(at + SH_FIELD.sh_link, little);
+    const info = view.getUint32(at + SH_FIELD.sh_info, little);
+    // sh_offset and sh_size as numbers: exact below 2^53 (high half under 2^21), and anything
+    // larger is far outside the file either way
+    const startHigh = view.getUint32(at + SH_FIELD.sh_offset + hi, little);
+    const sizeHigh = view.getUint32(at + SH_FIELD.sh_size + hi, little);
+    const start = startHigh * 0x100000000 + view.getUint32(at + SH_FIELD.sh_offset + lo, little);
+    const size = sizeHigh * 0x100000000 + view.getUint32(at + SH_FIELD.sh_size + lo, little);
     const name = sectionNames
-      ? (sectionNames.lookup(h.nameOffset) ??
-        sectionNames.at(h.nameOffset, {
-          field: 'sh_name',
-          byteOffset: h.headerOffset + SH_FIELD.sh_name,
-          section: `[${h.index}]`,
-        }))
+      ? (sectionNames.lookup(nameOffset) ?? sectionName(sectionNames, reader, offset, index))
       : '';
-    // the checks first with numbers, and the label (a string) only for a failure's message
-    const start = Number(h.offset);
-    const size = Number(h.size);
     const fits =
-      h.type === SHT_NOBITS ? h.size <= MAX_SAFE && h.offset <= MAX_SAFE : start + size <= bytes.length;
-    const linksFit = h.link < count && (h.info < count || (h.type !== SHT_REL && h.type !== SHT_RELA));
-    if (!fits || !linksFit) {
-      const label = name || `[${h.index}]`;
-      dataRange(bytes.length, h, label, object);
-      checkIndexField(h, 'sh_link', h.link, count, label, object);
-      if (h.type === SHT_REL || h.type === SHT_RELA)
-        checkIndexField(h, 'sh_info', h.info, count, label, object);
-    }
-    sections[h.index] = { index: h.index, name, type: h.type, flags: h.flags, size, offset: start };
+      type === SHT_NOBITS
+        ? startHigh < SAFE_HIGH_LIMIT && sizeHigh < SAFE_HIGH_LIMIT
+        : start + size <= fileSize;
+    const linksFit = link < count && (info < count || (type !== SHT_REL && type !== SHT_RELA));
+    if (!fits || !linksFit)
+      rejectSection(fileSize, sectionHeaderAt(reader, offset, index), name, count, object);
+    const flags = u64At(view, at + SH_FIELD.sh_flags, little);
+    sections.push({ index, name, type, flags, size, offset: start });
+    links.push(link);
+    infos.push(info);
   }
-  return { headers, sections, shstrndx, sectionNames };
+  return { sections, links, infos, tableOffset: offset, shstrndx, sectionNames };
+}
+
+/** The section-name table of e_shstrndx, checked to be a string table inside the file. */
+function readSectionNames(
+  bytes: Uint8Array,
+  reader: ByteReader,
+  tableOffset: number,
+  shstrndx: number,
+  object: string,
+): StringTable {
+  const table = sectionHeaderAt(reader, tableOffset, shstrndx);
+  const label = `[${shstrndx}]`;
+  if (table.type !== SHT_STRTAB) {
+    fail(
+      `e_shstrndx ${shstrndx} names a section of type ${table.type}, not SHT_STRTAB`,
+      { object, section: label, field: 'e_shstrndx', byteOffset: E_SHSTRNDX },
+      'the ELF header or the section-name table header is corrupt',
+    );
+  }
+  const { start, size } = dataRange(bytes.length, table, label, object);
+  const data = bytes.subarray(start, start + size);
+  // The table holds its own name; decode it first so messages about other names can use it.
+  const ownName = new StringTable(data, label, object).at(table.nameOffset, {
+    field: 'sh_name',
+    byteOffset: table.headerOffset + SH_FIELD.sh_name,
+    section: label,
+  });
+  return new StringTable(data, ownName || label, object);
+}
+
+/** A section's name whose sh_name the fast lookup refused: throws the error that says why. */
+function sectionName(names: StringTable, reader: ByteReader, tableOffset: number, index: number): string {
+  const h = sectionHeaderAt(reader, tableOffset, index);
+  return names.at(h.nameOffset, {
+    field: 'sh_name',
+    byteOffset: h.headerOffset + SH_FIELD.sh_name,
+    section: `[${h.index}]`,
+  });
+}
+
+/** Throws the error for a section whose data lies outside the file or whose links name no section. */
+function rejectSection(
+  fileSize: number,
+  h: SectionHeader,
+  name: string,
+  count: number,
+  object: string,
+): void {
+  const label = name || `[${h.index}]`;
+  dataRange(fileSize, h, label, object);
+  checkIndexField(h, 'sh_link', h.link, count, label, object);
+  if (h.type === SHT_REL || h.type === SHT_RELA) checkIndexField(h, 'sh_info', h.info, count, label, object);
 }
 
 /** e_shoff/e_shnum/e_shstrndx, with extended numbering (counts too big for 16 bits live in section 0). */
@@ -142,7 +193,7 @@ function locateTable(
   header: ElfHeader,
   object: string,
 ): { offset: number; count: number; shstrndx: number } {
-  const fileSize = BigInt(reader.length);
+  const fileSize = reader.length;
   if (header.shoff === 0n) {
     if (header.shnum !== 0 || header.shstrndx !== 0) {
       fail(
@@ -153,29 +204,31 @@ function locateTable(
     }
     return { offset: 0, count: 0, shstrndx: 0 };
   }
-  if (header.shoff + BigInt(ELF64_SHDR_SIZE) > fileSize) {
+  // numbers, not bigints: exact below 2^53, and a larger e_shoff is outside any file
+  const offset = header.shoff <= MAX_SAFE ? Number(header.shoff) : Number.POSITIVE_INFINITY;
+  if (offset + ELF64_SHDR_SIZE > fileSize) {
     fail(
       `section header table at ${hex(header.shoff)} is outside the file (${hex(reader.length)} bytes)`,
       { object, field: 'e_shoff', byteOffset: E_SHOFF },
       'the file is truncated or e_shoff is corrupt',
     );
   }
-  const offset = Number(header.shoff);
-  let count = BigInt(header.shnum);
+  let count = header.shnum;
   let shstrndx = header.shstrndx;
-  if (count === 0n || shstrndx === SHN_XINDEX) {
+  let extendedCount = 0n;
+  if (count === 0 || shstrndx === SHN_XINDEX) {
     // Section 0 holds the real values: sh_size = section count, sh_link = section-name table index.
     reader.expect(offset + SH_FIELD.sh_size, 8, 'Elf64_Shdr[0].sh_size');
-    const extendedCount = reader.u64();
+    extendedCount = reader.u64();
     reader.expect(offset + SH_FIELD.sh_link, 4, 'Elf64_Shdr[0].sh_link');
     const extendedIndex = reader.u32();
-    if (count === 0n) count = extendedCount;
+    if (count === 0) count = extendedCount <= MAX_SAFE ? Number(extendedCount) : Number.POSITIVE_INFINITY;
     if (shstrndx === SHN_XINDEX) shstrndx = extendedIndex;
   }
-  const tableEnd = header.shoff + count * BigInt(ELF64_SHDR_SIZE);
-  if (count === 0n || tableEnd > fileSize) {
+  if (count === 0 || offset + count * ELF64_SHDR_SIZE > fileSize) {
+    const entries = header.shnum === 0 ? extendedCount : BigInt(header.shnum);
     fail(
-      `section header table of ${count} entries at ${hex(header.shoff)} ends at ${hex(tableEnd)}, outside the file (${hex(reader.length)} bytes)`,
+      `section header table of ${entries} entries at ${hex(header.shoff)} ends at ${hex(header.shoff + entries * BigInt(ELF64_SHDR_SIZE))}, outside the file (${hex(reader.length)} bytes)`,
       { object, field: 'e_shnum', byteOffset: header.shnum === 0 ? offset + SH_FIELD.sh_size : E_SHNUM },
       'the file is truncated or e_shoff/e_shnum is corrupt',
     );
@@ -191,7 +244,7 @@ function locateTable(
       'the ELF header is corrupt',
     );
   }
-  return { offset, count: Number(count), shstrndx };
+  return { offset, count, shstrndx };
 }
 
 /** The section's bytes in the file; NOBITS sections occupy none, so only their numbers are checked. */

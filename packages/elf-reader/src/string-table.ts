@@ -1,56 +1,5 @@
-import type { ErrorLocation } from '@bpfkit/core';
+import { decodeInternedName, type ErrorLocation } from '@bpfkit/core';
 import { fail, hex } from './fail.js';
-
-// One decoder for the whole package: constructing a TextDecoder per string costs more than decoding.
-const utf8 = new TextDecoder();
-
-/** Most names are short; longer ones are decoded without the cache. */
-const INTERNED_MAX_LENGTH = 64;
-/** Bounds the cache: past this many names it starts over. */
-const INTERNED_MAX_COUNT = 8192;
-/** One decoded name per hash of its bytes (a collision replaces the entry). */
-const interned = new Map<number, string>();
-
-/**
- * Symbol and section names, decoded once per process: the same names (.text, .maps, license,
- * .BTF.ext, helper and map names) recur in every object, and a lookup hashes and compares the
- * bytes without allocating, where decoding allocates a string. The scan for the terminating NUL
- * hashes as it goes (one pass, no indexOf call). Long or non-ASCII names go to TextDecoder.
- * Undefined when no NUL follows `start`.
- */
-function decodeNameAt(data: Uint8Array, start: number): string | undefined {
-  const limit = Math.min(data.length, start + INTERNED_MAX_LENGTH + 1);
-  let hash = 0;
-  let i = start;
-  for (; i < limit; i++) {
-    const c = data[i]!;
-    if (c === 0) break;
-    if (c >= 0x80) return decodeLong(data, start);
-    hash = (Math.imul(hash, 31) + c) | 0;
-  }
-  if (i === limit) return decodeLong(data, start);
-  const length = i - start;
-  hash = (Math.imul(length, 0x9e3779b1) + hash) | 0;
-  const known = interned.get(hash);
-  if (known !== undefined && sameAscii(known, data, start, length)) return known;
-  let text = '';
-  for (let j = start; j < i; j++) text += String.fromCharCode(data[j]!);
-  if (interned.size >= INTERNED_MAX_COUNT) interned.clear();
-  interned.set(hash, text);
-  return text;
-}
-
-/** A name past the interned length, or with non-ASCII bytes: found and decoded as it is. */
-function decodeLong(data: Uint8Array, start: number): string | undefined {
-  const end = data.indexOf(0, start);
-  return end < 0 ? undefined : utf8.decode(data.subarray(start, end));
-}
-
-function sameAscii(text: string, data: Uint8Array, start: number, length: number): boolean {
-  if (text.length !== length) return false;
-  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== data[start + i]) return false;
-  return true;
-}
 
 /** Where the string index being resolved was read from, for the error when it is bad. */
 export interface StringRef {
@@ -66,12 +15,14 @@ export interface StringRef {
  */
 export class StringTable {
   readonly #data: Uint8Array;
+  readonly #view: DataView;
   readonly #object: string;
   /** the table's own section name, for messages */
   readonly name: string;
 
   constructor(data: Uint8Array, name: string, object: string) {
     this.#data = data;
+    this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.name = name;
     this.#object = object;
   }
@@ -94,7 +45,7 @@ export class StringTable {
     const data = this.#data;
     if (!(offset > 0 && offset < data.length && Number.isInteger(offset))) return undefined;
     // No cache per table: most offsets are read once (one per symbol); names are interned.
-    return decodeNameAt(data, offset);
+    return decodeInternedName(data, this.#view, offset);
   }
 
   #fail(offset: number, ref: StringRef): never {

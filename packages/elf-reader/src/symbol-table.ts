@@ -1,9 +1,15 @@
 import { SHN_UNDEF, SHT_STRTAB, SHT_SYMTAB, STT_SECTION, type SymbolView } from '@bpfkit/core';
 import type { ByteReader } from './byte-reader.js';
-import { ELF64_SYM_SIZE, SHN_LORESERVE, SHN_XINDEX, SHT_SYMTAB_SHNDX } from './elf-constants.js';
+import {
+  ELF64_SHDR_SIZE,
+  ELF64_SYM_SIZE,
+  SHN_LORESERVE,
+  SHN_XINDEX,
+  SHT_SYMTAB_SHNDX,
+} from './elf-constants.js';
 import { fail } from './fail.js';
 import type { SectionTable } from './section-table.js';
-import { SH_FIELD } from './section-table.js';
+import { SH_FIELD, sectionHeaderAt } from './section-table.js';
 import { u64At } from './small-bigint.js';
 import { StringTable } from './string-table.js';
 
@@ -32,27 +38,27 @@ export function readSymbolTable(
   table: SectionTable,
   object: string,
 ): SymbolTable {
-  const { headers, sections } = table;
+  const { sections } = table;
   let symtabIndex: number | undefined;
-  for (const h of headers) {
-    if (h.type !== SHT_SYMTAB) continue;
+  for (const candidate of sections) {
+    if (candidate.type !== SHT_SYMTAB) continue;
     if (symtabIndex !== undefined) {
       fail(
-        `more than one symbol table: sections ${symtabIndex} and ${h.index}`,
+        `more than one symbol table: sections ${symtabIndex} and ${candidate.index}`,
         {
           object,
-          section: sections[h.index]!.name,
+          section: candidate.name,
           field: 'sh_type',
-          byteOffset: h.headerOffset + SH_FIELD.sh_type,
+          byteOffset: table.tableOffset + candidate.index * ELF64_SHDR_SIZE + SH_FIELD.sh_type,
         },
         'a relocatable eBPF object has exactly one SHT_SYMTAB',
       );
     }
-    symtabIndex = h.index;
+    symtabIndex = candidate.index;
   }
   if (symtabIndex === undefined) return { sectionIndex: undefined, symbols: [], names: undefined };
 
-  const h = headers[symtabIndex]!;
+  const h = sectionHeaderAt(reader, table.tableOffset, symtabIndex);
   const section = sections[symtabIndex]!;
   const label = section.name || `[${symtabIndex}]`;
   if (h.entsize !== BigInt(ELF64_SYM_SIZE)) {
@@ -91,7 +97,7 @@ export function readSymbolTable(
     object,
   );
 
-  const extendedIndices = findExtendedIndices(table, symtabIndex, count, object);
+  const extendedIndices = findExtendedIndices(table, reader, symtabIndex, count, object);
   const sectionCount = sections.length;
   const symbols: SymbolView[] = new Array(count);
   // The section table checked that the symbol table lies inside the file: entries are read
@@ -169,13 +175,14 @@ function outOfRange(
  */
 function findExtendedIndices(
   table: SectionTable,
+  reader: ByteReader,
   symtabIndex: number,
   symbolCount: number,
   object: string,
 ): number | undefined {
-  for (const h of table.headers) {
-    if (h.type !== SHT_SYMTAB_SHNDX || h.link !== symtabIndex) continue;
-    const section = table.sections[h.index]!;
+  for (const section of table.sections) {
+    if (section.type !== SHT_SYMTAB_SHNDX || table.links[section.index] !== symtabIndex) continue;
+    const h = sectionHeaderAt(reader, table.tableOffset, section.index);
     if (section.size !== symbolCount * 4) {
       fail(
         `SHT_SYMTAB_SHNDX section has ${section.size} bytes, expected 4 for each of the ${symbolCount} symbols`,
