@@ -3,8 +3,8 @@ const utf8 = new TextDecoder();
 
 /** Most names are short; longer ones are decoded without the cache. */
 const INTERNED_MAX_LENGTH = 64;
-/** Bounds the cache: past this many names it starts over. */
-const INTERNED_MAX_COUNT = 8192;
+/** Sets of the cache (a power of two): a name's hash picks its set of two slots. */
+const INTERNED_SETS = 8192;
 
 /** A decoded name with its bytes as the scan reads them, so a lookup compares a few words. */
 interface InternedName {
@@ -13,8 +13,12 @@ interface InternedName {
   readonly words: Int32Array;
 }
 
-/** One decoded name per hash of its bytes (a collision replaces the entry). */
-const interned = new Map<number, InternedName>();
+/**
+ * The cache, two-way set-associative: a name's hash picks a set of two slots; a new name takes
+ * the first and moves the first's name to the second, dropping the second's. Preallocated, so the
+ * array keeps fast elements however it fills.
+ */
+const interned: (InternedName | undefined)[] = new Array(2 * INTERNED_SETS).fill(undefined);
 /** The words of the name being scanned. */
 const scanned = new Int32Array(INTERNED_MAX_LENGTH / 4 + 1);
 
@@ -48,14 +52,19 @@ export function decodeInternedName(data: Uint8Array, view: DataView, start: numb
   if (i === limit) return decodeLong(data, start);
   scanned[count++] = tail;
   const length = i - start;
-  // kept within a small integer, so the map's key is never a heap number
-  hash = (Math.imul(hash ^ tail, 0x01000193) + length) & 0x3fffffff;
-  const known = interned.get(hash);
-  if (known !== undefined && known.text.length === length && sameWords(known.words, count)) return known.text;
+  // the multiplies mix bits upwards only: fold the high bits down before taking the slot
+  hash = (Math.imul(hash ^ tail, 0x01000193) + length) | 0;
+  hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
+  const slot = ((hash ^ (hash >>> 13)) & (INTERNED_SETS - 1)) << 1;
+  const first = interned[slot];
+  if (first !== undefined && first.text.length === length && sameWords(first.words, count)) return first.text;
+  const second = interned[slot + 1];
+  if (second !== undefined && second.text.length === length && sameWords(second.words, count))
+    return second.text;
   let text = '';
   for (let j = start; j < i; j++) text += String.fromCharCode(data[j]!);
-  if (interned.size >= INTERNED_MAX_COUNT) interned.clear();
-  interned.set(hash, { text, words: scanned.slice(0, count) });
+  interned[slot + 1] = first;
+  interned[slot] = { text, words: scanned.slice(0, count) };
   return text;
 }
 
