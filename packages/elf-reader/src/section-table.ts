@@ -115,8 +115,12 @@ export function readSectionTable(
     // larger is far outside the file either way
     const startHigh = view.getUint32(at + SH_FIELD.sh_offset + hi, little);
     const sizeHigh = view.getUint32(at + SH_FIELD.sh_size + hi, little);
-    const start = startHigh * 0x100000000 + view.getUint32(at + SH_FIELD.sh_offset + lo, little);
-    const size = sizeHigh * 0x100000000 + view.getUint32(at + SH_FIELD.sh_size + lo, little);
+    const startLow = view.getUint32(at + SH_FIELD.sh_offset + lo, little);
+    const sizeLow = view.getUint32(at + SH_FIELD.sh_size + lo, little);
+    // the low half alone when the high one is 0: a small integer, where the sum is a float that
+    // V8 would store boxed in every view
+    const start = startHigh === 0 ? startLow : startHigh * 0x100000000 + startLow;
+    const size = sizeHigh === 0 ? sizeLow : sizeHigh * 0x100000000 + sizeLow;
     const name = sectionNames
       ? (sectionNames.lookup(nameOffset) ?? sectionName(sectionNames, reader, offset, index))
       : '';

@@ -35,6 +35,8 @@ function comparable(spec: ObjectSpec): string {
     { programs: spec.programs, functions: spec.functions, maps: spec.maps },
     (key, value) => {
       if (/Offset$|[tT]ypeId$|VarId$|^sectionIndex$|^btf$/.test(key)) return undefined;
+      // func_info marks hold BTF FUNC ids: where they are is kept, which ids they are is not
+      if (key === 'funcInfo') return value.ids;
       if (typeof value === 'bigint') return `${value}n`;
       if (value instanceof Uint8Array) return Array.from(value);
       return value;

@@ -1,6 +1,13 @@
 import { ObjectBuilder, ProgramBuilder, R0, R1 } from '@bpfkit/asm';
 import { BtfBuilder, parseBtf } from '@bpfkit/btf';
-import { MapType, type ObjectSpec, streamFuncInfo, streamReferences, UsageError } from '@bpfkit/core';
+import {
+  MapType,
+  type ObjectSpec,
+  setMark,
+  streamFuncInfo,
+  streamReferences,
+  UsageError,
+} from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { generatedSpec, type Order, openFixture } from './fixtures.test-helpers.js';
 import { SymbolConflictError } from './link-error.js';
@@ -82,7 +89,7 @@ describe('linkSpecs', () => {
     });
     const func = builder.add({ kind: 'FUNC', name: 'scale', linkage: 'global', type: proto });
     generated.btf = builder.encode();
-    generated.functions[0]!.instructions.funcInfo.set(0, func);
+    setMark(generated.functions[0]!.instructions.funcInfo, 0, func);
     const error = thrown(() => linkSpecs([openFixture('plugin_host'), generated]));
     expect(error).toBeInstanceOf(SymbolConflictError);
     expect(error).toMatchObject({ symbol: 'scale', objects: ['plugin_host', 'generated'] });

@@ -1,15 +1,18 @@
 import {
   addContext,
+  clearMarks,
   type FunctionSpec,
   type InstructionReference,
   instructionAt,
   instructionId,
   LD_IMM64_CODE,
   type MapSpec,
+  markAt,
   type ObjectSpec,
   type ObjectSymbol,
   type ProgramSpec,
   RelocationError,
+  setMark,
   slotIndexer,
   UsageError,
 } from '@bpfkit/core';
@@ -176,21 +179,22 @@ function linkCode<T extends FunctionSpec>(fn: T, linking: Linking): T {
   const n = input.index;
   if (!input.btf) {
     // ids and offsets into BTF the spec does not have: nothing to keep
-    stream.funcInfo.clear();
-    stream.lineInfo.clear();
+    clearMarks(stream.funcInfo);
+    clearMarks(stream.lineInfo);
   }
-  for (const [id, typeId] of stream.funcInfo) stream.funcInfo.set(id, btf.typeId(n, typeId));
+  const funcTypes = stream.funcInfo.values;
+  for (let i = 0; i < funcTypes.length; i++) funcTypes[i] = btf.typeId(n, funcTypes[i]!);
   for (const record of stream.coreRelocations.values()) record.typeId = btf.typeId(n, record.typeId);
-  for (const record of stream.lineInfo.values()) {
+  for (const record of stream.lineInfo.values) {
     record.fileNameOffset = btf.stringOffset(n, record.fileNameOffset);
     record.lineOffset = btf.stringOffset(n, record.lineOffset);
   }
   // Code without BTF: a FUNC and a (blank) line at its start, as PROG_LOAD wants for every subprogram.
   const start = instructionId(stream, 0);
   const made = btf.madeFunctions.get(`${n}:${fn.name}`);
-  if (made !== undefined) stream.funcInfo.set(start, made);
-  if (!stream.lineInfo.has(start)) {
-    stream.lineInfo.set(start, { fileNameOffset: 0, lineOffset: 0, line: 0, column: 0 });
+  if (made !== undefined) setMark(stream.funcInfo, start, made);
+  if (markAt(stream.lineInfo, start) === undefined) {
+    setMark(stream.lineInfo, start, { fileNameOffset: 0, lineOffset: 0, line: 0, column: 0 });
   }
   return copy;
 }

@@ -4,6 +4,7 @@ import {
   type FunctionSpec,
   instructionId,
   type MapSpec,
+  markAt,
   type ObjectSpec,
   type ObjectSymbol,
 } from '@bpfkit/core';
@@ -94,5 +95,5 @@ export function datasecVariables(
 
 /** The BTF FUNC a function's func_info names at its first instruction, if it has one. */
 export function functionBtfId(fn: FunctionSpec): number | undefined {
-  return fn.instructions.funcInfo.get(instructionId(fn.instructions, 0));
+  return markAt(fn.instructions.funcInfo, instructionId(fn.instructions, 0));
 }

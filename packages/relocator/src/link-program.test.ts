@@ -6,6 +6,7 @@ import {
   PseudoCall,
   PseudoSrc,
   RelocationError,
+  setMark,
   streamFromInstructions,
 } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
@@ -75,9 +76,9 @@ describe('linkProgram', () => {
       [...ldImm64.map((i) => ({ ...i })), exit],
       [{ kind: 'map-fd', instruction: 0, map: 'counts' }],
     );
-    helper.instructions.lineInfo.set(0, { fileNameOffset: 1, lineOffset: 2, line: 40, column: 1 });
+    setMark(helper.instructions.lineInfo, 0, { fileNameOffset: 1, lineOffset: 2, line: 40, column: 1 });
     const entry = fn('entry', [mov(1), call(), exit], [{ kind: 'call', instruction: 1, function: 'helper' }]);
-    entry.instructions.funcInfo.set(0, 5);
+    setMark(entry.instructions.funcInfo, 0, 5);
     insertInstructions(entry.instructions, 0, [mov(2), mov(3)]);
     insertInstructions(helper.instructions, 2, [mov(4)]);
     const linked = linkProgram(entry, () => helper);

@@ -6,6 +6,7 @@ import {
   encodeInstructions,
   INSTRUCTION_SIZE,
 } from './instruction-codec.js';
+import { type MarkTable, markTable } from './mark-table.js';
 import type { CoreRecord, LineRecord } from './program.js';
 import type { InstructionReference } from './relocation.js';
 
@@ -14,8 +15,9 @@ import type { InstructionReference } from './relocation.js';
  * instruction it describes, so inserting or removing code keeps every map reference, call,
  * CO-RE record, line and label on the right instruction. The code stays in its compact form
  * (`struct bpf_insn` slots, a view of the object file's section until the first edit copies it)
- * and is decoded only when asked for. Metadata is sparse: maps from an instruction's identity,
- * which an edit never changes, to what is attached to it.
+ * and is decoded only when asked for. Metadata is keyed by an instruction's identity, which an
+ * edit never changes: sparse references and CO-RE records in maps, dense func_info and line_info
+ * marks in sorted tables (mark-table.ts).
  *
  * Plain data: it survives structuredClone and compares with toEqual. Read and edit it through the
  * stream functions; never write into `bytes` (it may be the object file's buffer).
@@ -33,9 +35,9 @@ export interface InstructionStream {
   /** CO-RE relocation records by instruction identity */
   coreRelocations: Map<number, CoreRecord>;
   /** BTF FUNC type id of the function that starts at an instruction (func_info) */
-  funcInfo: Map<number, number>;
+  funcInfo: MarkTable<number>;
   /** the C source line an instruction starts (line_info) */
-  lineInfo: Map<number, LineRecord>;
+  lineInfo: MarkTable<LineRecord>;
   /** label name to instruction identity: jump targets and edit points that move with the code */
   labels: Map<string, number>;
 }
@@ -60,11 +62,11 @@ export function createInstructionStream(
     byteOrder,
     bytes,
     nextId: bytes.byteLength / INSTRUCTION_SIZE,
-    // new Map() without an argument: an open creates five per function, mostly empty
+    // new Map() without an argument: an open creates these per function, mostly empty
     references: metadata.references ? new Map(metadata.references) : new Map(),
     coreRelocations: metadata.coreRelocations ? new Map(metadata.coreRelocations) : new Map(),
-    funcInfo: metadata.funcInfo ? new Map(metadata.funcInfo) : new Map(),
-    lineInfo: metadata.lineInfo ? new Map(metadata.lineInfo) : new Map(),
+    funcInfo: markTable(metadata.funcInfo),
+    lineInfo: markTable(metadata.lineInfo),
     labels: metadata.labels ? new Map(metadata.labels) : new Map(),
   };
 }

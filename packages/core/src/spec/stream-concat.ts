@@ -1,6 +1,7 @@
 import type { ByteOrder } from './instruction-codec.js';
 import { INSTRUCTION_SIZE } from './instruction-codec.js';
 import { type InstructionStream, instructionCount, slotIndexer, streamBytes } from './instruction-stream.js';
+import { type MarkTable, markTable, setMark } from './mark-table.js';
 
 /** A stream made of others laid end to end, and where each one starts. */
 export interface ConcatenatedStream {
@@ -24,8 +25,8 @@ export function concatStreams(parts: readonly InstructionStream[], byteOrder: By
     nextId: total,
     references: new Map(),
     coreRelocations: new Map(),
-    funcInfo: new Map(),
-    lineInfo: new Map(),
+    funcInfo: markTable(),
+    lineInfo: markTable(),
     labels: new Map(),
   };
   const starts: number[] = [];
@@ -43,8 +44,14 @@ export function concatStreams(parts: readonly InstructionStream[], byteOrder: By
     };
     carry(part.references, stream.references, (r) => ({ ...r }));
     carry(part.coreRelocations, stream.coreRelocations, (r) => ({ ...r }));
-    carry(part.funcInfo, stream.funcInfo, (t) => t);
-    carry(part.lineInfo, stream.lineInfo, (l) => ({ ...l }));
+    const carryMarks = <T>(from: MarkTable<T>, to: MarkTable<T>, copy: (value: T) => T) => {
+      for (let i = 0; i < from.ids.length; i++) {
+        const index = at(from.ids[i]!);
+        if (index !== undefined) setMark(to, base + index, copy(from.values[i]!));
+      }
+    };
+    carryMarks(part.funcInfo, stream.funcInfo, (t) => t);
+    carryMarks(part.lineInfo, stream.lineInfo, (l) => ({ ...l }));
     for (const [name, id] of part.labels) {
       const index = at(id);
       if (index !== undefined && !stream.labels.has(name)) stream.labels.set(name, base + index);

@@ -3,6 +3,7 @@ import { PseudoCall } from '../uapi/bpf-constants.js';
 import { type Instruction, LD_IMM64_CODE } from './instruction.js';
 import { encodeSlot, INSTRUCTION_SIZE } from './instruction-codec.js';
 import { type InstructionStream, instructionCount, viewOf } from './instruction-stream.js';
+import { deleteMark, type MarkTable, markAt, setMark } from './mark-table.js';
 import type { InstructionReference } from './relocation.js';
 import { labelIndex } from './stream-views.js';
 
@@ -200,25 +201,23 @@ function checkWholeLoads(insns: readonly NewInstruction[], start: number): void 
 
 /** Moves the place marks (func_info, line_info, labels) of one instruction to another. */
 function moveMarks(stream: InstructionStream, from: number, to: number): void {
-  const func = stream.funcInfo.get(from);
-  if (func !== undefined) {
-    stream.funcInfo.delete(from);
-    if (!stream.funcInfo.has(to)) stream.funcInfo.set(to, func);
-  }
-  const line = stream.lineInfo.get(from);
-  if (line !== undefined) {
-    stream.lineInfo.delete(from);
-    if (!stream.lineInfo.has(to)) stream.lineInfo.set(to, line);
-  }
+  moveMark(stream.funcInfo, from, to);
+  moveMark(stream.lineInfo, from, to);
   for (const [name, id] of stream.labels) if (id === from) stream.labels.set(name, to);
+}
+
+/** Moves the mark of `from` to `to`, unless `to` has its own. */
+function moveMark<T>(table: MarkTable<T>, from: number, to: number): void {
+  const value = deleteMark(table, from);
+  if (value !== undefined && markAt(table, to) === undefined) setMark(table, to, value);
 }
 
 /** Forgets a removed instruction's metadata; labels on it move to `anchor`, where the code went. */
 function dropInstruction(stream: InstructionStream, id: number, anchor: number | undefined): void {
   stream.references.delete(id);
   stream.coreRelocations.delete(id);
-  stream.funcInfo.delete(id);
-  stream.lineInfo.delete(id);
+  deleteMark(stream.funcInfo, id);
+  deleteMark(stream.lineInfo, id);
   for (const [name, labelled] of stream.labels) {
     if (labelled !== id) continue;
     if (anchor === undefined) stream.labels.delete(name);

@@ -29,15 +29,24 @@ export function streamCoreRelocations(stream: InstructionStream): CoreRelocation
 }
 
 export function streamLineInfo(stream: InstructionStream): LineInfo[] {
-  return placed(stream, stream.lineInfo);
+  const { ids, values } = stream.lineInfo;
+  if (ids.length === 0) return [];
+  const at = slotIndexer(stream);
+  const out: LineInfo[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const instruction = at(ids[i]!);
+    if (instruction !== undefined) out.push({ ...values[i]!, instruction });
+  }
+  return out.sort((a, b) => a.instruction - b.instruction);
 }
 
 export function streamFuncInfo(stream: InstructionStream): FuncInfo[] {
+  const { ids, values } = stream.funcInfo;
   const at = slotIndexer(stream);
   const out: FuncInfo[] = [];
-  for (const [id, typeId] of stream.funcInfo) {
-    const instruction = at(id);
-    if (instruction !== undefined) out.push({ instruction, typeId });
+  for (let i = 0; i < ids.length; i++) {
+    const instruction = at(ids[i]!);
+    if (instruction !== undefined) out.push({ instruction, typeId: values[i]! });
   }
   return out.sort((a, b) => a.instruction - b.instruction);
 }

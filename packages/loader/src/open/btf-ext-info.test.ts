@@ -62,19 +62,16 @@ describe('.BTF.ext records read in place into a function stream', () => {
 
     const first = createInstructionStream(new Uint8Array(24), 'little');
     fillFunctionDebugInfo(first, info, 0, 24);
-    expect([...first.funcInfo]).toEqual([
-      [0, 101],
-      [1, 102],
-      [2, 103],
-    ]);
-    expect([...first.lineInfo.keys()]).toEqual([0, 1]);
+    expect(first.funcInfo).toEqual({ ids: [0, 1, 2], values: [101, 102, 103] });
+    expect(first.lineInfo.ids).toEqual([0, 1]);
 
     // the second function starts at byte 24: its slots count from there
     const second = createInstructionStream(new Uint8Array(8), 'little');
     fillFunctionDebugInfo(second, info, 24, 32);
-    expect(second.funcInfo.size).toBe(0);
-    expect([...second.lineInfo]).toEqual([
-      [0, { fileNameOffset: file, lineOffset: line, line: 7, column: 3 }],
-    ]);
+    expect(second.funcInfo.ids).toHaveLength(0);
+    expect(second.lineInfo).toEqual({
+      ids: [0],
+      values: [{ fileNameOffset: file, lineOffset: line, line: 7, column: 3 }],
+    });
   });
 });

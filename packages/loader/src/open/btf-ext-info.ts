@@ -1,5 +1,5 @@
 import { type Btf, type BtfExtBlock, type BtfExtRecords, readBtfExtRecords } from '@bpfkit/btf';
-import { addContext, type InstructionStream, type ObjectFileView } from '@bpfkit/core';
+import { addContext, type InstructionStream, type ObjectFileView, setMark } from '@bpfkit/core';
 
 /**
  * The records of one block for one section, in insn_off order, left in the .BTF.ext bytes: no
@@ -106,7 +106,7 @@ function withPositions(list: RecordList, positions: number[]): RecordList {
 }
 
 /**
- * Puts the records that fall inside one function into its stream's maps, keyed by slot index
+ * Puts the records that fall inside one function into its stream's metadata, keyed by slot index
  * from its first instruction (libbpf's adjust_prog_btf_ext_info): the stream's metadata. Fields
  * are read in place (struct bpf_func_info, bpf_line_info, bpf_core_relo).
  */
@@ -123,7 +123,7 @@ export function fillFunctionDebugInfo(
       const at = positionAt(funcInfo, i);
       const insnOff = view.getUint32(at, le);
       if (insnOff >= end) break;
-      stream.funcInfo.set((insnOff - start) / 8, view.getUint32(at + 4, le));
+      setMark(stream.funcInfo, (insnOff - start) / 8, view.getUint32(at + 4, le));
     }
   }
   const lineInfo = info.lineInfo;
@@ -135,7 +135,7 @@ export function fillFunctionDebugInfo(
       if (insnOff >= end) break;
       // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
       const lineCol = view.getUint32(at + 12, le);
-      stream.lineInfo.set((insnOff - start) / 8, {
+      setMark(stream.lineInfo, (insnOff - start) / 8, {
         fileNameOffset: view.getUint32(at + 4, le),
         lineOffset: view.getUint32(at + 8, le),
         line: lineCol >>> 10,
