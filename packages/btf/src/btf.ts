@@ -1,4 +1,4 @@
-import { BtfError, NotFoundError, UsageError } from '@bpfkit/core';
+import { BtfError, NotFoundError, UsageError, viewOf } from '@bpfkit/core';
 import { type BtfKind, KIND_NAMES } from './constants.js';
 import { decodeType, type RawTypeSource } from './decode-type.js';
 import { formatType } from './format-type.js';
@@ -6,7 +6,7 @@ import { type BtfHeader, type ByteOrder, parseBtfHeader } from './header.js';
 import { findMember, type MemberLocation, members } from './members.js';
 import { NameIndex } from './name-index.js';
 import { resolveSize, skipModsAndTypedefs } from './resolve.js';
-import { readCString, viewOfBytes } from './strings.js';
+import { readCString } from './strings.js';
 import { type GROUP_SHIFT, indexTypes, type TypeOffsets } from './type-index.js';
 import { typeWords } from './type-words.js';
 import type { BtfMember, BtfType } from './types.js';
@@ -64,7 +64,7 @@ export class Btf implements RawTypeSource {
     this.stringsBase = this.base ? this.base.stringsLength : 0;
     const { strStart, strLen, typeStart, typeLen } = this.header;
     this.#strings = bytes.subarray(strStart, strStart + strLen);
-    this.#stringView = viewOfBytes(this.#strings);
+    this.#stringView = viewOf(this.#strings);
     checkStringTable(this.#strings, strStart, this.base === undefined);
     if (typeLen % 4 !== 0) {
       throw new BtfError(`type section length ${typeLen} is not a multiple of 4`, {

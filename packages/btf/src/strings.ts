@@ -1,4 +1,4 @@
-import { decodeInternedName } from '@bpfkit/core';
+import { decodeInternedName, viewOf } from '@bpfkit/core';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -10,11 +10,6 @@ const utf8 = new TextDecoder('utf-8');
  */
 export function readCString(bytes: Uint8Array, view: DataView, start: number): string {
   return decodeInternedName(bytes, view, start) ?? utf8.decode(bytes.subarray(start));
-}
-
-/** A DataView over exactly `bytes`, for readCString. */
-export function viewOfBytes(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** FNV-1a over the NUL-terminated bytes at `start`: the name index hashes names in place. */
@@ -95,7 +90,7 @@ export class StringTableBuilder {
     if (this.#offsets) return this.#offsets;
     const offsets = new Map<string, number>();
     const bytes = this.#bytes.subarray(0, this.#length);
-    const view = viewOfBytes(bytes);
+    const view = viewOf(bytes);
     let start = 0;
     while (start < this.#length) {
       const end = this.#bytes.indexOf(0, start);

@@ -1,4 +1,4 @@
-import { decodeInternedName, type ErrorLocation } from '@bpfkit/core';
+import { decodeInternedName, type ErrorLocation, viewOf } from '@bpfkit/core';
 import { fail, hex } from './fail.js';
 
 /** Where the string index being resolved was read from, for the error when it is bad. */
@@ -22,7 +22,7 @@ export class StringTable {
 
   constructor(data: Uint8Array, name: string, object: string) {
     this.#data = data;
-    this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.#view = viewOf(data);
     this.name = name;
     this.#object = object;
   }
