@@ -1,17 +1,20 @@
 // The floor under bpfkit's map rows: `node bench/napi-floor.js` prints ns per call of an empty
 // Node-API call (the addon's nop), of a bpf() that the kernel refuses at once (bad fd: the
-// syscall's entry and exit) through the three-argument call and through the bound one, and of LinuxBackend.mapLookup on key 7 of a 1024-entry array map.
+// syscall's entry and exit) through the three-argument call and through the bound one, the same
+// two through the V8 fast call (bpf_fast_call.cc, where built), and of LinuxBackend.mapLookup on
+// key 7 of a 1024-entry array map (through the path bpfCallPath() names).
 // Not a row: libbpf has no counterpart to an empty call. Medians of 5 samples of 200,000 calls.
 // For comparison in the same run, harness/map_ops.c times the refused bpf() from C (`refused`),
 // and the libbpf side of the array lookup row, before and after the node figures.
-import { BpfCommand, LinuxBackend } from '@bpfkit/kernel-backend';
+import { BpfCommand, bpfCallPath, LinuxBackend } from '@bpfkit/kernel-backend';
 import { AttrBuffer } from '../packages/kernel-backend/dist/linux/attr-buffer.js';
-import { nativeAddon } from '../packages/kernel-backend/dist/linux/libc.js';
+import { fastCallAddon, nativeAddon } from '../packages/kernel-backend/dist/linux/libc.js';
 import { runHarness } from './lib/harness.js';
 import { median, timePerOp } from './lib/stats.js';
 
 const ITERATIONS = 200_000;
 const addon = nativeAddon();
+const fast = fastCallAddon();
 if (!addon?.nop || !addon.bindAttr) {
   console.log(
     'no native addon with nop/bindAttr: build it with packages/kernel-backend/scripts/build-native.mjs',
@@ -48,7 +51,16 @@ const rows = [
     sample(() => addon.bpf(BpfCommand.MAP_LOOKUP_ELEM, attr.address, 32)),
   ],
   ['bound bpf(cmd) refused (EBADF)', sample(() => refused(BpfCommand.MAP_LOOKUP_ELEM))],
-  ['LinuxBackend.mapLookup (array)', sample(() => backend.mapLookup(map, key, value))],
+  ...(fast
+    ? [
+        ['empty fast call (nop)', sample(() => fast.nop())],
+        [
+          'fast bpf(cmd, attr, size) refused (EBADF)',
+          sample(() => fast.bpf(BpfCommand.MAP_LOOKUP_ELEM, attr.address, 32)),
+        ],
+      ]
+    : []),
+  [`LinuxBackend.mapLookup (array, ${bpfCallPath()})`, sample(() => backend.mapLookup(map, key, value))],
 ];
 map.close();
 const cAfter = [fromC(['refused', ITERATIONS, 5]), fromC(['array-lookup', ITERATIONS, 5])];

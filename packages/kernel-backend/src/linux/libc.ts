@@ -14,8 +14,10 @@ const F_DUPFD_CLOEXEC = 1030;
  * measured here, about 10% faster than letting koffi pin a Buffer argument on every call.
  */
 export interface Libc {
-  /** true when bpf() is the native addon's (native/bpf_syscall.c) rather than koffi's */
+  /** true when bpf() is a native addon's (bpf_fast_call.cc or bpf_syscall.c) rather than koffi's */
   native: boolean;
+  /** true when bpf() is the V8 fast call (native/bpf_fast_call.cc): no bound call is needed */
+  fast: boolean;
   /** syscall(SYS_BPF, cmd, attr, size): the result, or -errno on failure */
   bpf(cmd: number, attrAddress: number, size: number): number;
   /**
@@ -52,21 +54,45 @@ interface NativeAddon {
   readFile?: (path: string) => ArrayBuffer | number;
 }
 
+/** What native/bpf_fast_call.cc exports. */
+export interface FastCallAddon {
+  bpf: Libc['bpf'];
+  /** an empty fast call */
+  nop: () => void;
+  /** how many calls took the fast path in this process: the proof that V8 takes it */
+  fastCallCount: () => number;
+}
+
 /** The Node-API addon built at install (native/bpf_syscall.c), unless BPFKIT_NATIVE=0 or it is absent. */
 export function nativeAddon(): NativeAddon | undefined {
   if (process.env.BPFKIT_NATIVE === '0') return undefined;
-  const path = fileURLToPath(new URL('../../native/build/bpf_syscall.node', import.meta.url));
+  return loadAddon<NativeAddon>('bpf_syscall.node');
+}
+
+/**
+ * The fast-call addon built at install for Node 20 (native/bpf_fast_call.cc), unless
+ * BPFKIT_NATIVE=0 or BPFKIT_FAST_CALL=0, or it is absent or built for another Node.
+ */
+export function fastCallAddon(): FastCallAddon | undefined {
+  if (process.env.BPFKIT_NATIVE === '0' || process.env.BPFKIT_FAST_CALL === '0') return undefined;
+  return loadAddon<FastCallAddon>('bpf_fast_call.node');
+}
+
+function loadAddon<T>(file: string): T | undefined {
+  const path = fileURLToPath(new URL(`../../native/build/${file}`, import.meta.url));
   if (!existsSync(path)) return undefined;
   try {
-    return createRequire(import.meta.url)(path) as NativeAddon;
+    return createRequire(import.meta.url)(path) as T;
   } catch {
+    // built for another Node (NODE_MODULE_VERSION): the next path down serves
     return undefined;
   }
 }
 
-/** Which path bpf() calls take: the native addon, or koffi's FFI. */
-export function bpfCallPath(): 'native' | 'koffi' {
-  return libc().native ? 'native' : 'koffi';
+/** Which path bpf() calls take: the V8 fast call, the Node-API addon, or koffi's FFI. */
+export function bpfCallPath(): 'fast-call' | 'native' | 'koffi' {
+  const bound = libc();
+  return bound.fast ? 'fast-call' : bound.native ? 'native' : 'koffi';
 }
 
 function bind(): Libc {
@@ -76,9 +102,11 @@ function bind(): Libc {
   const close = lib.func('int close(int)');
   const fcntl = lib.func('int fcntl(int, int, int)');
   const addon = nativeAddon();
-  const native = addon?.bpf;
+  const fast = fastCallAddon()?.bpf;
+  const native = fast ?? addon?.bpf;
   return {
     native: native !== undefined,
+    fast: fast !== undefined,
     bindAttr: addon?.bindAttr,
     syscall: syscall as (nr: number, cmd: number, attrAddress: number, size: number) => number,
     errno: () => koffi.errno(),

@@ -51,7 +51,7 @@ export class MapOps {
     this.#sys = sys;
     this.#shapes = shapes;
     const bound = libc();
-    // The native addon's bpf() is one Node-API call; koffi's path is the bare syscall plus errno().
+    // A native bpf() is one call (a V8 fast call or Node-API); koffi's is the bare syscall plus errno().
     this.#bpf = bound.native
       ? bound.bpf
       : (cmd, address, size) => {
@@ -61,8 +61,9 @@ export class MapOps {
     this.#elemAddress = this.#elem.address;
     const bpf = this.#bpf;
     const elemAddress = this.#elemAddress;
+    // The fast call takes its three numbers as they are; the Node-API addon converts one (bindAttr).
     this.#elemBpf =
-      bound.native && bound.bindAttr
+      !bound.fast && bound.native && bound.bindAttr
         ? bound.bindAttr(elemAddress, ELEM_SIZE)
         : (cmd) => bpf(cmd, elemAddress, ELEM_SIZE);
   }

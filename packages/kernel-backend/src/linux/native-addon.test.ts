@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BpfCommand } from '../bpf-command.js';
 import { Errno } from '../errno.js';
 import { AttrBuffer } from './attr-buffer.js';
-import { bpfCallPath, libc, nativeAddon } from './libc.js';
+import { bpfCallPath, fastCallAddon, libc, nativeAddon } from './libc.js';
 
 // BPF_MAP_LOOKUP_ELEM's attr is 32 bytes: map_fd, key, value, flags.
 const ELEM_SIZE = 32;
@@ -25,5 +25,35 @@ describe('the native bpf() addon', () => {
     expect(bound(BpfCommand.MAP_LOOKUP_ELEM)).toBe(direct);
     expect(() => (bound as unknown as () => number)()).toThrow(TypeError);
     expect(addon!.nop!()).toBeUndefined();
+  });
+});
+
+describe('the fast-call bpf() addon', () => {
+  const fast = fastCallAddon();
+
+  it('answers as the Node-API bpf(), and V8 calls its fast path once the caller is optimized', () => {
+    if (fast === undefined) {
+      // Not built (no C++ compiler, a V8 other than 11.3) or switched off: Node-API or koffi serve.
+      expect(bpfCallPath()).not.toBe('fast-call');
+      return;
+    }
+    expect(bpfCallPath()).toBe('fast-call');
+    const attr = new AttrBuffer(ELEM_SIZE);
+    attr.setU32(0, 0x7fffffff); // no such fd
+    expect(fast.bpf(BpfCommand.MAP_LOOKUP_ELEM, attr.address, ELEM_SIZE)).toBe(-Errno.EBADF);
+    expect(() => (fast.bpf as unknown as (cmd: number) => number)(BpfCommand.MAP_LOOKUP_ELEM)).toThrow(
+      TypeError,
+    );
+    expect(() => fast.bpf('1' as unknown as number, attr.address, ELEM_SIZE)).toThrow(TypeError);
+
+    // A hot loop is optimized on the stack (OSR); from then on every call is a fast one.
+    const before = fast.fastCallCount();
+    let refused = 0;
+    for (let i = 0; i < 200_000; i++) {
+      if (fast.bpf(BpfCommand.MAP_LOOKUP_ELEM, attr.address, ELEM_SIZE) === -Errno.EBADF) refused++;
+    }
+    expect(refused).toBe(200_000);
+    expect(fast.fastCallCount() - before).toBeGreaterThan(100_000);
+    expect(fast.nop()).toBeUndefined();
   });
 });
