@@ -7,8 +7,11 @@
 // Each case runs in a node process of its own, as each libbpf side runs in a harness process of
 // its own: run in one process after the others, a case measures what they left behind (the
 // JIT's feedback, the heap) as much as itself. `--same-process` runs them all here, as before.
-import { execFileSync } from 'node:child_process';
+// Both sides run on one CPU (BENCH_CPU, default the last one; `all` does not pin): on a guest
+// whose CPUs are not equally quiet, the side that lands on the busier one would lose by it.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median } from './lib/stats.js';
@@ -22,6 +25,23 @@ const sameProcess = args.includes('--same-process');
 const only = process.env.BENCH_ONLY_CASE;
 const filters = args.filter((a) => !a.startsWith('--'));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+
+// Pin this run, and so every case and harness process it starts, with taskset (util-linux).
+const cpu = process.env.BENCH_CPU ?? String(cpus().length - 1);
+if (!only && cpu !== 'all' && process.env.BENCH_PINNED === undefined) {
+  const pinned = spawnSync(
+    'taskset',
+    ['-c', cpu, process.execPath, fileURLToPath(import.meta.url), ...args],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_PINNED: cpu },
+    },
+  );
+  if (pinned.error === undefined && pinned.status !== null) process.exit(pinned.status);
+  process.stderr.write(
+    `bench: cannot pin to CPU ${cpu} (${pinned.error?.message ?? pinned.signal}); running unpinned\n`,
+  );
+}
 
 /** A case's iteration and repetition counts: the environment's, else the case's own, else the defaults. */
 function optionsFor(bench) {
