@@ -7,13 +7,14 @@
 // Each case runs in a node process of its own, as each libbpf side runs in a harness process of
 // its own: run in one process after the others, a case measures what they left behind (the
 // JIT's feedback, the heap) as much as itself. `--same-process` runs them all here, as before.
-// Both sides run on one CPU (BENCH_CPU, default the last one; `all` does not pin): on a guest
-// whose CPUs are not equally quiet, the side that lands on the busier one would lose by it.
-import { execFileSync, spawnSync } from 'node:child_process';
+// Both measured threads run on one CPU (BENCH_CPU, default the last one; `all` does not pin): on a
+// guest whose CPUs are not equally quiet, the side that lands on the busier one would lose by it.
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pinCallingThread } from './lib/pin-thread.js';
 import { median } from './lib/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,21 +27,11 @@ const only = process.env.BENCH_ONLY_CASE;
 const filters = args.filter((a) => !a.startsWith('--'));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-// Pin this run, and so every case and harness process it starts, with taskset (util-linux).
+// The thread that times the bpfkit side, and the harness processes it starts, on one CPU.
 const cpu = process.env.BENCH_CPU ?? String(cpus().length - 1);
-if (!only && cpu !== 'all' && process.env.BENCH_PINNED === undefined) {
-  const pinned = spawnSync(
-    'taskset',
-    ['-c', cpu, process.execPath, fileURLToPath(import.meta.url), ...args],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, BENCH_PINNED: cpu },
-    },
-  );
-  if (pinned.error === undefined && pinned.status !== null) process.exit(pinned.status);
-  process.stderr.write(
-    `bench: cannot pin to CPU ${cpu} (${pinned.error?.message ?? pinned.signal}); running unpinned\n`,
-  );
+if ((only || sameProcess) && cpu !== 'all') {
+  const refused = pinCallingThread(Number(cpu));
+  if (refused) process.stderr.write(`bench: cannot pin to CPU ${cpu} (${refused}); running unpinned\n`);
 }
 
 /** A case's iteration and repetition counts: the environment's, else the case's own, else the defaults. */
