@@ -32,6 +32,8 @@ const cpu = process.env.BENCH_CPU ?? String(cpus().length - 1);
 if ((only || sameProcess) && cpu !== 'all') {
   const refused = pinCallingThread(Number(cpu));
   if (refused) process.stderr.write(`bench: cannot pin to CPU ${cpu} (${refused}); running unpinned\n`);
+  // the node processes a case starts (lib/btf-first-parse.js) undo what they inherit: see there
+  else process.env.BENCH_PINNED_CPU = cpu;
 }
 
 /** A case's iteration and repetition counts: the environment's, else the case's own, else the defaults. */
