@@ -32,7 +32,7 @@ const cpu = process.env.BENCH_CPU ?? String(cpus().length - 1);
 if ((only || sameProcess) && cpu !== 'all') {
   const refused = pinCallingThread(Number(cpu));
   if (refused) process.stderr.write(`bench: cannot pin to CPU ${cpu} (${refused}); running unpinned\n`);
-  // the node processes a case starts (lib/btf-first-parse.js) undo what they inherit: see there
+  // the node processes a case starts for the cold BTF rows run unpinned: lib/btf-child.js
   else process.env.BENCH_PINNED_CPU = cpu;
 }
 

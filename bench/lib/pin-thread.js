@@ -2,34 +2,15 @@
 // sched_setaffinity(0, ...) acts on the calling thread only. The bench's main thread runs the
 // bpfkit side and starts every harness process, so both measured threads share one CPU, while
 // node's own threads (GC, JIT compilers), started earlier, keep every CPU, as in an unpinned run.
-import { readdirSync } from 'node:fs';
-import { cpus } from 'node:os';
 import koffi from 'koffi';
 
 const MASK_BYTES = 128; // cpu_set_t: 1024 CPUs
 
-let setAffinity;
-
-function setThreadAffinity(tid, cpuList) {
-  setAffinity ??= koffi.load('libc.so.6').func('int sched_setaffinity(int, size_t, uint8_t *)');
-  const mask = Buffer.alloc(MASK_BYTES);
-  for (const cpu of cpuList) mask[cpu >> 3] |= 1 << (cpu & 7);
-  return setAffinity(tid, MASK_BYTES, mask) === 0 ? undefined : `sched_setaffinity: errno ${koffi.errno()}`;
-}
-
 /** Pins the calling thread to `cpu`; returns an error message instead of throwing. */
 export function pinCallingThread(cpu) {
   if (!Number.isInteger(cpu) || cpu < 0 || cpu >= MASK_BYTES * 8) return `no CPU ${cpu}`;
-  return setThreadAffinity(0, [cpu]);
-}
-
-/**
- * In a node process started by a pinned thread (it inherited one CPU for every thread): gives
- * every thread all CPUs back, then pins the calling (main) thread to `cpu`, so the process runs as
- * the case's own does.
- */
-export function repinInheritedProcess(cpu) {
-  const all = cpus().map((_, index) => index);
-  for (const tid of readdirSync('/proc/self/task')) setThreadAffinity(Number(tid), all);
-  return pinCallingThread(cpu);
+  const setAffinity = koffi.load('libc.so.6').func('int sched_setaffinity(int, size_t, uint8_t *)');
+  const mask = Buffer.alloc(MASK_BYTES);
+  mask[cpu >> 3] = 1 << (cpu & 7);
+  return setAffinity(0, MASK_BYTES, mask) === 0 ? undefined : `sched_setaffinity: errno ${koffi.errno()}`;
 }
