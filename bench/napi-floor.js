@@ -7,18 +7,16 @@
 // For comparison in the same run, harness/map_ops.c times the refused bpf() from C (`refused`),
 // and the libbpf side of the array lookup row, before and after the node figures.
 
-import { cpus } from 'node:os';
 import { BpfCommand, bpfCallPath, LinuxBackend } from '@bpfkit/kernel-backend';
 import { AttrBuffer } from '../packages/kernel-backend/dist/linux/attr-buffer.js';
 import { fastCallAddon, nativeAddon } from '../packages/kernel-backend/dist/linux/libc.js';
 import { runHarness } from './lib/harness.js';
-import { pinCallingThread } from './lib/pin-thread.js';
+import { pinToBenchCpu } from './lib/pin-thread.js';
 import { median, timePerOp } from './lib/stats.js';
 
 const ITERATIONS = 200_000;
 // as run.js does: this thread and the harness processes it starts on one CPU (BENCH_CPU)
-const cpu = process.env.BENCH_CPU ?? String(cpus().length - 1);
-if (cpu !== 'all') pinCallingThread(Number(cpu));
+pinToBenchCpu();
 const addon = nativeAddon();
 const fast = fastCallAddon();
 if (!addon?.nop || !addon.bindAttr) {

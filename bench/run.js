@@ -11,10 +11,9 @@
 // guest whose CPUs are not equally quiet, the side that lands on the busier one would lose by it.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { pinCallingThread } from './lib/pin-thread.js';
+import { pinToBenchCpu } from './lib/pin-thread.js';
 import { median } from './lib/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,13 +27,7 @@ const filters = args.filter((a) => !a.startsWith('--'));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
 // The thread that times the bpfkit side, and the harness processes it starts, on one CPU.
-const cpu = process.env.BENCH_CPU ?? String(cpus().length - 1);
-if ((only || sameProcess) && cpu !== 'all') {
-  const refused = pinCallingThread(Number(cpu));
-  if (refused) process.stderr.write(`bench: cannot pin to CPU ${cpu} (${refused}); running unpinned\n`);
-  // the node processes a case starts for the cold BTF rows run unpinned: lib/btf-child.js
-  else process.env.BENCH_PINNED_CPU = cpu;
-}
+if (only || sameProcess) pinToBenchCpu();
 
 /** A case's iteration and repetition counts: the environment's, else the case's own, else the defaults. */
 function optionsFor(bench) {

@@ -22,7 +22,8 @@ export interface Libc {
   bpf(cmd: number, attrAddress: number, size: number): number;
   /**
    * bpf(cmd) bound to one attr buffer (the addon's bindAttr: one argument to convert per call, the
-   * map hot path); undefined on the koffi path or with an addon built before it had bindAttr.
+   * map hot path); undefined on the koffi path, with an addon built before it had bindAttr, and when
+   * bpf() is the fast call (it takes its three numbers as they are).
    */
   bindAttr: ((attrAddress: number, size: number) => (cmd: number) => number) | undefined;
   /** close(2): 0 or -errno */
@@ -107,7 +108,7 @@ function bind(): Libc {
   return {
     native: native !== undefined,
     fast: fast !== undefined,
-    bindAttr: addon?.bindAttr,
+    bindAttr: fast ? undefined : addon?.bindAttr,
     syscall: syscall as (nr: number, cmd: number, attrAddress: number, size: number) => number,
     errno: () => koffi.errno(),
     bpf:

@@ -61,9 +61,8 @@ export class MapOps {
     this.#elemAddress = this.#elem.address;
     const bpf = this.#bpf;
     const elemAddress = this.#elemAddress;
-    // The fast call takes its three numbers as they are; the Node-API addon converts one (bindAttr).
     this.#elemBpf =
-      !bound.fast && bound.native && bound.bindAttr
+      bound.native && bound.bindAttr
         ? bound.bindAttr(elemAddress, ELEM_SIZE)
         : (cmd) => bpf(cmd, elemAddress, ELEM_SIZE);
   }

@@ -34,6 +34,13 @@ describe('the fast-call bpf() addon', () => {
   it('answers as the Node-API bpf(), and V8 calls its fast path once the caller is optimized', () => {
     if (fast === undefined) {
       // Not built (no C++ compiler, a V8 other than 11.3) or switched off: Node-API or koffi serve.
+      // CI (BPFKIT_REQUIRE_KERNEL=1) installs a C++ compiler: there a missing build is a failure.
+      const expected =
+        process.env.BPFKIT_REQUIRE_KERNEL === '1' &&
+        process.versions.v8.startsWith('11.3.') &&
+        process.env.BPFKIT_NATIVE !== '0' &&
+        process.env.BPFKIT_FAST_CALL !== '0';
+      expect(expected, 'the fast-call addon was not built (native/build/bpf_fast_call.node)').toBe(false);
       expect(bpfCallPath()).not.toBe('fast-call');
       return;
     }
