@@ -7,7 +7,7 @@ import { findMember, type MemberLocation, members } from './members.js';
 import { NameIndex } from './name-index.js';
 import { resolveSize, skipModsAndTypedefs } from './resolve.js';
 import { readCString } from './strings.js';
-import { type GROUP_SHIFT, indexTypes, type TypeOffsets } from './type-index.js';
+import { indexTypes, recordWords, type TypeIndex } from './type-index.js';
 import { typeWords } from './type-words.js';
 import type { BtfMember, BtfType } from './types.js';
 
@@ -43,9 +43,8 @@ export class Btf implements RawTypeSource {
   readonly stringsBase: number;
   /** the type section as 32-bit words in host byte order @internal */
   readonly words: Uint32Array;
-  // the type index (type-index.ts): type k starts at word #bases[k >>> GROUP_SHIFT] + #starts[k]
-  readonly #bases: Uint32Array;
-  readonly #starts: Uint16Array | Uint32Array;
+  /** where each own type starts (type-index.ts) */
+  readonly #index: TypeIndex;
   readonly #strings: Uint8Array;
   /** over #strings, for readCString's word reads */
   readonly #stringView: DataView;
@@ -72,27 +71,21 @@ export class Btf implements RawTypeSource {
       });
     }
     this.words = typeWords(bytes, typeStart, typeLen, this.byteOrder);
-    const index: TypeOffsets =
+    this.#index =
       sameLayout !== undefined
-        ? sameLayout.#typeOffsets()
+        ? sameLayout.#index
         : indexTypes(this.words, {
             typeStart,
             firstId: this.firstTypeId,
             stringsLength: this.stringsLength,
             validate: options.validate ?? true,
           });
-    this.#bases = index.bases;
-    this.#starts = index.starts;
-    this.typeCount = this.firstTypeId - 1 + index.starts.length;
-  }
-
-  #typeOffsets(): TypeOffsets {
-    return { bases: this.#bases, starts: this.#starts };
+    this.typeCount = this.firstTypeId - 1 + this.#index.count;
   }
 
   /** Word index of this BTF's own type number `k` (its id less firstTypeId). */
   #start(k: number): number {
-    return this.#bases[k >>> SHIFT]! + this.#starts[k]!;
+    return this.#index.start(k);
   }
 
   /** Byte offset of type `id`'s record inside `bytes` (for in-place patches such as DATASEC fixup). @internal */
@@ -188,8 +181,9 @@ export class Btf implements RawTypeSource {
   ownIdsOfKind(kind: number): number[] {
     const ids: number[] = [];
     const words = this.words;
-    for (let k = 0; k < this.#starts.length; k++) {
-      if (((words[this.#start(k) + 1]! >>> 24) & 0x1f) === kind) ids.push(this.firstTypeId + k);
+    const count = this.#index.count;
+    for (let k = 0, pos = 0; k < count; k++, pos += recordWords(words, pos)) {
+      if (((words[pos + 1]! >>> 24) & 0x1f) === kind) ids.push(this.firstTypeId + k);
     }
     return ids;
   }
@@ -242,7 +236,7 @@ export class Btf implements RawTypeSource {
   /** Ids of every type called `name` (base types first), optionally of one kind only. */
   findByName(name: string, kind?: BtfKind): number[] {
     const ids = this.base ? this.base.findByName(name, kind) : [];
-    this.#names ??= new NameIndex(this, this.#typeOffsets(), this.firstTypeId);
+    this.#names ??= new NameIndex(this, this.#index, this.firstTypeId);
     for (const id of this.#names.lookup(name)) {
       if (kind === undefined || this.kindOf(id) === kind) ids.push(id);
     }
@@ -260,8 +254,9 @@ export class Btf implements RawTypeSource {
 
   /** This BTF's own types in id order (not the base's), decoded one at a time. */
   *types(): IterableIterator<BtfType> {
-    for (let k = 0; k < this.#starts.length; k++) {
-      yield decodeType(this, this.firstTypeId + k, this.#start(k));
+    const count = this.#index.count;
+    for (let k = 0, pos = 0; k < count; k++, pos += recordWords(this.words, pos)) {
+      yield decodeType(this, this.firstTypeId + k, pos);
     }
   }
 
@@ -302,10 +297,6 @@ export class Btf implements RawTypeSource {
     return formatType(this, id);
   }
 }
-
-// GROUP_SHIFT as a local constant: V8 checks an imported binding's module cell at every use, and
-// every type lookup goes through #start. The type annotation keeps the two equal.
-const SHIFT: typeof GROUP_SHIFT = 5;
 
 /** Base BTF starts with the empty string; any non-empty table ends with NUL (libbpf's rules). */
 function checkStringTable(strings: Uint8Array, start: number, isBase: boolean): void {

@@ -1,6 +1,6 @@
 import type { Btf } from './btf.js';
 import { cStringEquals, hashBytes, hashCString } from './strings.js';
-import { GROUP_SHIFT, type TypeOffsets } from './type-index.js';
+import { recordWords, type TypeIndex } from './type-index.js';
 
 const encoder = new TextEncoder();
 
@@ -13,31 +13,31 @@ function stringAt(btf: Btf, offset: number): [Uint8Array, number] {
 
 /**
  * name -> type ids, as a chained hash table in two Int32Arrays: names are hashed where they lie
- * in the string table, so building it decodes no string and allocates no per-type object.
+ * in the string table, so building it decodes no string and allocates no per-type object. Built
+ * in one walk over the records, which leaves the type index's lazily filled groups untouched;
+ * chains list ids from the last, and lookup reverses what it finds.
  */
 export class NameIndex {
   readonly #btf: Btf;
-  readonly #offsets: TypeOffsets;
+  readonly #index: TypeIndex;
   readonly #firstId: number;
   readonly #heads: Int32Array;
   readonly #next: Int32Array;
   readonly #mask: number;
 
-  constructor(btf: Btf, offsets: TypeOffsets, firstId: number) {
+  constructor(btf: Btf, index: TypeIndex, firstId: number) {
     this.#btf = btf;
-    this.#offsets = offsets;
+    this.#index = index;
     this.#firstId = firstId;
-    const { bases, starts } = offsets;
+    const count = index.count;
     let buckets = 16;
-    while (buckets < starts.length) buckets *= 2;
+    while (buckets < count) buckets *= 2;
     this.#mask = buckets - 1;
     this.#heads = new Int32Array(buckets).fill(-1);
-    this.#next = new Int32Array(starts.length).fill(-1);
+    this.#next = new Int32Array(count).fill(-1);
     const { words } = btf;
-    const shift = GROUP_SHIFT;
-    // Insert from the last type back, so each chain lists ids in ascending order.
-    for (let i = starts.length - 1; i >= 0; i--) {
-      const nameOff = words[bases[i >>> shift]! + starts[i]!]!;
+    for (let i = 0, pos = 0; i < count; i++, pos += recordWords(words, pos)) {
+      const nameOff = words[pos]!;
       if (nameOff === 0) continue;
       const [bytes, start] = stringAt(btf, nameOff);
       const bucket = hashCString(bytes, start) & this.#mask;
@@ -50,12 +50,11 @@ export class NameIndex {
     if (name === '') return [];
     const query = encoder.encode(name);
     const { words } = this.#btf;
-    const { bases, starts } = this.#offsets;
     const ids: number[] = [];
     for (let i = this.#heads[hashBytes(query) & this.#mask]!; i >= 0; i = this.#next[i]!) {
-      const [bytes, start] = stringAt(this.#btf, words[bases[i >>> GROUP_SHIFT]! + starts[i]!]!);
+      const [bytes, start] = stringAt(this.#btf, words[this.#index.start(i)]!);
       if (cStringEquals(bytes, start, query)) ids.push(this.#firstId + i);
     }
-    return ids;
+    return ids.reverse();
   }
 }

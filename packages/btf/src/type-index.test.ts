@@ -57,6 +57,25 @@ describe('the type index', () => {
     expect([...btf].map((t) => t.name).slice(-2)).toEqual(['after_38', 'after_39']);
   });
 
+  it('answers lookups of a long section in any order, from groups filled on demand', () => {
+    const { bytes, wide, last } = btfAround(30_000, 50, 30_000);
+    const eager = parseBtf(bytes);
+    const offsets = Array.from({ length: last }, (_, i) => eager.recordOffset(i + 1));
+    const lazy = parseBtf(bytes);
+    // last group first, then backwards with a stride that lands in every group
+    for (let id = last; id >= 1; id -= 7) expect(lazy.recordOffset(id)).toBe(offsets[id - 1]);
+    expect(lazy.typeById(wide)).toMatchObject({ kind: 'STRUCT', name: 'wide' });
+    for (let id = 1; id <= last; id++) expect(lazy.recordOffset(id)).toBe(offsets[id - 1]);
+  });
+
+  it('lists every type of one name in ascending id order', () => {
+    const b = new BtfBuilder();
+    const ids: number[] = [];
+    for (let i = 0; i < 20_000; i++) ids.push(b.addInt(i % 5_000 === 7 ? 'twin' : `int_${i}`, 4));
+    const btf = parseBtf(b.build().bytes);
+    expect(btf.findByName('twin')).toEqual([ids[7], ids[5_007], ids[10_007], ids[15_007]]);
+  });
+
   it('indexes validated and structural parses alike', () => {
     const { bytes } = btfAround(3_000, 20_000, 3_000);
     const validated = parseBtf(bytes);

@@ -2,60 +2,116 @@ import { pooledBytes } from '@bpfkit/core';
 import { failKind, failTruncated, failVlen, RECORD_LAYOUT, type TypeSectionPlace } from './type-records.js';
 import { indexAndValidateTypes } from './type-validate.js';
 
-/**
- * Where each type's btf_type starts, as a word index into the type section: type k (0-based, in
- * id order) starts at `bases[k >>> GROUP_SHIFT] + starts[k]`. Two bytes a type rather than four:
- * the index is a parse's one allocation that grows with the BTF (a kernel's: about 126,000 types),
- * and fresh memory is what a parse pays most for on a guest where each page fault costs ~9 µs
- * (libbpf's type_offs comes back warm from malloc between btf__parse calls).
- */
-export interface TypeOffsets {
-  /** the word index of every GROUP-th type; all zeros when `starts` holds whole word indices */
-  readonly bases: Uint32Array;
-  /** each type's word index less its group's base: 16 bits unless some group spans more */
-  readonly starts: Uint16Array | Uint32Array;
-}
-
-/** Types per group of `bases`: 32 types of a kernel's BTF span a few hundred words. */
-export const GROUP_SHIFT = 5 as const;
+/** Types per group: a kernel's BTF keeps the word index of every 32nd type, 16 KB in all. */
+const GROUP_SHIFT = 5;
 const GROUP = 1 << GROUP_SHIFT;
 /** A section this short indexes every type in 16 bits with no base (object BTF, nearly always). */
 const SHORT_SECTION_WORDS = 0x10000;
 /** bases for a short section: never written, shared (its types number fewer than its words) */
 const NO_BASES = new Uint32Array(SHORT_SECTION_WORDS / GROUP);
+/** the filled marks of a short section, whose index is complete from the start: shared */
+const ALL_FILLED = new Uint8Array(SHORT_SECTION_WORDS / GROUP).fill(1);
 
 /**
  * Offsets are gathered in a kept array, grown to the largest section seen up to KEPT_MOST entries
- * (a kernel's BTF needs about 270,000: 1 MB kept for the process), then packed into TypeOffsets.
+ * (a kernel's BTF needs about 270,000: 1 MB kept for the process), then packed into a TypeIndex.
  */
 const KEPT_MOST = 1 << 20;
 let scratch = new Uint32Array(1 << 14);
 
 /**
- * The start of each type's btf_type, in id order, after checking that every kind is known and
- * every record fits (all libbpf 1.1's btf__parse checks); with `validate`, also names, linkage
- * and references, in the same single walk. The section is walked once: a second walk costs more
- * than it saves, since each record's length depends on the word before. The walk writes into the
- * kept array (warm memory); only the packed index is new.
+ * Where each type's btf_type starts, as a word index into the type section: type k (0-based, in
+ * id order) starts at `bases[k >>> GROUP_SHIFT] + starts[k]`.
+ *
+ * A kernel's BTF (about 126,000 types) keeps only `bases` from the parse. `starts` is filled one
+ * group of 32 types at a time, by walking the group from its base, when a type of the group is
+ * first asked for. Fresh memory is what a parse pays most for on a guest where each page fault
+ * costs microseconds, and most users of the kernel's BTF look at a few thousand of its types:
+ * libbpf's type_offs, 4 bytes a type, comes back warm from malloc between btf__parse calls; a new
+ * 250 KB array here would not.
  */
-export function indexTypes(words: Uint32Array, place: TypeSectionPlace): TypeOffsets {
+export class TypeIndex {
+  /** the number of types */
+  readonly count: number;
+  readonly #words: Uint32Array;
+  readonly #bases: Uint32Array;
+  /** per group: 1 once its `starts` are filled */
+  readonly #filled: Uint8Array;
+  readonly #wide: boolean;
+  #starts: Uint16Array | Uint32Array | undefined;
+
+  /** @internal use indexTypes */
+  constructor(
+    words: Uint32Array,
+    count: number,
+    bases: Uint32Array,
+    starts: Uint16Array | undefined,
+    wide: boolean,
+  ) {
+    this.count = count;
+    this.#words = words;
+    this.#bases = bases;
+    this.#starts = starts;
+    this.#wide = wide;
+    this.#filled = starts ? ALL_FILLED : new Uint8Array((count + GROUP - 1) >>> GROUP_SHIFT);
+  }
+
+  /** Word index of type `k`'s btf_type (k: its id less the first id, below count). */
+  start(k: number): number {
+    const group = k >>> GROUP_SHIFT;
+    if (this.#filled[group] === 0) this.#fill(group);
+    return this.#bases[group]! + this.#starts![k]!;
+  }
+
+  /** Walks group `group` from its base; the parse checked every record it steps over. */
+  #fill(group: number): void {
+    const count = this.count;
+    this.#starts ??= this.#wide ? new Uint32Array(count) : new Uint16Array(count);
+    const starts = this.#starts;
+    const words = this.#words;
+    const base = this.#bases[group]!;
+    const first = group << GROUP_SHIFT;
+    const last = Math.min(first + GROUP, count);
+    let pos = base;
+    for (let k = first; k < last; k++) {
+      starts[k] = pos - base;
+      pos += recordWords(words, pos);
+    }
+    this.#filled[group] = 1;
+  }
+}
+
+/** The words the record at `pos` takes, its btf_type included (the record was checked by the parse). */
+export function recordWords(words: Uint32Array, pos: number): number {
+  const info = words[pos + 1]!;
+  const layout = RECORD_LAYOUT[(info >>> 24) & 0x1f]!;
+  return (layout & 0xf) + (layout >>> 4) * (info & 0xffff);
+}
+
+/**
+ * The type index, after checking that every kind is known and every record fits (all libbpf
+ * 1.1's btf__parse checks); with `validate`, also names, linkage and references, in the same
+ * single walk. The section is walked once: a second walk costs more than it saves, since each
+ * record's length depends on the word before. The walk writes into the kept array (warm memory).
+ */
+export function indexTypes(words: Uint32Array, place: TypeSectionPlace): TypeIndex {
   const most = Math.floor(words.length / 3);
   if (scratch.length < most && most <= KEPT_MOST) scratch = new Uint32Array(most);
   const bound = scratch.length >= most ? scratch : new Uint32Array(most);
   const count = place.validate
     ? indexAndValidateTypes(words, bound, place)
     : indexRecords(words, bound, place);
-  return packOffsets(bound, count, words.length);
+  return packIndex(words, bound, count);
 }
 
-/** TypeOffsets of the first `count` word indices of `offsets`. */
-function packOffsets(offsets: Uint32Array, count: number, sectionWords: number): TypeOffsets {
-  if (sectionWords <= SHORT_SECTION_WORDS) {
+/** A TypeIndex over the first `count` word indices of `offsets`. */
+function packIndex(words: Uint32Array, offsets: Uint32Array, count: number): TypeIndex {
+  if (words.length <= SHORT_SECTION_WORDS) {
     // an object's BTF: a few hundred types, so the index takes a pooled range, not an ArrayBuffer
     const range = pooledBytes(count * 2);
     const starts = new Uint16Array(range.buffer, range.byteOffset, count);
     for (let k = 0; k < count; k++) starts[k] = offsets[k]!;
-    return { bases: NO_BASES, starts };
+    return new TypeIndex(words, count, NO_BASES, starts, false);
   }
   const bases = new Uint32Array((count + GROUP - 1) >>> GROUP_SHIFT);
   let widest = 0;
@@ -66,10 +122,7 @@ function packOffsets(offsets: Uint32Array, count: number, sectionWords: number):
     widest = Math.max(widest, offsets[last]! - offsets[first]!);
   }
   // a group holding a struct or enum of some 20,000 members spans more than 16 bits
-  const starts = widest <= 0xffff ? new Uint16Array(count) : new Uint32Array(count);
-  const shift = GROUP_SHIFT; // read once: an exported constant is loaded from its cell at each use
-  for (let k = 0; k < count; k++) starts[k] = offsets[k]! - bases[k >>> shift]!;
-  return { bases, starts };
+  return new TypeIndex(words, count, bases, undefined, widest > 0xffff);
 }
 
 /** The structural walk: fills `offsets` and returns the number of types. */
