@@ -3,6 +3,7 @@ import { BtfError } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { parseBtf } from './btf.js';
 import { BtfKindNumber as K } from './constants.js';
+import { indexAndValidateTypes } from './type-validate.js';
 
 /** Little-endian BTF from raw type words, with the string table "\0int\0". */
 function rawBtf(words: number[]): Uint8Array {
@@ -69,6 +70,27 @@ describe('validating parse', () => {
     expect(parseError(rawBtf(tag)).location).toMatchObject({ typeId: 2, field: 'type', byteOffset: at(6) });
     const variable = [...INT32, 0, info(K.CONST), 1, 1, info(K.VAR), 2, 3];
     expect(parseError(rawBtf(variable)).location).toMatchObject({ typeId: 3, field: 'linkage' });
+  });
+
+  it('catches every name offset past the table, however large, with one sign test', () => {
+    // members named at 2^31 + 1, at 2^32 - 1, and at the first offset past the 5-byte table
+    for (const name of [0x8000_0001, 0xffff_ffff, 5]) {
+      const words = [...INT32, 0, info(K.STRUCT, 1), 4, name, 1, 0];
+      expect(parseError(rawBtf(words)).location).toMatchObject({
+        typeId: 2,
+        field: 'name_off',
+        byteOffset: at(7),
+      });
+    }
+    expect(parseBtf(rawBtf([...INT32, 0, info(K.STRUCT, 1), 4, 4, 1, 0])).typeName(1)).toBe('int');
+  });
+
+  it('takes the checked walk for a string table past 2 GiB, where the sign test would not hold', () => {
+    const words = new Uint32Array([...INT32, 0, info(K.STRUCT, 1), 4, 0x9000_0000, 1, 0]);
+    const place = { typeStart: 24, firstId: 1, stringsLength: 0xa000_0000, validate: true };
+    expect(indexAndValidateTypes(words, new Uint32Array(4), place)).toBe(2);
+    const tooFar = { ...place, stringsLength: 0x9000_0000 };
+    expect(() => indexAndValidateTypes(words, new Uint32Array(4), tooFar)).toThrow(/past the string table/);
   });
 
   it('leaves names and references to decoding when validate is false, but not kinds or bounds', () => {

@@ -42,36 +42,41 @@ shape([K.DATASEC], SECINFO);
  * indexTypes' walk with the checks libbpf's btf_sanity_check and the kernel make beyond
  * structure: name offsets inside the string table, known linkage, referenced ids no higher than
  * the last type. Done in the same walk, because the walk itself (each record's length read from
- * the word before) costs as much as the checks. The walk only keeps the largest name offset and
- * the largest referenced id, branch-free per member, and compares them once at the end: valid BTF
- * (nearly all of it) pays no branch per field. Anything wrong sends it to locateInvalidType, which
- * walks again with a check per field to say where. Fills `offsets` and returns the number of types.
+ * the word before) costs as much as the checks. Valid BTF (nearly all of it) pays no branch per
+ * field: a name offset n is inside the table when both n and lastName - n are non-negative as
+ * int32, so the walk ORs those into one word and tests its sign once at the end; referenced ids
+ * keep their maximum, since the last id is known only then. Anything wrong sends it to
+ * checkTypesOneByOne, which walks again with a check per field to say where. Fills `offsets` and
+ * returns the number of types.
  */
 export function indexAndValidateTypes(
   words: Uint32Array,
   offsets: Uint32Array,
   place: TypeSectionPlace,
 ): number {
+  // the sign test holds for tables below 2 GiB: any other takes the checked walk
+  if (place.stringsLength > 0x8000_0000) return checkTypesOneByOne(words, offsets, place);
+  const lastName = place.stringsLength - 1;
   const end = words.length;
   let pos = 0;
   let count = 0;
-  let maxName = 0;
+  let nameSigns = 0;
   let maxRef = 0;
   let badLinkage = false;
   while (pos < end) {
-    if (pos + 3 > end) locateInvalidType(words, offsets, place);
+    if (pos + 3 > end) return failedFastWalk(words, offsets, place);
     const info = words[pos + 1]!;
     const kind = (info >>> 24) & 0x1f;
     const walk = WALK[kind]!;
-    if (walk === 0) locateInvalidType(words, offsets, place);
+    if (walk === 0) return failedFastWalk(words, offsets, place);
     const vlen = info & 0xffff;
     // most types are a bare btf_type: a branch the CPU predicts lets it run ahead to the next one
     let next = pos + 3;
     if ((walk & 0xff) !== 3) next += (walk & 0xf) - 3 + ((walk >>> 4) & 0xf) * vlen;
-    if (next > end) locateInvalidType(words, offsets, place);
+    if (next > end) return failedFastWalk(words, offsets, place);
     offsets[count++] = pos;
     const name = words[pos]!;
-    maxName = Math.max(name, maxName);
+    nameSigns |= (lastName - name) | name;
     switch (walk >>> 8) {
       case 1: {
         // REF; a FUNC's vlen is its linkage, other kinds here have vlen 0
@@ -99,7 +104,7 @@ export function indexAndValidateTypes(
         for (let w = pos + 3; w < next; w += 3) {
           const member = words[w]!;
           const type = words[w + 1]!;
-          maxName = Math.max(member, maxName);
+          nameSigns |= (lastName - member) | member;
           maxRef = Math.max(type, maxRef);
         }
         break;
@@ -110,7 +115,7 @@ export function indexAndValidateTypes(
         for (let w = pos + 3; w < next; w += 2) {
           const param = words[w]!;
           const type = words[w + 1]!;
-          maxName = Math.max(param, maxName);
+          nameSigns |= (lastName - param) | param;
           maxRef = Math.max(type, maxRef);
         }
         break;
@@ -120,7 +125,7 @@ export function indexAndValidateTypes(
         const step = (walk >>> 4) & 0xf;
         for (let w = pos + 3; w < next; w += step) {
           const value = words[w]!;
-          maxName = Math.max(value, maxName);
+          nameSigns |= (lastName - value) | value;
         }
         break;
       }
@@ -133,17 +138,24 @@ export function indexAndValidateTypes(
     }
     pos = next;
   }
-  if (badLinkage || maxName >= place.stringsLength || maxRef > place.firstId - 1 + count) {
-    locateInvalidType(words, offsets, place);
+  if (badLinkage || nameSigns < 0 || maxRef > place.firstId - 1 + count) {
+    return failedFastWalk(words, offsets, place);
   }
   return count;
 }
 
+/** The checked walk after the fast one found a problem: it throws where; returning would be a bug. */
+function failedFastWalk(words: Uint32Array, offsets: Uint32Array, place: TypeSectionPlace): never {
+  checkTypesOneByOne(words, offsets, place);
+  throw new Error('BTF validation: the walk without branches failed but no check did'); // unreachable
+}
+
 /**
  * The same checks, one branch per field, throwing at the first problem in type order (names and
- * linkage before references): what a failed fast walk runs to say where.
+ * linkage before references): what a failed fast walk runs to say where. Fills `offsets` and
+ * returns the number of types when every check passes.
  */
-function locateInvalidType(words: Uint32Array, offsets: Uint32Array, place: TypeSectionPlace): never {
+function checkTypesOneByOne(words: Uint32Array, offsets: Uint32Array, place: TypeSectionPlace): number {
   const { stringsLength } = place;
   const end = words.length;
   let pos = 0;
@@ -194,11 +206,12 @@ function locateInvalidType(words: Uint32Array, offsets: Uint32Array, place: Type
       maxRef = ref;
       maxRefType = count;
     }
+    offsets[count] = pos;
     pos = next;
     count++;
   }
   checkLargestRef(words, offsets, count, maxRef, maxRefType, place);
-  throw new Error('BTF validation: the walk without branches failed but no check did'); // unreachable
+  return count;
 }
 
 /** STRUCT/UNION: btf_member records (name, type, offset); returns the largest member type. */
