@@ -177,14 +177,24 @@ export class Btf implements RawTypeSource {
     return (this.words[this.#start(id - this.firstTypeId) + 1]! >>> 24) & 0x1f;
   }
 
-  /** Ids of this BTF's own types of one BTF_KIND_* number, in id order (one pass over the index). @internal */
+  /**
+   * Calls `visit` with each own type's id and the word index of its btf_type in `words`, in id
+   * order: one walk over the records, which a pass over every type needs rather than the index
+   * (whose groups it would fill, one lookup a type). @internal
+   */
+  forEachOwnType(visit: (id: number, at: number) => void): void {
+    const words = this.words;
+    const count = this.#index.count;
+    for (let k = 0, pos = 0; k < count; k++, pos += recordWords(words, pos)) visit(this.firstTypeId + k, pos);
+  }
+
+  /** Ids of this BTF's own types of one BTF_KIND_* number, in id order (one walk). @internal */
   ownIdsOfKind(kind: number): number[] {
     const ids: number[] = [];
     const words = this.words;
-    const count = this.#index.count;
-    for (let k = 0, pos = 0; k < count; k++, pos += recordWords(words, pos)) {
-      if (((words[pos + 1]! >>> 24) & 0x1f) === kind) ids.push(this.firstTypeId + k);
-    }
+    this.forEachOwnType((id, at) => {
+      if (((words[at + 1]! >>> 24) & 0x1f) === kind) ids.push(id);
+    });
     return ids;
   }
 

@@ -70,36 +70,34 @@ export class TargetIndex {
   /** Use buildTargetIndex, which memoizes per Btf. */
   constructor(btf: Btf) {
     this.btf = btf;
-    const first = btf.firstTypeId;
-    const last = btf.typeCount;
     const { words, stringsBase } = btf;
     const strings = btf.stringBytes;
-    const indexed = (id: number): boolean => {
-      const at = btf.typeWordIndex(id);
-      return words[at] !== 0 && isIndexedKind((words[at + 1]! >>> 24) & 0x1f);
-    };
-    // Sized for the named types of indexed kinds only (vmlinux: ~14k of ~126k types).
-    let count = 0;
-    for (let id = first; id <= last; id++) if (indexed(id)) count++;
+    // the named types of indexed kinds (vmlinux: ~14k of ~126k types), in id order
+    const ids: number[] = [];
+    const nameOffsets: number[] = [];
+    btf.forEachOwnType((id, at) => {
+      const nameOff = words[at]!;
+      if (nameOff !== 0 && isIndexedKind((words[at + 1]! >>> 24) & 0x1f)) {
+        ids.push(id);
+        nameOffsets.push(nameOff);
+      }
+    });
+    const count = ids.length;
     let buckets = 16;
     while (buckets < count) buckets *= 2;
     this.#mask = buckets - 1;
     this.#heads = new Int32Array(buckets).fill(-1);
     this.#next = new Int32Array(count);
-    this.#ids = new Int32Array(count);
+    this.#ids = Int32Array.from(ids);
     // Inserted from the last id back, so every chain lists ids in ascending order (the order
     // libbpf finds candidates in).
-    let slot = count;
-    for (let id = last; id >= first; id--) {
-      if (!indexed(id)) continue;
-      const nameOff = words[btf.typeWordIndex(id)]!;
+    for (let slot = count - 1; slot >= 0; slot--) {
+      const nameOff = nameOffsets[slot]!;
       const hash =
         nameOff >= stringsBase
           ? hashEssentialCString(strings, nameOff - stringsBase)
           : hashOfName(btf.name(nameOff));
       const bucket = hash & this.#mask;
-      slot--;
-      this.#ids[slot] = id;
       this.#next[slot] = this.#heads[bucket]!;
       this.#heads[bucket] = slot;
     }
