@@ -7,7 +7,8 @@ import { findMember, type MemberLocation, members } from './members.js';
 import { NameIndex } from './name-index.js';
 import { resolveSize, skipModsAndTypedefs } from './resolve.js';
 import { readCString } from './strings.js';
-import { indexTypes, recordWords, type TypeIndex } from './type-index.js';
+import { indexTypes, type TypeIndex } from './type-index.js';
+import { recordWords } from './type-records.js';
 import { typeWords } from './type-words.js';
 import type { BtfMember, BtfType } from './types.js';
 

@@ -1,6 +1,7 @@
 import type { Btf } from './btf.js';
 import { cStringEquals, hashBytes, hashCString } from './strings.js';
-import { recordWords, type TypeIndex } from './type-index.js';
+import type { TypeIndex } from './type-index.js';
+import { recordWords } from './type-records.js';
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,12 @@
 import { pooledBytes } from '@bpfkit/core';
-import { failKind, failTruncated, failVlen, RECORD_LAYOUT, type TypeSectionPlace } from './type-records.js';
+import {
+  failKind,
+  failTruncated,
+  failVlen,
+  RECORD_LAYOUT,
+  recordWords,
+  type TypeSectionPlace,
+} from './type-records.js';
 import { indexAndValidateTypes } from './type-validate.js';
 
 /** Types per group: a kernel's BTF keeps the word index of every 32nd type, 16 KB in all. */
@@ -80,13 +87,6 @@ export class TypeIndex {
     }
     this.#filled[group] = 1;
   }
-}
-
-/** The words the record at `pos` takes, its btf_type included (the record was checked by the parse). */
-export function recordWords(words: Uint32Array, pos: number): number {
-  const info = words[pos + 1]!;
-  const layout = RECORD_LAYOUT[(info >>> 24) & 0x1f]!;
-  return (layout & 0xf) + (layout >>> 4) * (info & 0xffff);
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   failTruncated,
   failVlen,
   RECORD_LAYOUT,
+  recordWords,
   type TypeSectionPlace,
 } from './type-records.js';
 
@@ -279,7 +280,7 @@ function largestSecinfoType(words: Uint32Array, pos: number, next: number): numb
 function refWords(words: Uint32Array, pos: number): number[] {
   const info = words[pos + 1]!;
   const walk = WALK[(info >>> 24) & 0x1f]!;
-  const next = pos + (walk & 0xf) + ((walk >>> 4) & 0xf) * (info & 0xffff);
+  const next = pos + recordWords(words, pos);
   const found: number[] = [];
   switch (walk >>> 8) {
     case REF:
