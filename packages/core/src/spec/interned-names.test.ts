@@ -70,3 +70,19 @@ describe('interned string-table names', () => {
     ).toEqual(['license', 'version']);
   });
 });
+
+describe('the interned-name cache under eviction', () => {
+  it('decodes every name right after far more names than the cache holds have passed through it', () => {
+    // 40,000 names of 1 to 40 bytes: many share a set, and most are evicted before they come back
+    const names = Array.from({ length: 40_000 }, (_, i) => `${'v'.repeat(i % 37)}${i.toString(36)}`);
+    const { data, offsets } = table(names);
+    expect(decodeAll(data, offsets)).toEqual(names);
+    expect(decodeAll(data, offsets.slice().reverse())).toEqual(names.slice().reverse());
+  });
+
+  it('tells apart names of one length that differ only in their last word or byte', () => {
+    const names = ['map_counter_a', 'map_counter_b', 'map_counter_', 'map_countex_a', 'xap_counter_a'];
+    const { data, offsets } = table(names);
+    for (let round = 0; round < 3; round++) expect(decodeAll(data, offsets)).toEqual(names);
+  });
+});

@@ -6,21 +6,30 @@ const INTERNED_MAX_LENGTH = 64;
 /** Sets of the cache (a power of two): a name's hash picks its set of two slots. */
 const INTERNED_SETS = 8192;
 
-/** A decoded name with its bytes as the scan reads them, so a lookup compares a few words. */
-interface InternedName {
-  readonly text: string;
-  /** the name's whole 4-byte words, then its last 0–3 bytes packed into one more */
-  readonly words: Int32Array;
-}
+/** Words a cached name takes: its whole 4-byte words, then its last 0–3 bytes packed into one more. */
+const MAX_WORDS = INTERNED_MAX_LENGTH / 4 + 1;
+/**
+ * Int32s a slot takes in `slotWords`: the name's full hash, its length, its words; rounded up to
+ * 20 (80 bytes) so that a slot starts 16 bytes along from the last and spans at most two cache lines.
+ */
+const SLOT_STRIDE = 20;
+const HASH = 0;
+const LENGTH = 1;
+const WORDS = 2;
 
 /**
- * The cache, two-way set-associative: a name's hash picks a set of two slots; a new name takes
- * the first and moves the first's name to the second, dropping the second's. Preallocated, so the
- * array keeps fast elements however it fills.
+ * The cache, two-way set-associative: a name's hash picks a set of two adjacent slots; a new name
+ * takes the first and moves the first's name to the second, dropping the second's. Flat typed
+ * arrays rather than an object per name: a lookup in an open's loop found the cache cold, and an
+ * object (its text, its words array, that array's backing store) cost a cache miss per pointer
+ * followed. Here a miss is rejected by the hash and length beside the words it would compare,
+ * and a hit reads the one string it returns.
  */
-const interned: (InternedName | undefined)[] = new Array(2 * INTERNED_SETS).fill(undefined);
+const slotWords = new Int32Array(2 * INTERNED_SETS * SLOT_STRIDE);
+/** the decoded text of each slot (undefined: empty), preallocated so the array keeps fast elements */
+const slotTexts: (string | undefined)[] = new Array(2 * INTERNED_SETS).fill(undefined);
 /** The words of the name being scanned. */
-const scanned = new Int32Array(INTERNED_MAX_LENGTH / 4 + 1);
+const scanned = new Int32Array(MAX_WORDS);
 
 /**
  * The NUL-terminated name at `start` of a string table (ELF SHT_STRTAB, BTF's string section),
@@ -50,27 +59,34 @@ export function decodeInternedName(data: Uint8Array, view: DataView, start: numb
     tail |= c << shift;
   }
   if (i === limit) return decodeLong(data, start);
-  scanned[count++] = tail;
   const length = i - start;
+  if (length === 0) return ''; // answered here: an empty slot's hash and length match it
+  scanned[count++] = tail;
   // the multiplies mix bits upwards only: fold the high bits down before taking the slot
   hash = (Math.imul(hash ^ tail, 0x01000193) + length) | 0;
   hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d);
-  const slot = ((hash ^ (hash >>> 13)) & (INTERNED_SETS - 1)) << 1;
-  const first = interned[slot];
-  if (first !== undefined && first.text.length === length && sameWords(first.words, count)) return first.text;
-  const second = interned[slot + 1];
-  if (second !== undefined && second.text.length === length && sameWords(second.words, count))
-    return second.text;
+  hash ^= hash >>> 13;
+  const slot = (hash & (INTERNED_SETS - 1)) << 1;
+  const first = slot * SLOT_STRIDE;
+  if (holds(first, hash, length, count)) return slotTexts[slot];
+  const second = first + SLOT_STRIDE;
+  if (holds(second, hash, length, count)) return slotTexts[slot + 1];
   let text = '';
   for (let j = start; j < i; j++) text += String.fromCharCode(data[j]!);
-  interned[slot + 1] = first;
-  interned[slot] = { text, words: scanned.slice(0, count) };
+  // the first slot's name moves to the second (a text of undefined: the slot was empty)
+  slotWords.copyWithin(second, first, first + SLOT_STRIDE);
+  slotTexts[slot + 1] = slotTexts[slot];
+  slotWords[first + HASH] = hash;
+  slotWords[first + LENGTH] = length;
+  slotWords.set(scanned.subarray(0, count), first + WORDS);
+  slotTexts[slot] = text;
   return text;
 }
 
-function sameWords(words: Int32Array, count: number): boolean {
-  if (words.length !== count) return false;
-  for (let k = 0; k < count; k++) if (words[k] !== scanned[k]) return false;
+/** Whether the slot at `at` holds the scanned name (no name of length 0 is looked up). */
+function holds(at: number, hash: number, length: number, count: number): boolean {
+  if (slotWords[at + HASH] !== hash || slotWords[at + LENGTH] !== length) return false;
+  for (let k = 0; k < count; k++) if (slotWords[at + WORDS + k] !== scanned[k]) return false;
   return true;
 }
 
