@@ -45,6 +45,16 @@ function walk(batch: ReusableRecordBatch): number[][] {
   return seen;
 }
 
+/** the same as `walk`, through nextOffsets with a chunk of `room` offsets */
+function walkInChunks(batch: ReusableRecordBatch, room: number): number[][] {
+  const seen: number[][] = [];
+  const offsets = new Int32Array(room);
+  for (let count = batch.nextOffsets(offsets); count > 0; count = batch.nextOffsets(offsets)) {
+    for (const at of offsets.subarray(0, count)) seen.push([batch.window[at]!, batch.lengthAt(at)]);
+  }
+  return seen;
+}
+
 const indexed = (batch: ReusableRecordBatch): number[][] =>
   Array.from({ length: batch.count }, (_, i) => [batch.bytes[batch.offset(i)]!, batch.length(i)]);
 
@@ -125,6 +135,38 @@ describe('RecordBatch walks', () => {
     expect(batch.open(window, 100, words, 8)).toBe(false);
     expect(batch.count).toBe(0);
     expect(batch.consumedBytes()).toBe(window.length);
+  });
+
+  it('answers in chunks the records a pass answers one by one, with any room for the chunk', () => {
+    const expected = walk(opened(mixed).batch);
+    for (const room of [1, 2, 3, 4, 256]) expect(walkInChunks(opened(mixed).batch, room)).toEqual(expected);
+    const chunked = opened(mixed).batch;
+    walkInChunks(chunked, 3);
+    expect(chunked.consumed).toBe(4);
+    expect(chunked.consumedBytes()).toBe(chunked.window.length);
+  });
+
+  it('mixes chunks with single offsets, each going on where the other stopped', () => {
+    const { batch } = opened(mixed);
+    const offsets = new Int32Array(2);
+    expect(batch.nextOffsets(offsets)).toBe(2);
+    const firstTwo = [batch.window[offsets[0]!], batch.window[offsets[1]!]];
+    const third = batch.nextOffset();
+    expect([...firstTwo, batch.window[third]]).toEqual([1, 2, 4]);
+    expect(walkInChunks(batch, 8).map(([k]) => k)).toEqual([5]);
+    expect(batch.nextOffsets(offsets)).toBe(0);
+  });
+
+  it('stops chunks at BUSY and at the limit, and an empty chunk array ends nothing', () => {
+    const busy: Spec[] = [{ length: 8 }, { length: 8 }, { length: 8, flags: BUSY }, { length: 8 }];
+    const stopped = opened(busy).batch;
+    expect(walkInChunks(stopped, 8).map(([k]) => k)).toEqual([0, 1]);
+    expect(stopped.consumedBytes()).toBe(32);
+    const many: Spec[] = Array.from({ length: 10 }, () => ({ length: 4 }));
+    const limited = opened(many, 3).batch;
+    expect(limited.nextOffsets(new Int32Array(0))).toBe(0);
+    expect(walkInChunks(limited, 2)).toHaveLength(3);
+    expect(limited.consumedBytes()).toBe(3 * 16);
   });
 
   it('drops its views of the ring on release', () => {
