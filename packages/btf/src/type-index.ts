@@ -7,7 +7,7 @@ import {
   recordWords,
   type TypeSectionPlace,
 } from './type-records.js';
-import { indexAndValidateTypes } from './type-validate.js';
+import { indexAndValidateTypes, primeValidationWalk } from './type-validate.js';
 
 /** Types per group: a kernel's BTF keeps the word index of every 32nd type, 16 KB in all. */
 const GROUP_SHIFT = 5;
@@ -99,6 +99,7 @@ export function indexTypes(words: Uint32Array, place: TypeSectionPlace): TypeInd
   const most = Math.floor(words.length / 3);
   if (scratch.length < most && most <= KEPT_MOST) scratch = new Uint32Array(most);
   const bound = scratch.length >= most ? scratch : new Uint32Array(most);
+  if (place.validate && words.length > SHORT_SECTION_WORDS) primeValidationWalk();
   const count = place.validate
     ? indexAndValidateTypes(words, bound, place)
     : indexRecords(words, bound, place);

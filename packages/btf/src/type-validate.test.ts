@@ -3,7 +3,8 @@ import { BtfError } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { parseBtf } from './btf.js';
 import { BtfKindNumber as K } from './constants.js';
-import { indexAndValidateTypes } from './type-validate.js';
+import { RECORD_LAYOUT } from './type-records.js';
+import { indexAndValidateTypes, primeValidationWalk, sampleOfEveryKind } from './type-validate.js';
 
 /** Little-endian BTF from raw type words, with the string table "\0int\0". */
 function rawBtf(words: number[]): Uint8Array {
@@ -118,5 +119,16 @@ describe.skipIf(!haveVmlinux)('vmlinux (needs /sys/kernel/btf/vmlinux)', () => {
     for (const id of [1, checked.typeCount >> 1, checked.typeCount]) {
       expect(structural.recordOffset(id)).toBe(checked.recordOffset(id));
     }
+  });
+});
+
+describe('the walk primed before a long section', () => {
+  it('primes on a valid sample holding one record of every known kind', () => {
+    const { words, place } = sampleOfEveryKind();
+    const known = RECORD_LAYOUT.filter((layout) => layout !== 0).length;
+    expect(indexAndValidateTypes(words, new Uint32Array(words.length), place)).toBe(known);
+    const btf = parseBtf(rawBtf([...words]));
+    expect(new Set([...btf.types()].map((t) => t.kind)).size).toBe(known);
+    expect(() => primeValidationWalk()).not.toThrow();
   });
 });
