@@ -1,6 +1,6 @@
 // The first parse of the kernel's BTF in a fresh process: what a short-lived tool pays. bpfkit:
 // a new node process per sample (module import untimed); libbpf: the harness's first btf__parse.
-import { firstParseInFreshProcesses } from '../lib/btf-child.js';
+import { firstParseInFreshProcesses } from '../lib/fresh-process.js';
 import { runHarness } from '../lib/harness.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';

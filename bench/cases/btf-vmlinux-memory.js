@@ -1,6 +1,6 @@
 // Resident memory a parsed kernel BTF costs while held, each measured in a fresh process: bpfkit's
 // RSS growth across parseBtf (after gc) against libbpf's across btf__parse (/proc/self/statm).
-import { firstParseInFreshProcesses } from '../lib/btf-child.js';
+import { firstParseInFreshProcesses } from '../lib/fresh-process.js';
 import { runHarness } from '../lib/harness.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';

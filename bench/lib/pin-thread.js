@@ -19,7 +19,7 @@ export function pinCallingThread(cpu) {
 /**
  * Pins the calling thread to the bench's CPU (BENCH_CPU, default the last one; `all` pins nothing)
  * and marks the environment for the processes it starts (BENCH_PINNED_CPU, read by
- * lib/btf-child.js). Says on stderr when it cannot, and runs unpinned.
+ * lib/fresh-process.js). Says on stderr when it cannot, and runs unpinned.
  */
 export function pinToBenchCpu() {
   const cpu = process.env.BENCH_CPU ?? String(cpus().length - 1);
