@@ -10,7 +10,7 @@ const INTERNED_SETS = 8192;
 const MAX_WORDS = INTERNED_MAX_LENGTH / 4 + 1;
 /**
  * Int32s a slot takes in `slotWords`: the name's full hash, its length, its words; rounded up to
- * 20 (80 bytes) so that a slot starts 16 bytes along from the last and spans at most two cache lines.
+ * 20 (80 bytes), so that every slot starts 16-byte aligned and spans at most two cache lines.
  */
 const SLOT_STRIDE = 20;
 const HASH = 0;
