@@ -146,6 +146,16 @@ describe('RecordBatch walks', () => {
     expect(chunked.consumedBytes()).toBe(chunked.window.length);
   });
 
+  it('keeps the length of the record a single offset answered, as lengthAt reads it', () => {
+    const { batch } = opened(mixed);
+    const lengths: number[] = [];
+    for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
+      expect(batch.passedLength).toBe(batch.lengthAt(at));
+      lengths.push(batch.passedLength);
+    }
+    expect(lengths).toEqual([5, 16, 64, 1]);
+  });
+
   it('mixes chunks with single offsets, each going on where the other stopped', () => {
     const { batch } = opened(mixed);
     const offsets = new Int32Array(2);

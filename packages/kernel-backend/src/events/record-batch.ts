@@ -97,6 +97,8 @@ const NOT_INDEXED = -1;
 export class ReusableRecordBatch implements RecordBatch {
   window: Uint8Array = EMPTY;
   offsets = new Uint32Array(INITIAL_CAPACITY);
+  /** the length of the record nextOffset answered last (what lengthAt would read again) */
+  passedLength = 0;
   /** the ring's data area as 32-bit words, to read the headers */
   #words: Int32Array = EMPTY_WORDS;
   /** where `window` starts in `#words`, in bytes */
@@ -165,6 +167,7 @@ export class ReusableRecordBatch implements RecordBatch {
       if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) {
         this.#passAt = next;
         this.#passed++;
+        this.passedLength = header & RECORD_LENGTH_MASK;
         return at + RECORD_HEADER_SIZE;
       }
       at = next;

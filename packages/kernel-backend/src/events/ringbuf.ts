@@ -121,7 +121,7 @@ export class RingBuffer {
           for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
             delivered++;
             // the constructor is cheaper than subarray, which looks up the species constructor
-            callback(new Uint8Array(buffer, base + at, batch.lengthAt(at)));
+            callback(new Uint8Array(buffer, base + at, batch.passedLength));
             if (this.#closed) return delivered;
           }
         } finally {
@@ -154,7 +154,7 @@ export class RingBuffer {
         try {
           for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
             delivered++;
-            record.moveTo(origin + at, batch.lengthAt(at));
+            record.moveTo(origin + at, batch.passedLength);
             callback(record);
             if (this.#closed) return delivered;
           }
