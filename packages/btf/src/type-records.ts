@@ -29,11 +29,15 @@ RECORD_LAYOUT[K.ARRAY] = 6; // btf_array
 for (const kind of [K.STRUCT, K.UNION, K.DATASEC, K.ENUM64]) RECORD_LAYOUT[kind] = 3 | (3 << 4);
 for (const kind of [K.ENUM, K.FUNC_PROTO]) RECORD_LAYOUT[kind] = 3 | (2 << 4);
 
+/** The words a record of RECORD_LAYOUT entry `layout` with `vlen` entries takes, its btf_type included. */
+export function layoutWords(layout: number, vlen: number): number {
+  return (layout & 0xf) + (layout >>> 4) * vlen;
+}
+
 /** The words the record at `pos` takes, its btf_type included (the record was checked by the parse). */
 export function recordWords(words: Uint32Array, pos: number): number {
   const info = words[pos + 1]!;
-  const layout = RECORD_LAYOUT[(info >>> 24) & 0x1f]!;
-  return (layout & 0xf) + (layout >>> 4) * (info & 0xffff);
+  return layoutWords(RECORD_LAYOUT[(info >>> 24) & 0x1f]!, info & 0xffff);
 }
 
 /** Throws a BtfError located at word `word` of the type at `index` in this section (id less firstId). */

@@ -4,6 +4,7 @@ import {
   failKind,
   failTruncated,
   failVlen,
+  layoutWords,
   RECORD_LAYOUT,
   recordWords,
   type TypeSectionPlace,
@@ -156,7 +157,7 @@ export function sampleOfEveryKind(): { words: Uint32Array; place: TypeSectionPla
     if (layout === 0) continue;
     const vlen = layout >>> 4 === 0 ? 0 : 1;
     records.push(0, (kind << 24) | vlen, 0);
-    for (let w = 3; w < (layout & 0xf) + (layout >>> 4) * vlen; w++) records.push(0);
+    for (let w = 3; w < layoutWords(layout, vlen); w++) records.push(0);
   }
   return {
     words: Uint32Array.from(records),

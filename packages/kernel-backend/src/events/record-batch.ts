@@ -63,9 +63,10 @@ export interface RecordBatch {
   nextOffset(): number;
   /**
    * The same pass, several records a call: fills `out` from its start with where the next records'
-   * data start (as many as fit), and answers how many it filled; 0 after the last (or when `out` is empty). Cheaper than
-   * `nextOffset` per record, since the walk keeps its place in locals for a whole call rather than
-   * in the batch between calls. The two may be mixed: each continues where the other stopped.
+   * data start (as many as fit), and answers how many it filled; 0 after the last (or when `out`
+   * is empty). Cheaper than `nextOffset` per record, since the walk keeps its place in locals for a
+   * whole call rather than in the batch between calls. The two may be mixed: each continues where
+   * the other stopped.
    */
   nextOffsets(out: Int32Array | Uint32Array): number;
   /** the length of the record whose data starts at `offset` (from nextOffset or offset(i)) */
