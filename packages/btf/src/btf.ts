@@ -244,6 +244,19 @@ export class Btf implements RawTypeSource {
     return strings[local + length] === 0;
   }
 
+  /**
+   * How the string at a name offset compares with non-empty `text`: 1 when it is `text`, -1 when
+   * it is empty (an anonymous member), else 0. One call a member where a search by name asks both
+   * (bpf_core_match_member over ~250 task_struct members). @internal
+   */
+  compareName(offset: number, text: string): number {
+    if (offset < this.stringsBase) return this.base!.compareName(offset, text);
+    const local = offset - this.stringsBase;
+    const strings = this.#strings;
+    if (local < strings.length && strings[local] === 0) return -1;
+    return this.nameEquals(offset, text) ? 1 : 0;
+  }
+
   /** Ids of every type called `name` (base types first), optionally of one kind only. */
   findByName(name: string, kind?: BtfKind): number[] {
     const ids = this.base ? this.base.findByName(name, kind) : [];

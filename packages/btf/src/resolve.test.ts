@@ -69,6 +69,9 @@ describe('raw type accessors', () => {
       expect(btf.name(btf.nameOffsetOf(id))).toBe(type.name);
       expect(btf.nameEquals(btf.nameOffsetOf(id), type.name)).toBe(true);
       expect(btf.nameEquals(btf.nameOffsetOf(id), `${type.name}x`)).toBe(false);
+      // compareName: 1 for the name, -1 for an empty one whatever the text, 0 for another name
+      expect(btf.compareName(btf.nameOffsetOf(id), type.name || 'x')).toBe(type.name === '' ? -1 : 1);
+      expect(btf.compareName(btf.nameOffsetOf(id), `${type.name}x`)).toBe(type.name === '' ? -1 : 0);
       if ('size' in type) expect(btf.sizeOrTypeOf(id)).toBe(type.size);
       if ('type' in type && type.kind !== 'ARRAY') expect(btf.sizeOrTypeOf(id)).toBe(type.type);
       if (type.kind === 'STRUCT' || type.kind === 'UNION') expect(btf.vlenOf(id)).toBe(type.members.length);
@@ -86,6 +89,10 @@ describe('raw type accessors', () => {
     expect(split.nameEquals(split.nameOffsetOf(pair), 'pair')).toBe(true);
     expect(split.nameEquals(split.nameOffsetOf(base.typeCount + 1), 'pair_t')).toBe(true);
     expect(split.nameEquals(split.nameOffsetOf(base.typeCount + 1), 'pair')).toBe(false);
+    expect(split.compareName(split.nameOffsetOf(pair), 'pair')).toBe(1);
+    expect(split.compareName(split.nameOffsetOf(pair), 'pai')).toBe(0);
+    expect(split.compareName(0, 'pair')).toBe(-1);
+    expect(split.compareName(split.nameOffsetOf(base.typeCount + 1), 'pair_t')).toBe(1);
   });
 });
 

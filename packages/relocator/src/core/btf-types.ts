@@ -72,8 +72,9 @@ export function memberIsAnonymous(btf: Btf, members: RawMembers, index: number):
   return nameOff === 0 || btf.nameEquals(nameOff, '');
 }
 
-export function memberNamed(btf: Btf, members: RawMembers, index: number, name: string): boolean {
-  return btf.nameEquals(members.words[members.start + 3 * index]!, name);
+/** A raw member's name ('' when anonymous). */
+export function memberName(btf: Btf, members: RawMembers, index: number): string {
+  return btf.name(members.words[members.start + 3 * index]!);
 }
 
 /** Whether a type id (after typedefs and qualifiers) is a struct or union, without decoding it. */

@@ -1,6 +1,14 @@
 import type { Btf, BtfArray } from '@bpfkit/btf';
 import type { CoreRelocation } from '@bpfkit/core';
-import { isComposite, isCompositeId, resolvedType } from './btf-types.js';
+import {
+  isCompositeId,
+  memberBitOffset,
+  memberIsAnonymous,
+  memberName,
+  memberType,
+  rawMembers,
+  typeOf,
+} from './btf-types.js';
 import { isEnumValueBased, isFieldBased, isTypeBased } from './relo-kind.js';
 
 /** libbpf's BPF_CORE_SPEC_MAX_LEN: deepest member/array nesting an access string may have. */
@@ -68,12 +76,13 @@ export function parseLocalSpec(btf: Btf, relocation: CoreRelocation): CoreSpec {
     return spec;
   }
   spec.raw = parseAccessString(relocation.accessString);
-  const root = resolvedType(btf, relocation.typeId);
+  // types are read from their words, not decoded: a local task_struct is ~250 member names
+  const rootId = btf.skipModsAndTypedefs(relocation.typeId);
   const first = spec.raw[0]!;
-  spec.accessors.push({ typeId: root.id, index: first });
+  spec.accessors.push({ typeId: rootId, index: first });
 
   if (isEnumValueBased(relocation.kind)) {
-    const type = root.type;
+    const type = rootId === 0 ? undefined : typeOf(btf, rootId);
     if (!type || (type.kind !== 'ENUM' && type.kind !== 'ENUM64')) {
       throw new SpecError(`enum value relocation on a ${type?.kind ?? 'void'} type`);
     }
@@ -85,26 +94,30 @@ export function parseLocalSpec(btf: Btf, relocation: CoreRelocation): CoreSpec {
   }
   if (!isFieldBased(relocation.kind)) throw new SpecError(`unknown relocation kind ${relocation.kind}`);
 
-  let id = root.id;
+  let id = rootId;
   spec.bitOffset = first * btf.resolveSize(id) * 8;
   for (let i = 1; i < spec.raw.length; i++) {
-    const current = resolvedType(btf, id);
-    id = current.id;
+    id = btf.skipModsAndTypedefs(id);
     const index = spec.raw[i]!;
-    const type = current.type;
-    if (isComposite(type)) {
-      const member = type.members[index];
-      if (!member) throw new SpecError(`member index ${index} is past the ${type.members.length} members`);
-      spec.bitOffset += member.bitOffset;
-      if (member.name !== '') spec.accessors.push({ typeId: id, index, name: member.name });
-      id = member.type;
-    } else if (type?.kind === 'ARRAY') {
-      const element = resolvedType(btf, type.type);
+    if (isCompositeId(btf, id)) {
+      const members = rawMembers(btf, id);
+      if (index >= members.count) {
+        throw new SpecError(`member index ${index} is past the ${members.count} members`);
+      }
+      spec.bitOffset += memberBitOffset(members, index);
+      if (!memberIsAnonymous(btf, members, index)) {
+        spec.accessors.push({ typeId: id, index, name: memberName(btf, members, index) });
+      }
+      id = memberType(members, index);
+      continue;
+    }
+    const type = id === 0 ? undefined : typeOf(btf, id);
+    if (type?.kind === 'ARRAY') {
       const flexible = isFlexibleArray(btf, spec.accessors.at(-1), type);
       if (!flexible && index >= type.length) {
         throw new SpecError(`array index ${index} is past the ${type.length} elements`);
       }
-      id = element.id;
+      id = btf.skipModsAndTypedefs(type.type);
       spec.accessors.push({ typeId: id, index });
       spec.bitOffset += index * btf.resolveSize(id) * 8;
     } else {

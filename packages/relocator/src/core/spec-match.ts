@@ -1,16 +1,6 @@
 import type { Btf } from '@bpfkit/btf';
 import { CoreReloKind } from '@bpfkit/btf';
-import {
-  isComposite,
-  isCompositeId,
-  memberBitOffset,
-  memberIsAnonymous,
-  memberNamed,
-  memberType,
-  rawMembers,
-  resolvedType,
-  typeOf,
-} from './btf-types.js';
+import { isCompositeId, memberBitOffset, memberType, rawMembers, resolvedType, typeOf } from './btf-types.js';
 import {
   CORE_SPEC_MAX_LEN,
   type CoreAccessor,
@@ -38,23 +28,45 @@ function matchMember(
   const { btf } = target;
   const id = btf.skipModsAndTypedefs(targetId);
   if (!isCompositeId(btf, id)) return undefined;
-  const localHolder = typeOf(local.btf, accessor.typeId);
-  const localMember = isComposite(localHolder) ? localHolder.members[accessor.index] : undefined;
-  if (!localMember) throw new SpecError(`local member ${accessor.index} is missing`);
-  // the target struct is read from its words: task_struct has ~250 members to compare names with
+  // the local member from its holder's words (parseLocalSpec named it): no struct is decoded
+  const localMembers = isCompositeId(local.btf, accessor.typeId)
+    ? rawMembers(local.btf, accessor.typeId)
+    : undefined;
+  if (!localMembers || accessor.index >= localMembers.count || accessor.name === undefined) {
+    throw new SpecError(`local member ${accessor.index} is missing`);
+  }
+  const localName = accessor.name;
+  const localType = memberType(localMembers, accessor.index);
+  // the target struct is read from its words: task_struct has ~250 members to compare names
+  // with, and a member that is neither the one sought nor anonymous costs one name comparison
   const members = rawMembers(btf, id);
+  if (members.count > 0 && target.raw.length === CORE_SPEC_MAX_LEN) {
+    throw new SpecError('target access nests too deep');
+  }
+  // most members are rejected by their name's first byte, read in place (own strings only)
+  const strings = btf.stringBytes;
+  const stringsBase = btf.stringsBase;
+  const firstChar = localName.charCodeAt(0);
+  const prefilter = firstChar < 0x80;
   for (let i = 0; i < members.count; i++) {
-    if (target.raw.length === CORE_SPEC_MAX_LEN) throw new SpecError('target access nests too deep');
+    const nameOffset = members.words[members.start + 3 * i]!;
+    const at = nameOffset - stringsBase;
+    if (prefilter && at >= 0 && at < strings.length) {
+      const c = strings[at]!;
+      if (c !== 0 && c !== firstChar) continue;
+    }
+    const compared = btf.compareName(nameOffset, localName);
+    if (compared === 0) continue;
     const bitOffset = memberBitOffset(members, i);
     const type = memberType(members, i);
     target.bitOffset += bitOffset;
     target.raw.push(i);
-    if (memberIsAnonymous(btf, members, i)) {
+    if (compared < 0) {
       const found = matchMember(local, accessor, target, type);
       if (found !== undefined) return found;
-    } else if (memberNamed(btf, members, i, localMember.name)) {
-      if (!fieldsAreCompatible(local.btf, localMember.type, btf, type)) return undefined;
-      target.accessors.push({ typeId: id, index: i, name: localMember.name });
+    } else {
+      if (!fieldsAreCompatible(local.btf, localType, btf, type)) return undefined;
+      target.accessors.push({ typeId: id, index: i, name: localName });
       return type;
     }
     target.bitOffset -= bitOffset;
@@ -100,8 +112,8 @@ export function matchSpec(local: CoreSpec, targetBtf: Btf, targetRootId: number)
   let targetId = targetRootId;
   for (let i = 0; i < local.accessors.length; i++) {
     const accessor = local.accessors[i]!;
-    const current = resolvedType(targetBtf, targetId);
-    targetId = current.id;
+    // only an array step needs its type decoded: a named step reads the struct's words
+    targetId = targetBtf.skipModsAndTypedefs(targetId);
     if (accessor.name !== undefined) {
       const next = matchMember(local, accessor, target, targetId);
       if (next === undefined) return undefined;
@@ -110,11 +122,11 @@ export function matchSpec(local: CoreSpec, targetBtf: Btf, targetRootId: number)
     }
     // An array index; the first accessor indexes the root itself (ptr[0] of `p->field`).
     if (i > 0) {
-      const array = current.type;
+      const array = targetId === 0 ? undefined : typeOf(targetBtf, targetId);
       if (array?.kind !== 'ARRAY') return undefined;
       const flexible = isFlexibleArray(targetBtf, target.accessors.at(-1), array);
       if (!flexible && accessor.index >= array.length) return undefined;
-      targetId = resolvedType(targetBtf, array.type).id;
+      targetId = targetBtf.skipModsAndTypedefs(array.type);
     }
     if (target.raw.length === CORE_SPEC_MAX_LEN) throw new SpecError('target access nests too deep');
     target.accessors.push({ typeId: targetId, index: accessor.index });
