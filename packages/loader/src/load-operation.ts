@@ -1,5 +1,7 @@
 import type { EventSink, LoaderEvent } from '@bpfkit/core';
-import { type Observable, ReplaySubject } from 'rxjs';
+import type { Observable } from 'rxjs';
+// rxjs/internal/* (exported by rxjs 7): the classes alone; 'rxjs' loads every operator (~80 ms at start)
+import { ReplaySubject } from 'rxjs/internal/ReplaySubject';
 import type { LoadedObject } from './live/loaded-object.js';
 
 /** A load's events: the stages' events, then `loaded` with the object (close it when done with it). */

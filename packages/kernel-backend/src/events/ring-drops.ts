@@ -1,4 +1,5 @@
-import { Observable } from 'rxjs';
+// rxjs/internal/* (exported by rxjs 7): the classes alone; 'rxjs' loads every operator (~80 ms at start)
+import { Observable } from 'rxjs/internal/Observable';
 
 /** Records a ring buffer lost, as a counter the BPF program keeps says. */
 export interface RingDrops {
