@@ -15,12 +15,15 @@ const here = dirname(fileURLToPath(import.meta.url));
  * their main thread would need koffi loaded before the timed work, which the rows time.
  */
 export function inFreshProcesses(script, args, processes) {
-  const command = [process.execPath, '--expose-gc', join(here, script), ...args];
-  const [file, ...rest] =
-    process.env.BENCH_PINNED_CPU === undefined
-      ? command
-      : ['taskset', '-c', `0-${cpus().length - 1}`, ...command];
+  const [file, ...rest] = onEveryCpu([process.execPath, '--expose-gc', join(here, script), ...args]);
   return Array.from({ length: processes }, () => JSON.parse(execFileSync(file, rest, { encoding: 'utf8' })));
+}
+
+/** `command` (file and arguments) made to run on every CPU when the bench has pinned this thread. */
+export function onEveryCpu(command) {
+  return process.env.BENCH_PINNED_CPU === undefined
+    ? command
+    : ['taskset', '-c', `0-${cpus().length - 1}`, ...command];
 }
 
 /** The cold BTF rows' samples: [{ ms, residentMB, types }, ...], one fresh process each. */
