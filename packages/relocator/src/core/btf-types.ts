@@ -66,12 +66,6 @@ export function memberType(members: RawMembers, index: number): number {
   return members.words[members.start + 3 * index + 1]!;
 }
 
-/** Whether a member is anonymous: no name, or a name offset at an empty string. */
-export function memberIsAnonymous(btf: Btf, members: RawMembers, index: number): boolean {
-  const nameOff = members.words[members.start + 3 * index]!;
-  return nameOff === 0 || btf.nameEquals(nameOff, '');
-}
-
 /** A raw member's name ('' when anonymous). */
 export function memberName(btf: Btf, members: RawMembers, index: number): string {
   return btf.name(members.words[members.start + 3 * index]!);

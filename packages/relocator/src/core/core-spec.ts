@@ -1,14 +1,6 @@
 import type { Btf, BtfArray } from '@bpfkit/btf';
 import type { CoreRelocation } from '@bpfkit/core';
-import {
-  isCompositeId,
-  memberBitOffset,
-  memberIsAnonymous,
-  memberName,
-  memberType,
-  rawMembers,
-  typeOf,
-} from './btf-types.js';
+import { isCompositeId, memberBitOffset, memberName, memberType, rawMembers, typeOf } from './btf-types.js';
 import { isEnumValueBased, isFieldBased, isTypeBased } from './relo-kind.js';
 
 /** libbpf's BPF_CORE_SPEC_MAX_LEN: deepest member/array nesting an access string may have. */
@@ -105,9 +97,8 @@ export function parseLocalSpec(btf: Btf, relocation: CoreRelocation): CoreSpec {
         throw new SpecError(`member index ${index} is past the ${members.count} members`);
       }
       spec.bitOffset += memberBitOffset(members, index);
-      if (!memberIsAnonymous(btf, members, index)) {
-        spec.accessors.push({ typeId: id, index, name: memberName(btf, members, index) });
-      }
+      const name = memberName(btf, members, index);
+      if (name !== '') spec.accessors.push({ typeId: id, index, name });
       id = memberType(members, index);
       continue;
     }
