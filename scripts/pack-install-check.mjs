@@ -18,6 +18,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -214,6 +215,7 @@ try {
   }
   mkdirSync(join(app, 'src'));
   copyFileSync(join(root, 'apps/cli/src/fixtures/exec_events.bpfel.o'), join(app, 'exec_events.bpfel.o'));
+  checkCommandRunsFromBundle(app);
   run(
     'npx',
     ['--no-install', 'bpfkit', 'gen', 'types', 'exec_events.bpfel.o', '-o', 'src/exec_events.ts'],
@@ -241,6 +243,38 @@ try {
 } finally {
   if (keep) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The installed command runs from the bundle npm packed (apps/cli/scripts/bundle-cli.mjs): a
+ * `bpfkit load` of the test object loads the bundle's chunks and no module of an @bpfkit package,
+ * and finds @bpfkit/kernel-backend's native addons from there when the install built them.
+ */
+function checkCommandRunsFromBundle(app) {
+  const loads = join(app, 'bpfkit-loads.txt');
+  const bin = join(app, 'node_modules/bpfkit/bin/bpfkit.js');
+  run(
+    process.execPath,
+    ['--import', join(root, 'apps/cli/scripts/record-loads.mjs'), bin, 'load', 'exec_events.bpfel.o'],
+    app,
+    { env: { ...process.env, BPFKIT_RECORD_LOADS: loads } },
+  );
+  const lines = readFileSync(loads, 'utf8').trim().split('\n');
+  const modules = lines.filter((l) => l.startsWith('module file:')).map((l) => l.slice('module '.length));
+  const fromPackages = modules.filter((url) => url.includes('/@bpfkit/'));
+  if (!modules.some((url) => url.endsWith('/bpfkit/bundle/main.js')) || fromPackages.length > 0) {
+    throw new Error(`bpfkit load did not run from its bundle; it loaded:\n${modules.join('\n')}`);
+  }
+  // the linked layout puts bpfkit's dependencies beside it in its store entry
+  const backend = join(realpathSync(join(app, 'node_modules/bpfkit')), '..', '@bpfkit/kernel-backend');
+  const built = existsSync(join(backend, 'native/build/bpf_syscall.node'));
+  const addons = lines.filter((l) => l.startsWith('addon ') && l.includes('/@bpfkit/kernel-backend/'));
+  if (built && addons.length === 0) {
+    throw new Error('bpfkit load from the bundle did not load the native addons the install built');
+  }
+  console.log(
+    `bpfkit load ran from its bundle: ${modules.length} files of JavaScript, ${addons.length} native addons of @bpfkit/kernel-backend`,
+  );
 }
 
 /** Every dist/**.js has its src/**.ts: anything else is left over from a source since removed. */

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { HOST, hostArch } from './arch-table.js';
@@ -80,14 +81,32 @@ export function fastCallAddon(): FastCallAddon | undefined {
 }
 
 function loadAddon<T>(file: string): T | undefined {
-  const path = fileURLToPath(new URL(`../../native/build/${file}`, import.meta.url));
-  if (!existsSync(path)) return undefined;
+  const path = addonPath(file);
+  if (path === undefined) return undefined;
   try {
     return createRequire(import.meta.url)(path) as T;
   } catch {
     // built for another Node (NODE_MODULE_VERSION): the next path down serves
     return undefined;
   }
+}
+
+/**
+ * Where the install built `file`: native/build of this package, found from this module's own
+ * place or, when this code runs from another package's bundle (the `bpfkit` command's), from
+ * where @bpfkit/kernel-backend resolves. Undefined when it was not built.
+ */
+function addonPath(file: string): string | undefined {
+  const beside = fileURLToPath(new URL(`../../native/build/${file}`, import.meta.url));
+  if (existsSync(beside)) return beside;
+  let entry: string;
+  try {
+    entry = createRequire(import.meta.url).resolve('@bpfkit/kernel-backend'); // <package>/dist/index.js
+  } catch {
+    return undefined;
+  }
+  const installed = join(dirname(entry), '..', 'native', 'build', file);
+  return existsSync(installed) ? installed : undefined;
 }
 
 /** Which path bpf() calls take: the V8 fast call, the Node-API addon, or koffi's FFI. */
