@@ -9,7 +9,9 @@
 //     {"case","unit":"MB","samples":[<resident growth while the parsed BTF is held>]}
 //   object_ops open <iterations> <repetitions> <object>...
 //   object_ops open-load <iterations> <repetitions> <pin root> <object>...
+//   object_ops open-mem <iterations> <repetitions> <object>...
 //     {"case","unit":"ms","samples":[<mean ms per object, averaged over the objects>]}
+//     (open-mem: bpf_object__open_mem of the file's bytes, read once and untimed: the parse alone)
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -109,14 +111,41 @@ static double time_object(const char *path, long iterations, const char *pin_roo
   return total / (double)iterations;
 }
 
+// Mean ms of one bpf_object__open_mem + close of the bytes of `path`, over `iterations`.
+static double time_open_mem(const char *path, long iterations) {
+  FILE *f = fopen(path, "rb");
+  if (!f) die("fopen", path, errno);
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  rewind(f);
+  char *bytes = malloc(size);
+  if (!bytes || fread(bytes, 1, size, f) != (size_t)size) die("fread", path, errno);
+  fclose(f);
+  double total = 0;
+  for (long i = 0; i < iterations; i++) {
+    double start = now_ms();
+    struct bpf_object *obj = bpf_object__open_mem(bytes, size, NULL);
+    if (!obj) die("bpf_object__open_mem", path, errno);
+    bpf_object__close(obj);
+    total += now_ms() - start;
+  }
+  free(bytes);
+  return total / (double)iterations;
+}
+
+static double time_one(const char *which, const char *path, long iterations, const char *pin_root) {
+  return strcmp(which, "open-mem") == 0 ? time_open_mem(path, iterations)
+                                        : time_object(path, iterations, pin_root);
+}
+
 static int objects(const char *which, long iterations, int repetitions, const char *pin_root, int count,
                    char **paths) {
   // one untimed pass: warms the page cache and libbpf's process-wide feature probes
-  for (int o = 0; o < count; o++) time_object(paths[o], 1, pin_root);
+  for (int o = 0; o < count; o++) time_one(which, paths[o], 1, pin_root);
   printf("{\"case\":\"%s\",\"unit\":\"ms\",\"samples\":[", which);
   for (int r = 0; r < repetitions; r++) {
     double sum = 0;
-    for (int o = 0; o < count; o++) sum += time_object(paths[o], iterations, pin_root);
+    for (int o = 0; o < count; o++) sum += time_one(which, paths[o], iterations, pin_root);
     printf("%s%.4f", r ? "," : "", sum / count);
   }
   printf("]}\n");
@@ -128,8 +157,9 @@ static int usage(const char *self) {
           "usage: %s btf-parse <file> <repetitions>\n"
           "       %s btf-memory <file>\n"
           "       %s open <iterations> <repetitions> <object>...\n"
-          "       %s open-load <iterations> <repetitions> <pin root> <object>...\n",
-          self, self, self, self);
+          "       %s open-load <iterations> <repetitions> <pin root> <object>...\n"
+          "       %s open-mem <iterations> <repetitions> <object>...\n",
+          self, self, self, self, self);
   return 1;
 }
 
@@ -145,7 +175,7 @@ int main(int argc, char **argv) {
   const char *which = argv[1];
   if (strcmp(which, "btf-parse") == 0 && argc == 4) return btf_parse(argv[2], atoi(argv[3]));
   if (strcmp(which, "btf-memory") == 0 && argc == 3) return btf_memory(argv[2]);
-  if (strcmp(which, "open") == 0 && argc > 4)
+  if ((strcmp(which, "open") == 0 || strcmp(which, "open-mem") == 0) && argc > 4)
     return objects(which, atol(argv[2]), atoi(argv[3]), NULL, argc - 4, argv + 4);
   if (strcmp(which, "open-load") == 0 && argc > 5)
     return objects(which, atol(argv[2]), atoi(argv[3]), argv[4], argc - 5, argv + 5);
