@@ -146,6 +146,43 @@ function bind(): Libc {
   };
 }
 
+/** SIGPROF (27 in asm-generic and on x86-64), and pthread_sigmask's SIG_BLOCK and SIG_SETMASK. */
+const SIGPROF = 27;
+const SIG_BLOCK = 0;
+const SIG_SETMASK = 2;
+/** glibc's sigset_t: 1024 bits */
+const SIGSET_BYTES = 128;
+
+let sigmask: ((how: number, set: Uint8Array, old: Uint8Array | null) => number) | undefined;
+let profilerSignal: Uint8Array | undefined;
+const savedMask = new Uint8Array(SIGSET_BYTES);
+
+/**
+ * Runs `call` with SIGPROF blocked on this thread, then restores the thread's signal mask. V8's CPU
+ * profiler (node --cpu-prof, the inspector's Profiler) signals the thread it samples with SIGPROF
+ * at every sample, 1 ms apart by default, and the kernel stops long bpf() commands as soon as a
+ * signal is pending: the verifier with EAGAIN (do_check in kernel/bpf/verifier.c), a test run with
+ * EINTR (bpf_test_timer_continue). A program whose verification outlasted the interval never
+ * loaded in a profiled process, however often PROG_LOAD was retried. Blocked, the signal waits for
+ * the call to return and the profiler takes its sample then; other signals still interrupt.
+ */
+export function withProfilerSignalBlocked<T>(call: () => T): T {
+  if (!sigmask) {
+    sigmask = koffi
+      .load('libc.so.6')
+      .func('int pthread_sigmask(int, const uint8_t *, _Out_ uint8_t *)') as NonNullable<typeof sigmask>;
+    profilerSignal = new Uint8Array(SIGSET_BYTES);
+    // bit SIGPROF - 1 of the first unsigned long, in host order
+    new BigUint64Array(profilerSignal.buffer, 0, 1)[0] = 1n << BigInt(SIGPROF - 1);
+  }
+  if (sigmask(SIG_BLOCK, profilerSignal!, savedMask) !== 0) return call();
+  try {
+    return call();
+  } finally {
+    sigmask(SIG_SETMASK, savedMask, null);
+  }
+}
+
 /** The address of a buffer's first byte, as a number (user-space addresses fit in 2^53). */
 export function addressOf(bytes: Uint8Array): number {
   return Number(koffi.address(bytes));

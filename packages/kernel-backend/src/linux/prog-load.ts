@@ -7,7 +7,7 @@ import { kernelObjectName } from '../object-name.js';
 import { lastLogLine } from '../verifier-log.js';
 import { AttrBuffer } from './attr-buffer.js';
 import { holdsBpfCapabilities } from './capabilities.js';
-import { addressOf } from './libc.js';
+import { addressOf, withProfilerSignalBlocked } from './libc.js';
 import { LogBuffer } from './log-buffer.js';
 import type { BpfSyscall } from './syscall.js';
 
@@ -57,10 +57,13 @@ export function loadProgram(sys: BpfSyscall, program: ProgLoadAttr): LoadedProgr
     attr.setU32(LOG_SIZE, log ? log.size : 0);
     attr.setU64(LOG_BUF, log ? log.address : 0);
     attr.setU32(LOG_TRUE_SIZE, 0);
-    const result = sys.raw(BpfCommand.PROG_LOAD, attr, PROG_LOAD_SIZE);
+    const result = withProfilerSignalBlocked(() => sys.raw(BpfCommand.PROG_LOAD, attr, PROG_LOAD_SIZE));
     if (result >= 0) return { fd: result, log: wantsLog && log ? log.text() : '' };
     const errno = -result;
-    if (errno === Errno.EAGAIN && attempt < EAGAIN_ATTEMPTS) continue;
+    if (errno === Errno.EAGAIN) {
+      if (attempt < EAGAIN_ATTEMPTS) continue;
+      throw interrupted(program.name, attempt + 1);
+    }
     if (!log) {
       // refused without a log: ask again for the verifier's reasons (libbpf's behaviour)
       if (errno === Errno.EPERM && needsTrampoline(program) && holdsBpfCapabilities()) {
@@ -158,6 +161,22 @@ function iteratorRefused(program: string, attachBtfId: number): NotSupportedErro
     {
       location: { program },
       hint: 'the process holds CAP_BPF/CAP_SYS_ADMIN and the kernel gave no log: it does not offer this iterator target; other targets (task, bpf_map) may still load',
+    },
+  );
+}
+
+/**
+ * EAGAIN at every attempt: not a refusal. The verifier stops when the loading thread has a signal
+ * pending, so it never finished; SIGPROF is blocked during the call (withProfilerSignalBlocked).
+ */
+function interrupted(program: string, attempts: number): KernelError {
+  return new KernelError(
+    'BPF_PROG_LOAD',
+    Errno.EAGAIN,
+    `BPF_PROG_LOAD of program ${program}: EAGAIN at each of ${attempts} attempts (the verifier stops when a signal is pending)`,
+    {
+      location: { program },
+      hint: 'signals (timers, exiting children, a profiler) reached the loading thread faster than the verifier could finish; load when they are fewer, or block them around the load',
     },
   );
 }

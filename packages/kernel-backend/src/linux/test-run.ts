@@ -3,7 +3,7 @@ import type { TestRunOptions, TestRunResult } from '../backend.js';
 import { BpfCommand } from '../bpf-command.js';
 import { Errno } from '../errno.js';
 import { AttrBuffer } from './attr-buffer.js';
-import { addressOf } from './libc.js';
+import { addressOf, withProfilerSignalBlocked } from './libc.js';
 import type { BpfSyscall } from './syscall.js';
 
 // The `test` struct of union bpf_attr (BPF_PROG_TEST_RUN), padded to 8 bytes.
@@ -33,7 +33,8 @@ export function testRun(sys: BpfSyscall, fd: number, options: TestRunOptions): T
     attr.setU32(64, options.flags ?? 0);
     attr.setU32(68, options.cpu ?? 0);
     attr.setU32(72, options.batchSize ?? 0);
-    const result = sys.raw(BpfCommand.PROG_TEST_RUN, attr, TEST_SIZE);
+    // the kernel's run loop stops with EINTR on a pending signal: SIGPROF waits (libc.ts)
+    const result = withProfilerSignalBlocked(() => sys.raw(BpfCommand.PROG_TEST_RUN, attr, TEST_SIZE));
     if (result === -Errno.ENOSPC && attempt === 0) {
       // an output buffer was too small; the kernel wrote back the sizes it needs
       dataOut = new Uint8Array(Math.max(attr.getU32(12), dataOut.length));
