@@ -4,12 +4,16 @@
 // programs; the bpfkit side also starts node and loads its code. bpftool pins each program into a
 // private bpffs (loadall needs a directory), removed after each sample, untimed. No target.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bpfBuildUnavailable } from './bpf-objects.js';
 import { withPrivateBpffs } from './bpffs.js';
 import { coreHeavyObject } from './core-heavy.js';
 import { onEveryCpu } from './fresh-process.js';
+
+/** What both rows run from: the checkout's build of apps/cli. */
+const cliMain = join(dirname(fileURLToPath(import.meta.url)), '../../apps/cli/dist/main.js');
 
 /** ms from spawn to exit of `command`, run on every CPU as a shell would run it. */
 function spawnMs(command) {
@@ -19,17 +23,14 @@ function spawnMs(command) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/**
- * The row `name`: `prepare()` (untimed, once) answers the command that runs bpfkit, without its
- * arguments; `unavailable()` says why the row cannot run, as a case's does.
- */
-export function cliLoadCase(name, { prepare, unavailable }) {
+/** The row `name`: `prepare()` (untimed, once) answers the command that runs bpfkit, without its arguments. */
+export function cliLoadCase(name, prepare) {
   return {
     name,
     unit: 'ms',
     repetitions: 5,
     unavailable() {
-      return unavailable() ?? bpfBuildUnavailable();
+      return existsSync(cliMain) ? bpfBuildUnavailable() : 'apps/cli is not built (npm run build)';
     },
     async bpfkit({ repetitions }) {
       const object = coreHeavyObject();

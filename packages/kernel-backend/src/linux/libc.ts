@@ -31,6 +31,8 @@ export interface Libc {
   close(fd: number): number;
   /** fcntl(fd, F_DUPFD_CLOEXEC, 0): the new fd or -errno */
   dupCloexec(fd: number): number;
+  /** pthread_sigmask(how, set, old) on the calling thread: 0 or an errno (sigset_t buffers) */
+  signalMask(how: number, set: Uint8Array, old: Uint8Array | null): number;
   /**
    * The bare koffi function, for the map hot path: syscall(SYS_BPF, cmd, attr, size) answers -1 on
    * failure and the caller reads errno(); no wrapper between JS and koffi.
@@ -121,6 +123,7 @@ function bind(): Libc {
   const syscall = lib.func('long syscall(long, long, long, unsigned int)');
   const close = lib.func('int close(int)');
   const fcntl = lib.func('int fcntl(int, int, int)');
+  const signalMask = lib.func('int pthread_sigmask(int, const uint8_t *, _Out_ uint8_t *)');
   const addon = nativeAddon();
   const fast = fastCallAddon()?.bpf;
   const native = fast ?? addon?.bpf;
@@ -143,6 +146,7 @@ function bind(): Libc {
       const result = fcntl(fd, F_DUPFD_CLOEXEC, 0) as number;
       return result < 0 ? -koffi.errno() : result;
     },
+    signalMask: (how, set, old) => signalMask(how, set, old) as number,
   };
 }
 
@@ -153,8 +157,9 @@ const SIG_SETMASK = 2;
 /** glibc's sigset_t: 1024 bits */
 const SIGSET_BYTES = 128;
 
-let sigmask: ((how: number, set: Uint8Array, old: Uint8Array | null) => number) | undefined;
-let profilerSignal: Uint8Array | undefined;
+/** The set holding SIGPROF alone: bit SIGPROF - 1 of the first unsigned long, in host order. */
+const profilerSignal = new Uint8Array(SIGSET_BYTES);
+new BigUint64Array(profilerSignal.buffer, 0, 1)[0] = 1n << BigInt(SIGPROF - 1);
 const savedMask = new Uint8Array(SIGSET_BYTES);
 
 /**
@@ -167,19 +172,12 @@ const savedMask = new Uint8Array(SIGSET_BYTES);
  * the call to return and the profiler takes its sample then; other signals still interrupt.
  */
 export function withProfilerSignalBlocked<T>(call: () => T): T {
-  if (!sigmask) {
-    sigmask = koffi
-      .load('libc.so.6')
-      .func('int pthread_sigmask(int, const uint8_t *, _Out_ uint8_t *)') as NonNullable<typeof sigmask>;
-    profilerSignal = new Uint8Array(SIGSET_BYTES);
-    // bit SIGPROF - 1 of the first unsigned long, in host order
-    new BigUint64Array(profilerSignal.buffer, 0, 1)[0] = 1n << BigInt(SIGPROF - 1);
-  }
-  if (sigmask(SIG_BLOCK, profilerSignal!, savedMask) !== 0) return call();
+  const { signalMask } = libc();
+  if (signalMask(SIG_BLOCK, profilerSignal, savedMask) !== 0) return call();
   try {
     return call();
   } finally {
-    sigmask(SIG_SETMASK, savedMask, null);
+    signalMask(SIG_SETMASK, savedMask, null);
   }
 }
 
