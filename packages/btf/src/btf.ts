@@ -57,15 +57,23 @@ export class Btf implements RawTypeSource {
    */
   constructor(bytes: Uint8Array, options: ParseBtfOptions = {}, sameLayout?: Btf) {
     this.bytes = bytes;
-    this.header = parseBtfHeader(bytes);
-    this.byteOrder = this.header.byteOrder;
     this.base = options.base;
     this.firstTypeId = this.base ? this.base.typeCount + 1 : 1;
     this.stringsBase = this.base ? this.base.stringsLength : 0;
-    const { strStart, strLen, typeStart, typeLen } = this.header;
-    this.#strings = bytes.subarray(strStart, strStart + strLen);
-    this.#stringView = viewOf(this.#strings);
-    checkStringTable(this.#strings, strStart, this.base === undefined);
+    if (sameLayout !== undefined) {
+      // the header and strings are those already checked, byte for byte: only type records changed
+      this.header = sameLayout.header;
+      this.#strings = sameLayout.#strings;
+      this.#stringView = sameLayout.#stringView;
+    } else {
+      this.header = parseBtfHeader(bytes);
+      const { strStart, strLen } = this.header;
+      this.#strings = bytes.subarray(strStart, strStart + strLen);
+      this.#stringView = viewOf(this.#strings);
+      checkStringTable(this.#strings, strStart, this.base === undefined);
+    }
+    this.byteOrder = this.header.byteOrder;
+    const { typeStart, typeLen } = this.header;
     if (typeLen % 4 !== 0) {
       throw new BtfError(`type section length ${typeLen} is not a multiple of 4`, {
         location: { byteOffset: 12, field: 'type_len' },
@@ -337,8 +345,9 @@ function checkStringTable(strings: Uint8Array, start: number, isBase: boolean): 
 }
 
 /**
- * A Btf over `bytes`, a copy of `btf.bytes` in which only field values changed (no kind, vlen
- * or record length): the type index is shared instead of walked and validated again. @internal
+ * A Btf over `bytes`, a copy of `btf.bytes` in which only type records' field values changed (no
+ * kind, vlen or record length): the header, strings and type index are shared instead of read and
+ * validated again. @internal
  */
 export function repatchedBtf(btf: Btf, bytes: Uint8Array): Btf {
   return new Btf(bytes, btf.base ? { base: btf.base } : {}, btf);

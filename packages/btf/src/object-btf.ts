@@ -10,6 +10,7 @@ import {
   STT_FUNC,
   STT_OBJECT,
   type SymbolView,
+  symbolFieldsOf,
 } from '@bpfkit/core';
 import { ObjectBtfArtifact } from './artifacts.js';
 import { type Btf, parseBtf } from './btf.js';
@@ -97,9 +98,12 @@ export function hiddenSubprograms(file: ObjectFileView): Set<string> {
   const text = file.sections.find((s) => s.name === '.text')?.index;
   const names = new Set<string>();
   if (text === undefined) return names;
-  for (const s of file.symbols) {
-    if (s.type !== STT_FUNC || s.bind === STB_LOCAL || s.sectionIndex !== text) continue;
-    if (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL) names.add(s.name);
+  const symbols = symbolFieldsOf(file);
+  for (let index = 0; index < symbols.count; index++) {
+    if (symbols.type(index) !== STT_FUNC || symbols.bind(index) === STB_LOCAL) continue;
+    if (symbols.sectionIndex(index) !== text) continue;
+    const visibility = symbols.visibility(index);
+    if (visibility === STV_HIDDEN || visibility === STV_INTERNAL) names.add(symbols.symbol(index).name);
   }
   return names;
 }
@@ -111,10 +115,13 @@ export function hiddenSubprograms(file: ObjectFileView): Set<string> {
 export function datasecLayout(file: ObjectFileView): DatasecLayout {
   // One pass over the symbols, not one search per variable.
   const variables = new Map<string, SymbolView>();
-  for (const s of file.symbols) {
-    if (s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && !variables.has(s.name)) {
-      variables.set(s.name, s);
-    }
+  const symbols = symbolFieldsOf(file);
+  for (let index = 0; index < symbols.count; index++) {
+    if (symbols.type(index) !== STT_OBJECT) continue;
+    const bind = symbols.bind(index);
+    if (bind !== STB_GLOBAL && bind !== STB_WEAK) continue;
+    const s = symbols.symbol(index);
+    if (!variables.has(s.name)) variables.set(s.name, s);
   }
   const variable = (name: string): SymbolView | undefined => variables.get(name);
   return {

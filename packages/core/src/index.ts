@@ -22,6 +22,7 @@ export * from './spec/stream-concat.js';
 export * from './spec/stream-edit.js';
 export * from './spec/stream-views.js';
 export * from './spec/symbol.js';
+export * from './spec/symbol-fields.js';
 export * from './uapi/bpf-constants.js';
 export * from './uapi/map-types.js';
 export * from './uapi/program-types.js';

@@ -4,11 +4,13 @@ import {
   type SectionView,
   SHT_NOBITS,
   SHT_STRTAB,
+  type SymbolFields,
   type SymbolView,
 } from '@bpfkit/core';
 import type { ByteReader } from './byte-reader.js';
 import { MAX_NOBITS_SIZE } from './elf-constants.js';
 import type { ElfHeader } from './elf-header.js';
+import type { ElfSymbolFields } from './elf-symbol-fields.js';
 import { fail, hex } from './fail.js';
 import { readRelocations } from './relocations.js';
 import { type SectionHeader, type SectionTable, SH_FIELD, sectionHeaderAt } from './section-table.js';
@@ -33,17 +35,19 @@ const noSymbols: readonly SymbolView[] = Object.freeze([]);
 /**
  * A parsed ELF64 eBPF object. Header, section headers, names and symbols are read and checked by
  * readElf; relocations and section contents are read when asked for, then cached. Section data is
- * a view into the caller's bytes, not a copy.
+ * a view into the caller's bytes, not a copy. A symbol becomes an object when first asked for
+ * (`symbols`, `symbolFields`, both getters: a view spread from an ElfFile names its `symbols`).
  */
 export class ElfFile implements ObjectFileView {
   readonly name: string;
   readonly byteOrder: 'little' | 'big';
   readonly header: ElfHeader;
   readonly sections: readonly SectionView[];
-  readonly symbols: readonly SymbolView[];
   /** index of the SHT_SYMTAB section, undefined when the object has no symbol table */
   readonly symbolTableIndex: number | undefined;
 
+  readonly #symbolFields: ElfSymbolFields;
+  #symbols: readonly SymbolView[] | undefined;
   readonly #bytes: Uint8Array;
   readonly #reader: ByteReader;
   readonly #tableOffset: number;
@@ -61,7 +65,7 @@ export class ElfFile implements ObjectFileView {
     this.header = parts.header;
     this.byteOrder = parts.header.byteOrder;
     this.sections = parts.table.sections;
-    this.symbols = parts.symbolTable.symbols;
+    this.#symbolFields = parts.symbolTable.fields;
     this.symbolTableIndex = parts.symbolTable.sectionIndex;
     this.#bytes = parts.bytes;
     this.#reader = parts.reader;
@@ -74,6 +78,22 @@ export class ElfFile implements ObjectFileView {
     if (symtab.names && symtab.sectionIndex !== undefined) {
       this.#stringTables.set(parts.table.links[symtab.sectionIndex]!, symtab.names);
     }
+  }
+
+  /** Every symbol in table order, each made from its entry on the first ask of any. */
+  get symbols(): readonly SymbolView[] {
+    if (this.#symbols === undefined) {
+      const fields = this.#symbolFields;
+      const symbols: SymbolView[] = [];
+      for (let index = 0; index < fields.count; index++) symbols.push(fields.symbol(index));
+      this.#symbols = symbols.length === 0 ? noSymbols : symbols;
+    }
+    return this.#symbols;
+  }
+
+  /** The symbols field by field, for passes that keep a few (see SymbolFields in core). */
+  get symbolFields(): SymbolFields {
+    return this.#symbolFields;
   }
 
   /** The raw Elf64_Shdr fields of a section. */
@@ -134,7 +154,7 @@ export class ElfFile implements ObjectFileView {
           this.#reader,
           this.sectionHeader(source),
           this.#label(source),
-          this.symbols.length,
+          this.#symbolFields.count,
           little,
           this.name,
         ),

@@ -31,6 +31,11 @@ export class StringTable {
     return this.#data.length;
   }
 
+  /** Whether the table ends in a NUL: then every string that starts inside it is terminated. */
+  get terminated(): boolean {
+    return this.#data.length > 0 && this.#data[this.#data.length - 1] === 0;
+  }
+
   /** The string starting at `offset`; index 0 is always the empty name (gABI). */
   at(offset: number, ref: StringRef): string {
     return this.lookup(offset) ?? this.#fail(offset, ref);

@@ -1,4 +1,4 @@
-import { SHN_UNDEF, SHT_STRTAB, SHT_SYMTAB, STT_SECTION, type SymbolView } from '@bpfkit/core';
+import { SHN_UNDEF, SHT_STRTAB, SHT_SYMTAB } from '@bpfkit/core';
 import type { ByteReader } from './byte-reader.js';
 import {
   ELF64_SHDR_SIZE,
@@ -7,30 +7,23 @@ import {
   SHN_XINDEX,
   SHT_SYMTAB_SHNDX,
 } from './elf-constants.js';
+import { ElfSymbolFields, ST_NAME, ST_SHNDX } from './elf-symbol-fields.js';
 import { fail } from './fail.js';
 import type { SectionTable } from './section-table.js';
 import { SH_FIELD, sectionHeaderAt } from './section-table.js';
-import { u64At } from './small-bigint.js';
 import { StringTable } from './string-table.js';
-
-/** Byte offsets of Elf64_Sym fields. */
-const ST_NAME = 0;
-const ST_INFO = 4;
-const ST_OTHER = 5;
-const ST_SHNDX = 6;
-const ST_VALUE = 8;
-const ST_SIZE = 16;
 
 export interface SymbolTable {
   /** index of the SHT_SYMTAB section, or undefined when the object has none */
   readonly sectionIndex: number | undefined;
-  readonly symbols: readonly SymbolView[];
+  /** the checked entries (none when the object has no symbol table) */
+  readonly fields: ElfSymbolFields;
   readonly names: StringTable | undefined;
 }
 
 /**
- * Reads the one SHT_SYMTAB (Elf64_Sym entries) with names from its sh_link string table.
- * Unnamed STT_SECTION symbols take their section's name, as llvm-readelf shows them.
+ * Finds the one SHT_SYMTAB (Elf64_Sym entries) and its sh_link string table, and checks every
+ * entry's name and section index; the symbols are read from the entries when asked.
  */
 export function readSymbolTable(
   bytes: Uint8Array,
@@ -56,7 +49,18 @@ export function readSymbolTable(
     }
     symtabIndex = candidate.index;
   }
-  if (symtabIndex === undefined) return { sectionIndex: undefined, symbols: [], names: undefined };
+  if (symtabIndex === undefined) {
+    const fields = new ElfSymbolFields({
+      view: reader.view,
+      littleEndian: reader.littleEndian,
+      start: 0,
+      count: 0,
+      names: new StringTable(new Uint8Array(0), '', object),
+      sections,
+      extendedIndices: undefined,
+    });
+    return { sectionIndex: undefined, fields, names: undefined };
+  }
 
   const h = sectionHeaderAt(reader, table.tableOffset, symtabIndex);
   const section = sections[symtabIndex]!;
@@ -97,61 +101,62 @@ export function readSymbolTable(
     object,
   );
 
-  const extendedIndices = findExtendedIndices(table, reader, symtabIndex, count, object);
-  const sectionCount = sections.length;
-  const symbols: SymbolView[] = new Array(count);
+  const extendedIndices = readExtendedIndices(table, reader, symtabIndex, count, label, object);
+  checkEntries(reader, section.offset, count, names, extendedIndices, sections.length, label, object);
+  const fields = new ElfSymbolFields({
+    view: reader.view,
+    littleEndian: reader.littleEndian,
+    start: section.offset,
+    count,
+    names,
+    sections,
+    extendedIndices,
+  });
+  return { sectionIndex: symtabIndex, fields, names };
+}
+
+/**
+ * Checks every entry's name offset and section index, reading nothing else: the symbols
+ * themselves are made when asked (ElfSymbolFields). A string table that ends in a NUL
+ * terminates every name that starts inside it, so then an offset needs only its bound.
+ */
+function checkEntries(
+  reader: ByteReader,
+  start: number,
+  count: number,
+  names: StringTable,
+  extendedIndices: Uint32Array | undefined,
+  sectionCount: number,
+  label: string,
+  object: string,
+): void {
   // The section table checked that the symbol table lies inside the file: entries are read
   // straight from the view, without a bounds check per field.
   const view = reader.view;
   const little = reader.littleEndian;
+  const nameLimit = names.terminated ? names.size : 0;
   for (let index = 0; index < count; index++) {
-    const entry = section.offset + index * ELF64_SYM_SIZE;
-    const nameOffset = view.getUint32(entry, little);
-    const info = view.getUint8(entry + ST_INFO);
-    const other = view.getUint8(entry + ST_OTHER);
-    let sectionIndex = view.getUint16(entry + ST_SHNDX, little);
-    const value = u64At(view, entry + ST_VALUE, little);
-    const size = u64At(view, entry + ST_SIZE, little);
-    const type = info & 0xf;
-    if (sectionIndex === SHN_XINDEX && extendedIndices !== undefined) {
-      const at = extendedIndices + index * 4;
-      sectionIndex = reader.expect(at, 4, 'SHT_SYMTAB_SHNDX', label).u32();
-      if (sectionIndex >= sectionCount) {
-        outOfRange('SHT_SYMTAB_SHNDX entry', sectionIndex, index, sectionCount, {
-          object,
-          section: label,
-          byteOffset: at,
-        });
-      }
-    } else if (sectionIndex !== SHN_UNDEF && sectionIndex < SHN_LORESERVE && sectionIndex >= sectionCount) {
-      outOfRange('st_shndx', sectionIndex, index, sectionCount, {
-        object,
-        section: label,
-        byteOffset: entry + ST_SHNDX,
-      });
-    }
-    let name =
-      names.lookup(nameOffset) ??
+    const entry = start + index * ELF64_SYM_SIZE;
+    const nameOffset = view.getUint32(entry + ST_NAME, little);
+    if (nameOffset >= nameLimit && nameOffset !== 0) {
+      // past the table, or a table without its final NUL: the slow check says which
       names.at(nameOffset, {
         field: 'st_name',
         byteOffset: entry + ST_NAME,
         section: label,
         symbol: `#${index}`,
       });
-    if (name === '' && type === STT_SECTION && sectionIndex < sectionCount)
-      name = sections[sectionIndex]!.name;
-    symbols[index] = {
-      index,
-      name,
-      value,
-      size,
-      type,
-      bind: info >> 4,
-      visibility: other & 0x3,
-      sectionIndex,
-    };
+    }
+    const sectionIndex = view.getUint16(entry + ST_SHNDX, little);
+    if (sectionIndex === SHN_XINDEX && extendedIndices !== undefined) continue; // checked when read
+    if (sectionIndex !== SHN_UNDEF && sectionIndex < SHN_LORESERVE && sectionIndex >= sectionCount) {
+      outOfRange('st_shndx', sectionIndex, index, sectionCount, {
+        object,
+        section: label,
+        byteOffset: entry + ST_SHNDX,
+      });
+    }
   }
-  return { sectionIndex: symtabIndex, symbols, names };
 }
 
 function outOfRange(
@@ -170,16 +175,17 @@ function outOfRange(
 
 /**
  * Objects with more than 0xff00 sections keep a symbol's real section index in a
- * SHT_SYMTAB_SHNDX section (one u32 per symbol) and put SHN_XINDEX in st_shndx.
- * Returns the file offset of that array, if the symbol table has one.
+ * SHT_SYMTAB_SHNDX section (one u32 per symbol) and put SHN_XINDEX in st_shndx. Returns those
+ * indices, each checked to name a section, if the symbol table has such a section.
  */
-function findExtendedIndices(
+function readExtendedIndices(
   table: SectionTable,
   reader: ByteReader,
   symtabIndex: number,
   symbolCount: number,
+  label: string,
   object: string,
-): number | undefined {
+): Uint32Array | undefined {
   for (const section of table.sections) {
     if (section.type !== SHT_SYMTAB_SHNDX || table.links[section.index] !== symtabIndex) continue;
     const h = sectionHeaderAt(reader, table.tableOffset, section.index);
@@ -195,7 +201,23 @@ function findExtendedIndices(
         'the section header is corrupt',
       );
     }
-    return section.offset;
+    const sectionCount = table.sections.length;
+    const indices = new Uint32Array(symbolCount);
+    for (let index = 0; index < symbolCount; index++) {
+      const at = section.offset + index * 4;
+      const sectionIndex = reader.expect(at, 4, 'SHT_SYMTAB_SHNDX', label).u32();
+      const entry = table.sections[symtabIndex]!.offset + index * ELF64_SYM_SIZE;
+      if (reader.view.getUint16(entry + ST_SHNDX, reader.littleEndian) !== SHN_XINDEX) continue;
+      if (sectionIndex >= sectionCount) {
+        outOfRange('SHT_SYMTAB_SHNDX entry', sectionIndex, index, sectionCount, {
+          object,
+          section: label,
+          byteOffset: at,
+        });
+      }
+      indices[index] = sectionIndex;
+    }
+    return indices;
   }
   return undefined;
 }

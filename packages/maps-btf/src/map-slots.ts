@@ -8,6 +8,7 @@ import {
   R_BPF_64_ABS64,
   type SectionView,
   SHF_EXECINSTR,
+  symbolAt,
 } from '@bpfkit/core';
 import type { BtfMapDefinition } from './btf-map-definition.js';
 
@@ -41,7 +42,7 @@ export function readInitialSlots(
     const offset = Number(reloc.offset);
     // built only for an error: an open reads every relocation of .maps
     const at = (): ErrorLocation => ({ ...location, byteOffset: offset, field: `relocation #${index}` });
-    const symbol = file.symbols[reloc.symbolIndex];
+    const symbol = symbolAt(file, reloc.symbolIndex);
     if (!symbol) {
       throw new MapDefinitionError(
         `.maps relocation names symbol ${reloc.symbolIndex}, past the symbol table`,

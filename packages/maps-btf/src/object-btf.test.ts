@@ -31,6 +31,7 @@ describe('objectBtf', () => {
     const withoutBtf = {
       ...file,
       sections: file.sections.filter((s) => s.name !== '.BTF'),
+      symbols: file.symbols,
       relocationsFor: file.relocationsFor.bind(file),
       sectionData: file.sectionData.bind(file),
     };

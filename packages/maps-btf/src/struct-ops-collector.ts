@@ -12,6 +12,7 @@ import {
   SHF_EXECINSTR,
   STT_FUNC,
   type StructOpsMember,
+  symbolAt,
 } from '@bpfkit/core';
 
 /** The sections of struct_ops variables; `.link` ones are registered through a BPF link (6.4). */
@@ -132,7 +133,7 @@ function functionPointers(
 ): Map<number, string> {
   const at = new Map<number, string>();
   for (const reloc of file.relocationsFor(section.index)) {
-    const symbol = file.symbols[reloc.symbolIndex];
+    const symbol = symbolAt(file, reloc.symbolIndex);
     const target = symbol ? file.sections[symbol.sectionIndex] : undefined;
     const offset = Number(reloc.offset);
     if (!symbol || symbol.type !== STT_FUNC || !target || (target.flags & SHF_EXECINSTR) === 0n) {

@@ -1,4 +1,4 @@
-import { type ObjectFileView, STT_SECTION, type SymbolView } from '@bpfkit/core';
+import { type ObjectFileView, STT_SECTION, type SymbolView, symbolFieldsOf } from '@bpfkit/core';
 
 /**
  * The symbols that name map definitions in a section, ordered by offset: every symbol defined in
@@ -6,7 +6,12 @@ import { type ObjectFileView, STT_SECTION, type SymbolView } from '@bpfkit/core'
  * section size by this count to learn the definition size.
  */
 export function mapSymbolsInSection(file: ObjectFileView, sectionIndex: number): SymbolView[] {
-  return file.symbols
-    .filter((sym) => sym.sectionIndex === sectionIndex && sym.type !== STT_SECTION && sym.name !== '')
-    .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const symbols = symbolFieldsOf(file);
+  const inSection: SymbolView[] = [];
+  for (let index = 0; index < symbols.count; index++) {
+    if (symbols.sectionIndex(index) !== sectionIndex || symbols.type(index) === STT_SECTION) continue;
+    const sym = symbols.symbol(index);
+    if (sym.name !== '') inSection.push(sym);
+  }
+  return inSection.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }

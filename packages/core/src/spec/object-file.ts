@@ -1,3 +1,5 @@
+import type { SymbolFields } from './symbol-fields.js';
+
 /**
  * The view of an object file that collector stages read. elf-reader's ElfFile satisfies it
  * structurally; core names only what stages need so it depends on no reader.
@@ -8,6 +10,11 @@ export interface ObjectFileView {
   readonly byteOrder: 'little' | 'big';
   readonly sections: readonly SectionView[];
   readonly symbols: readonly SymbolView[];
+  /**
+   * The same symbols field by field, without an object per symbol (see SymbolFields). Optional:
+   * read it through `symbolFieldsOf(file)`, which falls back to `symbols`.
+   */
+  readonly symbolFields?: SymbolFields;
   /** relocations that apply to the section with this index */
   relocationsFor(sectionIndex: number): readonly RelocationView[];
   /** contents of a section (zeros for NOBITS) */

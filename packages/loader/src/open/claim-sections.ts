@@ -10,7 +10,7 @@ export function claimSections(
   collectors: readonly MapCollector[],
   context: OpenContext,
 ): { collector: MapCollector; sections: SectionView[] }[] {
-  const code = new Set(executableSections(file).map((s) => s.index));
+  const code = new Set(executableSections(file, context).map((s) => s.index));
   const won = new Map<MapCollector, SectionView[]>();
   for (const section of file.sections) {
     if (code.has(section.index) || section.name === '') continue;

@@ -12,6 +12,7 @@ import {
   SHN_UNDEF,
   STT_SECTION,
   type SymbolView,
+  symbolAt,
 } from '@bpfkit/core';
 
 import type { CompilerQuirks } from './compiler-quirks.js';
@@ -71,7 +72,7 @@ export function recordCodeRelocations(
     }
     const index = (byteOffset - fn.start) / 8;
     const insn = slotOf(fn, index, file.byteOrder === 'little');
-    const sym = file.symbols[reloc.symbolIndex];
+    const sym = symbolAt(file, reloc.symbolIndex);
     if (!sym) {
       throw new RelocationError(`relocation names symbol ${reloc.symbolIndex}, past the symbol table`, {
         location: location(),

@@ -8,8 +8,16 @@ export function readLicense(file: ObjectFileView): string {
   const section = file.sections.find((s) => s.name === 'license');
   if (!section) return '';
   const data = file.sectionData(section.index);
-  const end = data.indexOf(0);
-  return utf8.decode(data.subarray(0, end === -1 ? data.length : end));
+  let end = data.indexOf(0);
+  if (end === -1) end = data.length;
+  // "GPL", "Dual BSD/GPL": ASCII by hand, as a TextDecoder call costs more than these few bytes
+  let text = '';
+  for (let i = 0; i < end; i++) {
+    const c = data[i]!;
+    if (c >= 0x80) return utf8.decode(data.subarray(0, end));
+    text += String.fromCharCode(c);
+  }
+  return text;
 }
 
 /** The "version" section: the u32 kernel version older kprobe programs had to pass. */

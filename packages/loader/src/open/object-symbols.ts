@@ -7,6 +7,7 @@ import {
   STB_WEAK,
   STT_FUNC,
   STT_OBJECT,
+  symbolFieldsOf,
 } from '@bpfkit/core';
 
 // ELF st_other visibility values (elf.h): libbpf treats both as hidden.
@@ -25,9 +26,13 @@ export function objectSymbols(
   functionNames: ReadonlySet<string>,
 ): ObjectSymbol[] {
   const symbols: ObjectSymbol[] = [];
-  for (const symbol of file.symbols) {
-    if (symbol.bind !== STB_GLOBAL && symbol.bind !== STB_WEAK) continue;
-    if (symbol.sectionIndex === SHN_UNDEF || symbol.name === '') continue;
+  const fields = symbolFieldsOf(file);
+  for (let index = 0; index < fields.count; index++) {
+    const bind = fields.bind(index);
+    if (bind !== STB_GLOBAL && bind !== STB_WEAK) continue;
+    if (fields.sectionIndex(index) === SHN_UNDEF) continue;
+    const symbol = fields.symbol(index);
+    if (symbol.name === '') continue;
     // Object literals written out, not spread from a shared base: a spread costs about a
     // microsecond here, and an open makes one entry per global symbol.
     const weak = symbol.bind === STB_WEAK;

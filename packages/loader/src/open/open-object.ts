@@ -20,6 +20,7 @@ import {
   STT_SECTION,
   type Stage,
   silentEvents,
+  symbolFieldsOf,
 } from '@bpfkit/core';
 import { claimSections } from './claim-sections.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
@@ -133,7 +134,13 @@ function rejectDuplicateNames(maps: readonly MapSpec[], object: string): void {
 
 /** Undefined, named symbols: the object's externs (libbpf's bpf_object__collect_externs). */
 function externSymbols(file: ObjectFileView): { name: string; weak: boolean }[] {
-  return file.symbols
-    .filter((s) => s.sectionIndex === SHN_UNDEF && s.name !== '' && s.type !== STT_SECTION && s.index !== 0)
-    .map((s) => ({ name: s.name, weak: s.bind === STB_WEAK }));
+  const symbols = symbolFieldsOf(file);
+  const externs: { name: string; weak: boolean }[] = [];
+  // symbol 0 is the null symbol
+  for (let index = 1; index < symbols.count; index++) {
+    if (symbols.sectionIndex(index) !== SHN_UNDEF || symbols.type(index) === STT_SECTION) continue;
+    const name = symbols.symbol(index).name;
+    if (name !== '') externs.push({ name, weak: symbols.bind(index) === STB_WEAK });
+  }
+  return externs;
 }

@@ -16,6 +16,7 @@ import {
   STB_LOCAL,
   STT_FUNC,
   type SymbolView,
+  symbolFieldsOf,
 } from '@bpfkit/core';
 import { fillFunctionDebugInfo, readSectionDebugInfo, type SectionDebugInfo } from './btf-ext-info.js';
 import { type FunctionExtent, recordCodeRelocations, recordLocalCalls } from './code-relocations.js';
@@ -36,14 +37,16 @@ export function collectCode(
   const kernelVersion = readKernelVersion(file);
   const extents = new Map<number, FunctionExtent[]>();
   const functionSymbols = new Map<number, SymbolView[]>();
-  for (const sym of file.symbols) {
-    if (sym.type !== STT_FUNC) continue;
-    const list = functionSymbols.get(sym.sectionIndex) ?? [];
-    list.push(sym);
-    functionSymbols.set(sym.sectionIndex, list);
+  const symbols = symbolFieldsOf(file);
+  for (let index = 0; index < symbols.count; index++) {
+    if (symbols.type(index) !== STT_FUNC) continue;
+    const sym = symbols.symbol(index);
+    const list = functionSymbols.get(sym.sectionIndex);
+    if (list) list.push(sym);
+    else functionSymbols.set(sym.sectionIndex, [sym]);
   }
 
-  for (const section of executableSections(file)) {
+  for (const section of executableSections(file, context)) {
     const bytes = file.sectionData(section.index);
     // one view of the section for every function in it: relocations decode slots through it
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -96,7 +99,7 @@ export function collectCode(
   const debugInfo = readSectionDebugInfo(file, objectBtf(file, context));
   const programs: ProgramSpec[] = [];
   const functions: FunctionSpec[] = [];
-  for (const section of executableSections(file)) {
+  for (const section of executableSections(file, context)) {
     for (const extent of extents.get(section.index) ?? []) {
       const fn: FunctionSpec = {
         name: extent.name,

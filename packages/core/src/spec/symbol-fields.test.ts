@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectFileView, SymbolView } from './object-file.js';
+import { type SymbolFields, symbolAt, symbolFieldsOf } from './symbol-fields.js';
+
+const symbol = (
+  index: number,
+  name: string,
+  type: number,
+  bind: number,
+  sectionIndex: number,
+): SymbolView => ({
+  index,
+  name,
+  value: 0n,
+  size: 0n,
+  type,
+  bind,
+  visibility: index % 3,
+  sectionIndex,
+});
+
+/** A view as a plugin or test builds one: symbols as an array, no fields of its own. */
+function plainView(symbols: SymbolView[]): ObjectFileView {
+  return {
+    name: 'plain.o',
+    byteOrder: 'little',
+    sections: [],
+    symbols,
+    relocationsFor: () => [],
+    sectionData: () => new Uint8Array(0),
+  };
+}
+
+describe('symbolFieldsOf', () => {
+  const symbols = [symbol(0, '', 0, 0, 0), symbol(1, 'prog', 2, 1, 3), symbol(2, 'counter', 1, 2, 4)];
+
+  it('answers a view without fields of its own from its symbols, one adapter per view', () => {
+    const view = plainView(symbols);
+    const fields = symbolFieldsOf(view);
+    expect(fields.count).toBe(3);
+    expect(
+      symbols.map((s) => [fields.type(s.index), fields.bind(s.index), fields.visibility(s.index)]),
+    ).toEqual([
+      [0, 0, 0],
+      [2, 1, 1],
+      [1, 2, 2],
+    ]);
+    expect(fields.sectionIndex(2)).toBe(4);
+    expect(fields.symbol(1)).toBe(symbols[1]);
+    expect(symbolFieldsOf(view)).toBe(fields);
+    expect(symbolFieldsOf(plainView(symbols))).not.toBe(fields);
+  });
+
+  it("uses the view's own fields when it has them", () => {
+    const own: SymbolFields = {
+      count: 1,
+      type: () => 2,
+      bind: () => 1,
+      visibility: () => 0,
+      sectionIndex: () => 3,
+      symbol: () => symbols[1]!,
+    };
+    expect(symbolFieldsOf({ ...plainView([]), symbolFields: own })).toBe(own);
+  });
+});
+
+describe('symbolAt', () => {
+  it('answers the symbol a relocation names, and undefined past either end of the table', () => {
+    const view = plainView([symbol(0, '', 0, 0, 0), symbol(1, 'map', 1, 1, 2)]);
+    expect(symbolAt(view, 1)?.name).toBe('map');
+    expect(symbolAt(view, 2)).toBeUndefined();
+    expect(symbolAt(view, -1)).toBeUndefined();
+  });
+});
