@@ -95,9 +95,10 @@ export function readSectionTable(
   let sectionNames: StringTable | undefined;
   if (shstrndx !== 0) sectionNames = readSectionNames(bytes, reader, offset, shstrndx, object);
 
-  const sections: SectionView[] = [];
-  const links: number[] = [];
-  const infos: number[] = [];
+  // sized up front: pushes would regrow (and copy) each list a few times for a clang object
+  const sections = new Array<SectionView>(count);
+  const links = new Array<number>(count);
+  const infos = new Array<number>(count);
   // locateTable checked that the whole table lies inside the file: fields are read straight
   // from the view, without a bounds check per field.
   const view = reader.view;
@@ -132,9 +133,9 @@ export function readSectionTable(
     if (!fits || !linksFit)
       rejectSection(fileSize, sectionHeaderAt(reader, offset, index), name, count, object);
     const flags = u64At(view, at + SH_FIELD.sh_flags, little);
-    sections.push({ index, name, type, flags, size, offset: start });
-    links.push(link);
-    infos.push(info);
+    sections[index] = { index, name, type, flags, size, offset: start };
+    links[index] = link;
+    infos[index] = info;
   }
   return { sections, links, infos, tableOffset: offset, shstrndx, sectionNames };
 }

@@ -74,4 +74,22 @@ describe('.BTF.ext records read in place into a function stream', () => {
       values: [{ fileNameOffset: file, lineOffset: line, line: 7, column: 3 }],
     });
   });
+
+  it('keeps the later of two line records for one instruction, as setMark does', () => {
+    // rec_size 16; "prog" with line 1 at byte 0, lines 2 and 3 both at byte 8, line 4 at byte 16
+    const lines: [number, number][] = [
+      [0, 1],
+      [8, 2],
+      [8, 3],
+      [16, 4],
+    ];
+    const records = lines.flatMap(([insnOff, number]) => [insnOff, file, line, number << 10]);
+    const ext = btfExt([8, section, 1, 0, 101], [16, section, lines.length, ...records]);
+    const info = readSectionDebugInfo(fileView(ext), btf)?.get('prog');
+    if (!info) throw new Error('no records for prog');
+    const stream = createInstructionStream(new Uint8Array(24), 'little');
+    fillFunctionDebugInfo(stream, info, 0, 24);
+    expect(stream.lineInfo.ids).toEqual([0, 1, 2]);
+    expect(stream.lineInfo.values.map((v) => v.line)).toEqual([1, 3, 4]);
+  });
 });

@@ -1,5 +1,12 @@
 import { type Btf, type BtfExtBlock, type BtfExtRecords, readBtfExtRecords } from '@bpfkit/btf';
-import { addContext, type InstructionStream, type ObjectFileView, setMark } from '@bpfkit/core';
+import {
+  addContext,
+  type InstructionStream,
+  type LineRecord,
+  type MarkTable,
+  type ObjectFileView,
+  setMark,
+} from '@bpfkit/core';
 
 /**
  * The records of one block for one section, in insn_off order, left in the .BTF.ext bytes: no
@@ -106,9 +113,10 @@ function withPositions(list: RecordList, positions: number[]): RecordList {
 }
 
 /**
- * Puts the records that fall inside one function into its stream's metadata, keyed by slot index
- * from its first instruction (libbpf's adjust_prog_btf_ext_info): the stream's metadata. Fields
- * are read in place (struct bpf_func_info, bpf_line_info, bpf_core_relo).
+ * Puts the records that fall inside one function into the metadata of its new stream (whose
+ * line_info table is replaced, not merged into), keyed by slot index from its first instruction
+ * (libbpf's adjust_prog_btf_ext_info). Fields are read in place (struct bpf_func_info,
+ * bpf_line_info, bpf_core_relo).
  */
 export function fillFunctionDebugInfo(
   stream: InstructionStream,
@@ -127,22 +135,7 @@ export function fillFunctionDebugInfo(
     }
   }
   const lineInfo = info.lineInfo;
-  if (lineInfo) {
-    const { view, littleEndian: le } = lineInfo;
-    for (let i = lowerBound(lineInfo, start), n = lineInfo.count; i < n; i++) {
-      const at = positionAt(lineInfo, i);
-      const insnOff = view.getUint32(at, le);
-      if (insnOff >= end) break;
-      // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
-      const lineCol = view.getUint32(at + 12, le);
-      setMark(stream.lineInfo, (insnOff - start) / 8, {
-        fileNameOffset: view.getUint32(at + 4, le),
-        lineOffset: view.getUint32(at + 8, le),
-        line: lineCol >>> 10,
-        column: lineCol & 0x3ff,
-      });
-    }
-  }
+  if (lineInfo) fillLineInfo(stream.lineInfo, lineInfo, start, end);
   const core = info.coreRelocations;
   if (core) {
     const { view, littleEndian: le } = core;
@@ -157,6 +150,41 @@ export function fillFunctionDebugInfo(
       });
     }
   }
+}
+
+/**
+ * The function's line_info marks, into the stream's empty table: a line every few instructions,
+ * so the lists are made at their final length rather than regrown by a push per record. Records
+ * are in insn_off order; a later record for the same instruction replaces the earlier, as setMark.
+ */
+function fillLineInfo(table: MarkTable<LineRecord>, list: RecordList, start: number, end: number): void {
+  const { view, littleEndian: le } = list;
+  const first = lowerBound(list, start);
+  const count = lowerBound(list, end) - first;
+  const ids = new Array<number>(count);
+  const values = new Array<LineRecord>(count);
+  let filled = 0;
+  for (let i = first; i < first + count; i++) {
+    const at = positionAt(list, i);
+    const id = (view.getUint32(at, le) - start) / 8;
+    // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
+    const lineCol = view.getUint32(at + 12, le);
+    const record: LineRecord = {
+      fileNameOffset: view.getUint32(at + 4, le),
+      lineOffset: view.getUint32(at + 8, le),
+      line: lineCol >>> 10,
+      column: lineCol & 0x3ff,
+    };
+    if (filled > 0 && ids[filled - 1] === id) values[filled - 1] = record;
+    else {
+      ids[filled] = id;
+      values[filled++] = record;
+    }
+  }
+  ids.length = filled;
+  values.length = filled;
+  table.ids = ids;
+  table.values = values;
 }
 
 /** Index of the first record at or after byte `offset` of the section (records in insn_off order). */

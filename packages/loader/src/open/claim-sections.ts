@@ -10,15 +10,24 @@ export function claimSections(
   collectors: readonly MapCollector[],
   context: OpenContext,
 ): { collector: MapCollector; sections: SectionView[] }[] {
-  const code = new Set(executableSections(file, context).map((s) => s.index));
-  const won = new Map<MapCollector, SectionView[]>();
+  const code = executableSections(file, context);
+  // in the order of the first section each collector won, as a Map's insertion order would be
+  const won: { collector: MapCollector; sections: SectionView[] }[] = [];
+  // plain loops: an open offers every section, and a closure per offer was garbage to collect
   for (const section of file.sections) {
-    if (code.has(section.index) || section.name === '') continue;
-    const owner = collectors.find((c) => c.claims(section, file, context));
-    if (!owner) continue;
-    const list = won.get(owner) ?? [];
-    list.push(section);
-    won.set(owner, list);
+    if (section.name === '' || code.includes(section)) continue;
+    let owner: MapCollector | undefined;
+    for (const collector of collectors) {
+      if (collector.claims(section, file, context)) {
+        owner = collector;
+        break;
+      }
+    }
+    if (owner === undefined) continue;
+    let entry: { collector: MapCollector; sections: SectionView[] } | undefined;
+    for (const candidate of won) if (candidate.collector === owner) entry = candidate;
+    if (entry) entry.sections.push(section);
+    else won.push({ collector: owner, sections: [section] });
   }
-  return [...won].map(([collector, sections]) => ({ collector, sections }));
+  return won;
 }

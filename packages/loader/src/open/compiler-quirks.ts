@@ -9,10 +9,13 @@ export interface CompilerQuirks {
   dataImmediateIncludesSymbolValue: boolean;
 }
 
+// one decoder for every open: constructing a TextDecoder costs more than the decode
+const utf8 = new TextDecoder();
+
 /** The quirks of the compiler named in the object's .comment section ("GCC: ..." for bpf-gcc). */
 export function compilerQuirks(file: ObjectFileView): CompilerQuirks {
   const comment = file.sections.find((s) => s.name === '.comment');
-  const text = comment ? new TextDecoder().decode(file.sectionData(comment.index)) : '';
+  const text = comment ? utf8.decode(file.sectionData(comment.index)) : '';
   const gcc = text.includes('GCC:') && !text.includes('clang');
   return { dataImmediateIncludesSymbolValue: gcc };
 }
