@@ -11,7 +11,7 @@ export function claimSections(
   context: OpenContext,
 ): { collector: MapCollector; sections: SectionView[] }[] {
   const code = executableSections(file, context);
-  // in the order of the first section each collector won, as a Map's insertion order would be
+  // each collector with its sections, in the order of the first section each one won
   const won: { collector: MapCollector; sections: SectionView[] }[] = [];
   // plain loops: an open offers every section, and a closure per offer was garbage to collect
   for (const section of file.sections) {
