@@ -1,4 +1,4 @@
-import { type SectionView, STT_SECTION, type SymbolFields, type SymbolView } from '@bpfkit/core';
+import { type SectionView, STT_SECTION, type SymbolFields, type SymbolView, UsageError } from '@bpfkit/core';
 import { ELF64_SYM_SIZE, SHN_XINDEX } from './elf-constants.js';
 import { u64At } from './small-bigint.js';
 import type { StringTable } from './string-table.js';
@@ -50,23 +50,24 @@ export class ElfSymbolFields implements SymbolFields {
   }
 
   type(index: number): number {
-    return this.#view.getUint8(this.#start + index * ELF64_SYM_SIZE + ST_INFO) & 0xf;
+    return this.#view.getUint8(this.#entry(index) + ST_INFO) & 0xf;
   }
 
   bind(index: number): number {
-    return this.#view.getUint8(this.#start + index * ELF64_SYM_SIZE + ST_INFO) >> 4;
+    return this.#view.getUint8(this.#entry(index) + ST_INFO) >> 4;
   }
 
   visibility(index: number): number {
-    return this.#view.getUint8(this.#start + index * ELF64_SYM_SIZE + ST_OTHER) & 0x3;
+    return this.#view.getUint8(this.#entry(index) + ST_OTHER) & 0x3;
   }
 
   sectionIndex(index: number): number {
-    const raw = this.#view.getUint16(this.#start + index * ELF64_SYM_SIZE + ST_SHNDX, this.#little);
+    const raw = this.#view.getUint16(this.#entry(index) + ST_SHNDX, this.#little);
     return raw === SHN_XINDEX && this.#extended !== undefined ? this.#extended[index]! : raw;
   }
 
   symbol(index: number): SymbolView {
+    this.#entry(index);
     this.#made ??= new Array(this.count).fill(undefined);
     let made = this.#made[index];
     if (made === undefined) {
@@ -74,6 +75,16 @@ export class ElfSymbolFields implements SymbolFields {
       this.#made[index] = made;
     }
     return made;
+  }
+
+  /** Where entry `index` starts in the file; a UsageError for an index outside the table. */
+  #entry(index: number): number {
+    if (!(index >= 0 && index < this.count && Number.isInteger(index))) {
+      throw new UsageError(`symbol index ${index} is outside the table of ${this.count} symbols`, {
+        hint: 'ask for indices 0 to symbolFields.count - 1',
+      });
+    }
+    return this.#start + index * ELF64_SYM_SIZE;
   }
 
   #make(index: number): SymbolView {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { ElfError } from '@bpfkit/core';
+import { ElfError, UsageError } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { fixtureFiles, load, syntheticObject, xdpToolsObjects } from './fixtures.test-helpers.js';
 import { readElf } from './index.js';
@@ -52,6 +52,14 @@ describe('ElfFile.symbolFields', () => {
       expect((error as ElfError).location).toMatchObject({ symbol: '#4', field: 'st_name' });
     });
   }
+
+  it('refuses an index outside the table, naming the table size', () => {
+    const fields = readElf(syntheticObject(true)).symbolFields;
+    for (const index of [-1, 5, 1.5]) {
+      expect(() => fields.type(index)).toThrow(UsageError);
+      expect(() => fields.symbol(index)).toThrow(`symbol index ${index} is outside the table of 5 symbols`);
+    }
+  });
 
   it('is empty for an object without a symbol table', () => {
     const bytes = syntheticObject(true);

@@ -48,6 +48,7 @@ describe('symbolFieldsOf', () => {
     expect(fields.sectionIndex(2)).toBe(4);
     expect(fields.symbol(1)).toBe(symbols[1]);
     expect(symbolFieldsOf(view)).toBe(fields);
+    expect(() => fields.bind(3)).toThrow('symbol index 3 is outside the table of 3 symbols');
     expect(symbolFieldsOf(plainView(symbols))).not.toBe(fields);
   });
 

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import type { ObjectFileView, SymbolView } from './object-file.js';
 
 /**
@@ -5,7 +6,8 @@ import type { ObjectFileView, SymbolView } from './object-file.js';
  * object holds tens of symbols an open never names (clang's LBB labels, file and section
  * symbols), and an object per symbol with its name decoded was a tenth of an open. elf-reader's
  * ElfFile answers from its Elf64_Sym entries in place; `symbolFieldsOf` gives any other view one
- * over its `symbols`. Indices run from 0 to `count - 1`, as in `ObjectFileView.symbols`.
+ * over its `symbols`. Indices run from 0 to `count - 1`, as in `ObjectFileView.symbols`; any other
+ * is a UsageError.
  */
 export interface SymbolFields {
   readonly count: number;
@@ -34,23 +36,29 @@ class ArraySymbolFields implements SymbolFields {
   }
 
   type(index: number): number {
-    return this.#symbols[index]!.type;
+    return this.symbol(index).type;
   }
 
   bind(index: number): number {
-    return this.#symbols[index]!.bind;
+    return this.symbol(index).bind;
   }
 
   visibility(index: number): number {
-    return this.#symbols[index]!.visibility;
+    return this.symbol(index).visibility;
   }
 
   sectionIndex(index: number): number {
-    return this.#symbols[index]!.sectionIndex;
+    return this.symbol(index).sectionIndex;
   }
 
   symbol(index: number): SymbolView {
-    return this.#symbols[index]!;
+    const symbol = this.#symbols[index];
+    if (symbol === undefined || !Number.isInteger(index)) {
+      throw new UsageError(`symbol index ${index} is outside the table of ${this.count} symbols`, {
+        hint: 'ask for indices 0 to count - 1',
+      });
+    }
+    return symbol;
   }
 }
 
