@@ -126,7 +126,9 @@ describe.skipIf(!kernelOk)(`PerfBuffer (real kernel) ${kernelSkipReason}`, () =>
     expect(perfEventFds()).toBe(before + onlineCpus().length);
     for (let i = 0; i < 3; i++) {
       await new Promise((resolve) => setTimeout(resolve, 5));
-      backend.testRun(program, { data: packet, repeat: 100 });
+      // on one CPU, as above: a run that moved CPUs part-way put its last samples in another
+      // CPU's ring, which the stream read first (CI, a busy machine)
+      onOneCpu(() => backend.testRun(program, { data: packet, repeat: 100 }));
     }
     const samples = await received;
     expect(samples.map((s) => (s.type === 'sample' ? readU64(s.data) : -1n))).toEqual(
