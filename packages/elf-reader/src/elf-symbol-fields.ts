@@ -27,7 +27,8 @@ export interface CheckedSymbolTable {
 /**
  * A checked SHT_SYMTAB read in place: each field from its Elf64_Sym entry when asked, a whole
  * SymbolView (its name decoded from the linked string table) made on the first ask and kept.
- * readSymbolTable checked every name offset and section index, so nothing here can fail.
+ * readSymbolTable checked every name offset and section index, so reading a symbol inside the
+ * table cannot fail; an index outside it is a UsageError.
  */
 export class ElfSymbolFields implements SymbolFields {
   readonly count: number;

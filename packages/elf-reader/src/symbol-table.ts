@@ -202,11 +202,12 @@ function readExtendedIndices(
       );
     }
     const sectionCount = table.sections.length;
+    const symbolsStart = table.sections[symtabIndex]!.offset;
     const indices = new Uint32Array(symbolCount);
     for (let index = 0; index < symbolCount; index++) {
       const at = section.offset + index * 4;
       const sectionIndex = reader.expect(at, 4, 'SHT_SYMTAB_SHNDX', label).u32();
-      const entry = table.sections[symtabIndex]!.offset + index * ELF64_SYM_SIZE;
+      const entry = symbolsStart + index * ELF64_SYM_SIZE;
       if (reader.view.getUint16(entry + ST_SHNDX, reader.littleEndian) !== SHN_XINDEX) continue;
       if (sectionIndex >= sectionCount) {
         outOfRange('SHT_SYMTAB_SHNDX entry', sectionIndex, index, sectionCount, {

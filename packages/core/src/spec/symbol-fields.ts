@@ -53,7 +53,8 @@ class ArraySymbolFields implements SymbolFields {
 
   symbol(index: number): SymbolView {
     const symbol = this.#symbols[index];
-    if (symbol === undefined || !Number.isInteger(index)) {
+    // undefined also for a negative or fractional index: an array has no such element
+    if (symbol === undefined) {
       throw new UsageError(`symbol index ${index} is outside the table of ${this.count} symbols`, {
         hint: 'ask for indices 0 to count - 1',
       });
