@@ -5,7 +5,8 @@
  * backend falls back to koffi. The attr buffer is owned by JavaScript; only its address crosses.
  * bindAttr(address, size) returns a bpf(cmd) bound to one attr buffer, so the hot path converts
  * one argument instead of three; nop() is the floor, an empty Node-API call, for the bench notes.
- * readFile(path) reads a whole object file into a buffer of its own in one call.
+ * readFile(path[, slab, offset]) reads a whole object file in one call, into a slab or a buffer
+ * of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +20,8 @@
 
 static napi_value bpf_call(napi_env env, napi_callback_info info)
 {
-	size_t argc = 3;
-	napi_value argv[3];
+	size_t argc = 4;
+	napi_value argv[4];
 	int32_t cmd = 0;
 	int64_t address = 0;
 	uint32_t size = 0;
@@ -103,16 +104,23 @@ static napi_value bind_attr(napi_env env, napi_callback_info info)
 }
 
 /*
- * readFile(path) -> an ArrayBuffer of the whole file, or -errno, or 0 for a file it leaves to the
- * caller (not a regular file, empty, over 1 GiB, or changing size while read). open, fstat, read,
- * close in one call: Node pays its return from the kernel (a TLB refill under PTI) once instead of
- * per syscall, and the bytes land in their own buffer with no copy. Object files are read this way.
+ * readFile(path[, slab, offset, room]) -> an ArrayBuffer of the whole file, or -errno, or 0 for a
+ * file it leaves to the caller (not a regular file, empty, over 1 GiB, or changing size while read).
+ * open, fstat, read, close in one call: Node pays its return from the kernel (a TLB refill under
+ * PTI) once instead of per syscall, and the bytes land where they stay with no copy. Object files
+ * are read this way. With a slab (an ArrayBuffer the caller carves small files from) a file of at
+ * most `room` bytes goes to byte `offset` of it, and the result is its length (> 0): a new
+ * ArrayBuffer per file costs V8 more than the read itself. A larger file gets a buffer of its own.
  */
 static napi_value read_file(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1;
-	napi_value argv[1];
+	size_t argc = 4;
+	napi_value argv[4];
 	char path[PATH_MAX];
+	uint8_t *slab = NULL;
+	size_t slab_length = 0;
+	uint32_t offset = 0;
+	uint32_t room = 0;
 	size_t path_length = 0;
 	struct stat st;
 	napi_value out = NULL;
@@ -123,7 +131,14 @@ static napi_value read_file(napi_env env, napi_callback_info info)
 
 	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
 	if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof(path), &path_length) != napi_ok) {
-		napi_throw_type_error(env, NULL, "readFile(path) takes a string");
+		napi_throw_type_error(env, NULL, "readFile(path[, slab, offset, room]) takes a string");
+		return NULL;
+	}
+	if (argc >= 4 && (napi_get_arraybuffer_info(env, argv[1], (void **)&slab, &slab_length) != napi_ok ||
+			  napi_get_value_uint32(env, argv[2], &offset) != napi_ok ||
+			  napi_get_value_uint32(env, argv[3], &room) != napi_ok || offset > slab_length ||
+			  room > slab_length - offset)) {
+		napi_throw_type_error(env, NULL, "readFile(path, slab, offset, room) takes a range inside an ArrayBuffer");
 		return NULL;
 	}
 	if (path_length >= sizeof(path) - 1) {
@@ -137,9 +152,12 @@ static napi_value read_file(napi_env env, napi_callback_info info)
 	}
 	if (fstat(fd, &st) < 0) {
 		result = -errno;
-	} else if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= (1 << 30) &&
-		   napi_create_arraybuffer(env, (size_t)st.st_size, &data, &out) == napi_ok) {
-		while (total < (size_t)st.st_size) {
+	} else if (S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= (1 << 30)) {
+		if (slab != NULL && (size_t)st.st_size <= room)
+			data = slab + offset;
+		else if (napi_create_arraybuffer(env, (size_t)st.st_size, &data, &out) != napi_ok)
+			data = NULL;
+		while (data != NULL && total < (size_t)st.st_size) {
 			ssize_t n = read(fd, (uint8_t *)data + total, (size_t)st.st_size - total);
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -154,8 +172,11 @@ static napi_value read_file(napi_env env, napi_callback_info info)
 	}
 	close(fd);
 	/* a file that shrank meanwhile (total short of st_size) is left to the caller, as 0 */
-	if (out != NULL && result == 0 && total == (size_t)st.st_size)
-		return out;
+	if (data != NULL && result == 0 && total == (size_t)st.st_size) {
+		if (out != NULL)
+			return out;
+		result = (int64_t)total; /* read into the slab */
+	}
 number:
 	napi_create_int64(env, result, &out);
 	return out;

@@ -49,13 +49,16 @@ export function libc(): Libc {
 }
 
 /** What native/bpf_syscall.c exports. */
-interface NativeAddon {
+export interface NativeAddon {
   bpf: Libc['bpf'];
   bindAttr?: NonNullable<Libc['bindAttr']>;
   /** an empty Node-API call: the floor of any native call (bench notes) */
   nop?: () => void;
-  /** a whole regular file in a buffer of its own, or -errno, or 0 for a file it leaves to fs (read-file.ts) */
-  readFile?: (path: string) => ArrayBuffer | number;
+  /**
+   * a whole regular file in a buffer of its own, or its length when it went into the slab, or
+   * -errno, or 0 for a file it leaves to fs (read-file.ts)
+   */
+  readFile?: (path: string, slab?: ArrayBuffer, offset?: number, room?: number) => ArrayBuffer | number;
 }
 
 /** What native/bpf_fast_call.cc exports. */

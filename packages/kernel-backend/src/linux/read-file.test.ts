@@ -10,7 +10,7 @@ describe('readRegularFile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   // One test for both paths: CI counts a skipped test as one that did not run.
-  it('reads a regular file whole with the addon, and leaves everything else (and everything without it) to fs', () => {
+  it('reads a regular file whole with the addon (small ones into shared slabs), and leaves everything else (and everything without it) to fs', () => {
     const path = join(dir, 'object.o');
     const data = new Uint8Array(70_001).map((_, i) => (i * 7) & 0xff);
     writeFileSync(path, data);
@@ -20,7 +20,31 @@ describe('readRegularFile', () => {
       return;
     }
     expect(read).toEqual(new Uint8Array(readFileSync(path)));
-    expect(read!.buffer.byteLength).toBe(data.length); // a buffer of its own, exactly the file
+    expect(read!.buffer.byteLength).toBe(data.length); // a large file: a buffer of its own, exactly the file
+
+    // small files share slabs: each one whole, 8-aligned, and overlapping no other in its slab,
+    // through more files than one slab holds
+    const small: Uint8Array[] = [];
+    for (let i = 0; i < 24; i++) {
+      const file = join(dir, `small-${i}.o`);
+      writeFileSync(file, new Uint8Array(20_001 + i).fill(i + 1));
+      small.push(readRegularFile(file)!);
+    }
+    small.forEach((bytes, i) => {
+      expect(bytes.length).toBe(20_001 + i);
+      expect(bytes.every((b) => b === i + 1)).toBe(true);
+      expect(bytes.byteOffset % 8).toBe(0);
+    });
+    const slabs = new Set(small.map((bytes) => bytes.buffer));
+    expect(slabs.size).toBeGreaterThan(1);
+    expect(slabs.size).toBeLessThan(small.length);
+    for (const [i, a] of small.entries()) {
+      for (const b of small.slice(i + 1)) {
+        if (a.buffer !== b.buffer) continue;
+        const apart = a.byteOffset + a.length <= b.byteOffset || b.byteOffset + b.length <= a.byteOffset;
+        expect(apart).toBe(true);
+      }
+    }
     writeFileSync(join(dir, 'empty.o'), new Uint8Array(0));
     // what fs reads instead: a missing file (fs says ENOENT), a directory, an empty file, and a
     // file whose size stat does not tell (procfs reports 0)

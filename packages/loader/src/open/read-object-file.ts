@@ -10,7 +10,11 @@ import { readRegularFile } from '@bpfkit/kernel-backend';
 let scratch: Uint8Array | undefined;
 const INITIAL_SCRATCH = 256 * 1024;
 
-/** The bytes of an object file, in a Uint8Array of their own. UsageError when it cannot be read. */
+/**
+ * The bytes of an object file, shared with no other read (a small file's may lie in an ArrayBuffer
+ * that other files' bytes share: read them through byteOffset and byteLength). UsageError when it
+ * cannot be read.
+ */
 export function readObjectFile(path: string): Uint8Array {
   // one native call where the addon is built; otherwise (or anything but a regular file) fs
   const read = readRegularFile(path);
