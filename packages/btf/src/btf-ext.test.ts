@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BtfError } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { parseBtf } from './btf.js';
-import { CoreReloKind, parseBtfExt } from './btf-ext.js';
+import { CoreReloKind, parseBtfExt, readBtfExtRecords } from './btf-ext.js';
 import { BYTE_ORDERS, fixturePath, loadFixture } from './test-support/elf.js';
 
 const sourceLines = readFileSync(fixturePath('btf_kinds.bpf.c'), 'utf8').split('\n');
@@ -92,6 +92,14 @@ describe('.BTF.ext record sizes and counts', () => {
         ],
       },
     ]);
+  });
+
+  it('says whether each run is in insn_off order, as the check reads it', () => {
+    const inOrder = readBtfExtRecords(extWithFuncInfo(8, 3), btf);
+    expect(inOrder.funcInfo.runs).toEqual([{ section: sectionName, start: 44, count: 3, sorted: true }]);
+    const shuffled = extWithFuncInfo(8, 3);
+    new DataView(shuffled.buffer).setUint32(44, 24, true); // insn_off 24, 8, 16
+    expect(readBtfExtRecords(shuffled, btf).funcInfo.runs[0]!.sorted).toBe(false);
   });
 
   it('refuses records smaller than the struct', () => {

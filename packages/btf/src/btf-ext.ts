@@ -69,6 +69,12 @@ export interface BtfExt {
   recordSizes: { funcInfo: number; lineInfo: number; coreRelo: number };
 }
 
+/** Where the string offsets of struct bpf_line_info and bpf_core_relo lie, and their names. */
+const LINE_INFO_STRINGS = [4, 8];
+const LINE_INFO_STRING_FIELDS = ['file_name_off', 'line_off'];
+const CORE_RELO_STRINGS = [8];
+const CORE_RELO_STRING_FIELDS = ['access_str_off'];
+
 /** struct btf_ext_header up to line_info_len, and with core_relo_off/len */
 const EXT_HEADER_MIN = 24;
 const EXT_HEADER_CORE = 32;
@@ -133,6 +139,8 @@ export interface BtfExtRecordRun {
   section: string;
   start: number;
   count: number;
+  /** whether the records are in insn_off order already (what clang writes), found by the check */
+  sorted: boolean;
 }
 
 /** One info block (func_info, line_info or core_relo) as runs of records in place. */
@@ -161,7 +169,8 @@ export interface BtfExtRecords {
 /**
  * One info block: a u32 record size, then per section a btf_ext_info_sec (sec_name_off,
  * num_info) and num_info records. Records may be larger than the struct we know (a newer format):
- * the extra bytes are skipped; smaller ones are refused. `check` validates one record in place.
+ * the extra bytes are skipped; smaller ones are refused. Each record's string offsets (at the
+ * record offsets `strings` lists, named by `fields`) are checked in place.
  */
 function readBlock(
   r: Reader,
@@ -169,7 +178,8 @@ function readBlock(
   length: number,
   known: number,
   what: string,
-  check?: (pos: number, section: string) => void,
+  strings: readonly number[] = [],
+  fields: readonly string[] = [],
 ): BtfExtBlock {
   if (length === 0) return { runs: [], recordSize: known };
   const end = start + length;
@@ -201,11 +211,45 @@ function readBlock(
         section,
       );
     }
-    runs.push({ section, start: pos, count });
-    if (check) for (let i = 0; i < count; i++) check(pos + i * recordSize, section);
+    runs.push({
+      section,
+      start: pos,
+      count,
+      sorted: checkRecords(r, pos, count, recordSize, section, strings, fields),
+    });
     pos += count * recordSize;
   }
   return { runs, recordSize };
+}
+
+/**
+ * Checks the string offsets of `count` records from `pos` (one plain loop: an open checks every
+ * line_info record) and says whether their insn_off (each record's first u32) never decreases.
+ */
+function checkRecords(
+  r: Reader,
+  pos: number,
+  count: number,
+  recordSize: number,
+  section: string,
+  strings: readonly number[],
+  fields: readonly string[],
+): boolean {
+  const { view, le } = r;
+  const limit = r.btf.stringsLength;
+  let sorted = true;
+  let previous = 0;
+  for (let i = 0, at = pos; i < count; i++, at += recordSize) {
+    const insnOff = view.getUint32(at, le);
+    if (insnOff < previous) sorted = false;
+    previous = insnOff;
+    for (let k = 0; k < strings.length; k++) {
+      const field = at + strings[k]!;
+      const offset = view.getUint32(field, le);
+      if (offset >= limit) checkString(r, offset, fields[k]!, field, section); // throws, saying where
+    }
+  }
+  return sorted;
 }
 
 /**
@@ -234,10 +278,8 @@ export function readBtfExtRecords(bytes: Uint8Array, btf: Btf): BtfExtRecords {
     view.getUint32(20, le),
     16,
     'line_info',
-    (pos, section) => {
-      checkString(r, view.getUint32(pos + 4, le), 'file_name_off', pos + 4, section);
-      checkString(r, view.getUint32(pos + 8, le), 'line_off', pos + 8, section);
-    },
+    LINE_INFO_STRINGS,
+    LINE_INFO_STRING_FIELDS,
   );
   const coreRelos =
     hdrLen >= EXT_HEADER_CORE
@@ -247,7 +289,8 @@ export function readBtfExtRecords(bytes: Uint8Array, btf: Btf): BtfExtRecords {
           view.getUint32(28, le),
           16,
           'core_relo',
-          (pos, section) => checkString(r, view.getUint32(pos + 8, le), 'access_str_off', pos + 8, section),
+          CORE_RELO_STRINGS,
+          CORE_RELO_STRING_FIELDS,
         )
       : { runs: [], recordSize: 16 };
   return { byteOrder: byteOrder!, flags: bytes[3]!, view, littleEndian: le, funcInfo, lineInfo, coreRelos };

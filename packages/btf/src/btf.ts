@@ -50,6 +50,12 @@ export class Btf implements RawTypeSource {
   /** over #strings, for readCString's word reads */
   readonly #stringView: DataView;
   #names: NameIndex | undefined;
+  /**
+   * ownIdsOfKind's answers, kept: an open asks for the DATASECs once per data section and again
+   * for the fixups and `.maps`, each a walk of every record. Shared with a repatched Btf, whose
+   * kinds are the same (patches change field values, never a record's kind).
+   */
+  readonly #idsOfKind: Map<number, readonly number[]>;
 
   /**
    * Use parseBtf. `sameLayout` is internal: a Btf whose records `bytes` repeats with only field
@@ -65,7 +71,9 @@ export class Btf implements RawTypeSource {
       this.header = sameLayout.header;
       this.#strings = sameLayout.#strings;
       this.#stringView = sameLayout.#stringView;
+      this.#idsOfKind = sameLayout.#idsOfKind;
     } else {
+      this.#idsOfKind = new Map();
       this.header = parseBtfHeader(bytes);
       const { strStart, strLen } = this.header;
       this.#strings = bytes.subarray(strStart, strStart + strLen);
@@ -197,13 +205,16 @@ export class Btf implements RawTypeSource {
     for (let k = 0, pos = 0; k < count; k++, pos += recordWords(words, pos)) visit(this.firstTypeId + k, pos);
   }
 
-  /** Ids of this BTF's own types of one BTF_KIND_* number, in id order (one walk). @internal */
-  ownIdsOfKind(kind: number): number[] {
+  /** Ids of this BTF's own types of one BTF_KIND_* number, in id order (one walk, kept). @internal */
+  ownIdsOfKind(kind: number): readonly number[] {
+    const kept = this.#idsOfKind.get(kind);
+    if (kept !== undefined) return kept;
     const ids: number[] = [];
     const words = this.words;
     this.forEachOwnType((id, at) => {
       if (((words[at + 1]! >>> 24) & 0x1f) === kind) ids.push(id);
     });
+    this.#idsOfKind.set(kind, ids);
     return ids;
   }
 

@@ -34,6 +34,15 @@ describe.each(BYTE_ORDERS)('fixupDatasecs on btf_kinds.%s.o', (suffix) => {
     }
   });
 
+  it('keeps every type where it was: the fixed BTF lists the same ids of each kind as a fresh parse of its bytes', () => {
+    const fresh = parseBtf(fixed.bytes);
+    for (const kind of [4 /* STRUCT */, 14 /* VAR */, 15 /* DATASEC */]) {
+      expect(btf.ownIdsOfKind(kind).length).toBeGreaterThan(0);
+      expect(fixed.ownIdsOfKind(kind)).toEqual(fresh.ownIdsOfKind(kind));
+      expect(fixed.ownIdsOfKind(kind)).toBe(btf.ownIdsOfKind(kind)); // found once, shared
+    }
+  });
+
   it('leaves static variables and the extern .ksyms section as clang wrote them', () => {
     expect(datasec('.bss').vars).toEqual([
       ['last_event', 0, 240],

@@ -75,7 +75,8 @@ function collectBlock(
       positions: undefined,
     };
     const earlier = info[name];
-    info[name] = earlier ? merged(earlier, list) : sorted(list);
+    // the check that found the run also found whether it is in order
+    info[name] = earlier ? merged(earlier, list) : run.sorted ? list : sortedList(list);
   }
 }
 
@@ -87,12 +88,9 @@ function insnOffAt(list: RecordList, index: number): number {
   return list.view.getUint32(positionAt(list, index), list.littleEndian);
 }
 
-/** The list in insn_off order: as it is when sorted, else with its positions sorted (stably). */
-function sorted(list: RecordList): RecordList {
-  for (let i = 1; i < list.count; i++) {
-    if (insnOffAt(list, i - 1) > insnOffAt(list, i)) return withPositions(list, allPositions(list));
-  }
-  return list;
+/** A list out of insn_off order, with its positions sorted (stably). */
+function sortedList(list: RecordList): RecordList {
+  return withPositions(list, allPositions(list));
 }
 
 /** A section named twice in one block: its records together, in insn_off order (append order on ties). */
