@@ -49,7 +49,8 @@ export interface ObjectReader {
 
 /**
  * One map-definition format. The open pipeline offers each section to the collectors in order;
- * the first whose `claims` says yes owns it, so a plugin can take any section name.
+ * the first whose `claims` says yes owns it, so a plugin can take any section name. Code and the
+ * ELF file's bookkeeping (SHT_SYMTAB, SHT_STRTAB, SHT_REL, SHT_RELA) are offered to none.
  */
 export interface MapCollector<O extends object = {}> {
   /** the format name written to MapSpec.source.format, used by --format and by Placement */

@@ -1,9 +1,21 @@
-import type { MapCollector, ObjectFileView, OpenContext, SectionView } from '@bpfkit/core';
+import {
+  type MapCollector,
+  type ObjectFileView,
+  type OpenContext,
+  type SectionView,
+  SHT_REL,
+  SHT_RELA,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+} from '@bpfkit/core';
 import { executableSections } from './executable-sections.js';
 
 /**
- * Offers every non-code section to the collectors in order; the first that claims a section owns
- * it. Returns each collector with the sections it won (collectors with none are left out).
+ * Offers every section that holds data, whatever its name, to the collectors in order; the first
+ * that claims a section owns it. Code is the programs', and the ELF file's own bookkeeping
+ * (symbol and string tables, relocations: a third of a clang object's sections) is offered to
+ * none, as libbpf's bpf_object__elf_collect reads no map there. Returns each collector with the
+ * sections it won (collectors with none are left out).
  */
 export function claimSections(
   file: ObjectFileView,
@@ -15,7 +27,7 @@ export function claimSections(
   const won: { collector: MapCollector; sections: SectionView[] }[] = [];
   // plain loops: an open offers every section, and a closure per offer was garbage to collect
   for (const section of file.sections) {
-    if (section.name === '' || code.includes(section)) continue;
+    if (section.name === '' || isBookkeeping(section.type) || code.includes(section)) continue;
     let owner: MapCollector | undefined;
     for (const collector of collectors) {
       if (collector.claims(section, file, context)) {
@@ -30,4 +42,8 @@ export function claimSections(
     else won.push({ collector: owner, sections: [section] });
   }
   return won;
+}
+
+function isBookkeeping(type: number): boolean {
+  return type === SHT_REL || type === SHT_RELA || type === SHT_SYMTAB || type === SHT_STRTAB;
 }
