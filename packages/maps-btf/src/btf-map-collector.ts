@@ -53,12 +53,25 @@ export function readBtfMaps(
       hint: 'was the object compiled with -g? BTF-defined maps need BTF',
     });
   }
-  const datasec = btf.typeById(datasecId);
-  if (datasec.kind !== 'DATASEC') throw new Error('unreachable: findByName returned another kind');
+  // the DATASEC's btf_var_secinfo entries and each VAR straight from the type words, and one
+  // unknown-member callback for every map (it reads the struct of the map being parsed): an open
+  // reads every map, and a decoded DATASEC or a closure per map was garbage to collect
+  const words = btf.typeHolder(datasecId).words;
+  const datasecAt = btf.typeWordIndex(datasecId);
+  const count = words[datasecAt + 1]! & 0xffff;
+  let structId = 0;
+  const onUnknownMember = (map: string, member: string) =>
+    events.emit({
+      type: 'warning',
+      message: `map '${map}': ignoring unknown field '${member}'`,
+      location: { ...location, map, field: member, typeId: structId },
+    });
 
   const placed: PlacedDefinition[] = [];
-  const specs = datasec.vars.map((info, index): MapSpec => {
-    // the VAR's fields straight from its words: an open reads every map
+  const specs = new Array<MapSpec>(count);
+  for (let index = 0; index < count; index++) {
+    const secinfo = datasecAt + 3 + index * 3;
+    const info = { type: words[secinfo]!, offset: words[secinfo + 1]!, size: words[secinfo + 2]! };
     const name = btf.typeName(info.type);
     const here = (): ErrorLocation => ({
       ...location,
@@ -89,7 +102,7 @@ export function readBtfMaps(
         hint: 'BTF-defined maps must be global variables (not static)',
       });
     }
-    const structId = btf.skipModsAndTypedefs(btf.sizeOrTypeOf(info.type));
+    structId = btf.skipModsAndTypedefs(btf.sizeOrTypeOf(info.type));
     const structKind = btf.kindOf(structId);
     if (structKind !== 'STRUCT') {
       throw new MapDefinitionError(`map '${name}': unexpected def kind ${structKind}`, {
@@ -104,12 +117,7 @@ export function readBtfMaps(
       strict: !options.relaxedMaps,
       // written out, not spread from `location`: a spread costs about a microsecond per map
       location: { object, section: section.name, byteOffset: info.offset },
-      onUnknownMember: (map, member) =>
-        events.emit({
-          type: 'warning',
-          message: `map '${map}': ignoring unknown field '${member}'`,
-          location: { ...location, map, field: member, typeId: structId },
-        }),
+      onUnknownMember,
     });
     placed.push({ name, offset: info.offset, size: info.size, definition });
     const source: MapSource = {
@@ -120,8 +128,8 @@ export function readBtfMaps(
       btfTypeId: structId,
       btfVarId: info.type,
     };
-    return specFromDefinition(name, definition, source);
-  });
+    specs[index] = specFromDefinition(name, definition, source);
+  }
 
   const slots = readInitialSlots(file, section, placed, location);
   for (const spec of specs) {

@@ -113,7 +113,6 @@ function readMember(
   isInner: boolean,
 ): void {
   const field = member.name;
-  const at = (): ErrorLocation => ({ field, typeId: structId });
   switch (field) {
     case 'type':
       def.type = intField(btf, member, mapName, options);
@@ -137,7 +136,8 @@ function readMember(
         'key',
         mapName,
         options,
-        at,
+        field,
+        structId,
       );
       return;
     case 'value_size':
@@ -147,7 +147,8 @@ function readMember(
         'value',
         mapName,
         options,
-        at,
+        field,
+        structId,
       );
       return;
     case 'key': {
@@ -158,7 +159,8 @@ function readMember(
         'key',
         mapName,
         options,
-        at,
+        field,
+        structId,
       );
       def.keyTypeId = typeId;
       return;
@@ -166,7 +168,7 @@ function readMember(
     case 'value': {
       const typeId = pointedType(btf, member, mapName, options);
       const size = sizeOf(btf, typeId, member, mapName, options);
-      def.valueSize = agreeingSize(def.valueSize, size, 'value', mapName, options, at);
+      def.valueSize = agreeingSize(def.valueSize, size, 'value', mapName, options, field, structId);
       def.valueTypeId = typeId;
       return;
     }
@@ -174,11 +176,13 @@ function readMember(
       readValues(btf, def, member, isLast, mapName, options, isInner);
       return;
     case 'pinning': {
-      if (isInner) throw fail(mapName, 'an inner map definition cannot be pinned', options, at());
+      if (isInner)
+        throw fail(mapName, 'an inner map definition cannot be pinned', options, { field, typeId: structId });
       const value = intField(btf, member, mapName, options);
       if (value !== LibbpfPinType.NONE && value !== LibbpfPinType.BY_NAME) {
         throw fail(mapName, `invalid pinning value ${value}`, options, {
-          ...at(),
+          field,
+          typeId: structId,
           hint: 'libbpf knows LIBBPF_PIN_NONE (0) and LIBBPF_PIN_BY_NAME (1)',
         });
       }
@@ -188,7 +192,8 @@ function readMember(
     default:
       if (options.strict) {
         throw fail(mapName, `unknown field '${field}'`, options, {
-          ...at(),
+          field,
+          typeId: structId,
           hint: 'open with relaxedMaps to ignore fields libbpf does not know (source.btfTypeId names the struct)',
         });
       }
@@ -199,23 +204,21 @@ function readMember(
 
 /** `int (*name)[N]` → N (libbpf's get_map_field_int), read from the btf_array words. */
 function intField(btf: Btf, member: MemberWords, mapName: string, options: ParseDefinitionOptions): number {
-  const at = () => ({ field: member.name, typeId: member.type });
   const pointerId = btf.skipModsAndTypedefs(member.type);
   if (btf.kindOf(pointerId) !== 'PTR') {
     throw fail(mapName, `attribute '${member.name}' should be a PTR, got ${btf.kindOf(pointerId)}`, options, {
-      ...at(),
+      field: member.name,
+      typeId: member.type,
       hint: 'declare integer attributes with __uint(name, value)',
     });
   }
   const arrayId = btf.sizeOrTypeOf(pointerId);
   const arrayKind = arrayId === 0 || arrayId > btf.typeCount ? 'void' : btf.kindOf(arrayId);
   if (arrayKind !== 'ARRAY') {
-    throw fail(
-      mapName,
-      `attribute '${member.name}' should point to an ARRAY, got ${arrayKind}`,
-      options,
-      at(),
-    );
+    throw fail(mapName, `attribute '${member.name}' should point to an ARRAY, got ${arrayKind}`, options, {
+      field: member.name,
+      typeId: member.type,
+    });
   }
   return arrayField(btf, arrayId, ARRAY_NELEMS);
 }
@@ -263,11 +266,13 @@ function agreeingSize(
   what: 'key' | 'value',
   mapName: string,
   options: ParseDefinitionOptions,
-  at: () => ErrorLocation,
+  field: string,
+  typeId: number,
 ): number {
   if (current !== 0 && current !== size) {
     throw fail(mapName, `conflicting ${what} size ${current} != ${size}`, options, {
-      ...at(),
+      field,
+      typeId,
       hint: `${what} and ${what}_size must describe the same size`,
     });
   }
@@ -295,7 +300,7 @@ function readValues(
       hint: "declare __uint(type, ...) before 'values'",
     });
   }
-  def.valueSize = agreeingSize(def.valueSize, 4, 'value', mapName, options, () => at);
+  def.valueSize = agreeingSize(def.valueSize, 4, 'value', mapName, options, 'values', member.type);
   // kinds and fields read from the records' words: decoding the inner struct (every member and
   // its name) only to learn its kind cost a map-in-map more than the rest of its definition
   if (btf.kindOf(member.type) !== 'ARRAY' || arrayField(btf, member.type, ARRAY_NELEMS) !== 0) {
