@@ -5,8 +5,8 @@
  * backend falls back to koffi. The attr buffer is owned by JavaScript; only its address crosses.
  * bindAttr(address, size) returns a bpf(cmd) bound to one attr buffer, so the hot path converts
  * one argument instead of three; nop() is the floor, an empty Node-API call, for the bench notes.
- * readFile(path[, slab, offset]) reads a whole object file in one call, into a slab or a buffer
- * of its own.
+ * readFile(path[, slab, offset, room]) reads a whole object file in one call, into a slab or a
+ * buffer of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +20,8 @@
 
 static napi_value bpf_call(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value argv[4];
+	size_t argc = 3;
+	napi_value argv[3];
 	int32_t cmd = 0;
 	int64_t address = 0;
 	uint32_t size = 0;

@@ -32,6 +32,14 @@ describe('pooled byte ranges', () => {
     expect(large[99_999]).toBe(7);
   });
 
+  it('starts a new slab when a caller transferred the current one away with its range', () => {
+    const held = pooledBytes(64);
+    structuredClone(held.buffer, { transfer: [held.buffer as ArrayBuffer] });
+    expect(held.buffer.byteLength).toBe(0);
+    const next = pooledCopy(Uint8Array.from([1, 2, 3]));
+    expect([...next]).toEqual([1, 2, 3]);
+  });
+
   it('starts a new slab when the current one is full', () => {
     const buffers = new Set<ArrayBufferLike>();
     for (let i = 0; i < 40; i++) buffers.add(pooledBytes(4096).buffer);

@@ -19,7 +19,8 @@ let used = 0;
 /** `length` zero bytes that share no byte with any other range. */
 export function pooledBytes(length: number): Uint8Array {
   if (length > POOLED_MOST) return new Uint8Array(length);
-  if (slab === undefined || used + length > SLAB_SIZE) {
+  // a new slab when this one is full, or was transferred (detached) with a range a caller held
+  if (slab === undefined || used + length > SLAB_SIZE || slab.byteLength === 0) {
     slab = new ArrayBuffer(SLAB_SIZE);
     used = 0;
   }

@@ -45,6 +45,14 @@ describe('readRegularFile', () => {
         expect(apart).toBe(true);
       }
     }
+    // a caller may transfer a file's buffer away (detaching the slab): the next read takes a new one
+    const last = small.at(-1)!;
+    expect(last.byteOffset).toBeGreaterThan(0); // in a slab, after other files
+    structuredClone(last.buffer, { transfer: [last.buffer as ArrayBuffer] });
+    expect(last.buffer.byteLength).toBe(0);
+    const after = readRegularFile(join(dir, 'small-0.o'))!;
+    expect(after.length).toBe(20_001);
+    expect(after.every((b) => b === 1)).toBe(true);
     writeFileSync(join(dir, 'empty.o'), new Uint8Array(0));
     // what fs reads instead: a missing file (fs says ENOENT), a directory, an empty file, and a
     // file whose size stat does not tell (procfs reports 0)

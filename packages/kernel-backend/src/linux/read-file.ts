@@ -29,7 +29,11 @@ let used = 0;
 export function readRegularFile(path: string): Uint8Array | undefined {
   if (readFile === undefined) readFile = nativeAddon()?.readFile ?? null;
   if (readFile === null) return undefined;
-  slab ??= new ArrayBuffer(SLAB_SIZE);
+  // a new slab at first, and after a caller transferred (detached) the last one with its bytes
+  if (slab === undefined || slab.byteLength === 0) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    used = 0;
+  }
   const result = readFile(path, slab, used, Math.min(SLAB_SIZE - used, POOLED_MOST));
   if (typeof result !== 'number') {
     // a buffer of its own: a large file, or a small one past what is left of the slab, which then
