@@ -56,6 +56,8 @@ export class Btf implements RawTypeSource {
    * kinds are the same (patches change field values, never a record's kind).
    */
   readonly #idsOfKind: Map<number, readonly number[]>;
+  /** resolveSize's answers (resolve.ts), made on its first ask */
+  #sizes: Map<number, number> | undefined;
 
   /**
    * Use parseBtf. `sameLayout` is internal: a Btf whose records `bytes` repeats with only field
@@ -203,6 +205,15 @@ export class Btf implements RawTypeSource {
     const words = this.words;
     const count = this.#index.count;
     for (let k = 0, pos = 0; k < count; k++, pos += recordWords(words, pos)) visit(this.firstTypeId + k, pos);
+  }
+
+  /**
+   * Sizes resolveSize found, by type id: kept on the Btf rather than in a WeakMap keyed by it, as
+   * every open makes a Btf and a WeakMap entry costs the collector ephemeron work. @internal
+   */
+  resolvedSizes(): Map<number, number> {
+    this.#sizes ??= new Map();
+    return this.#sizes;
   }
 
   /** Ids of this BTF's own types of one BTF_KIND_* number, in id order (one walk, kept). @internal */

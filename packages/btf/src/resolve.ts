@@ -65,16 +65,12 @@ export function skipModsAndTypedefs(btf: Btf, id: number): number {
   throw chainTooDeep(id, current);
 }
 
-/** Sizes already resolved, per Btf and type id: CO-RE asks for the same few types again and again. */
-const resolvedSizes = new WeakMap<Btf, Map<number, number>>();
-
-/** Like libbpf's btf__resolve_size: follows typedefs, modifiers, VARs and DECL_TAGs, multiplies arrays. */
+/**
+ * Like libbpf's btf__resolve_size: follows typedefs, modifiers, VARs and DECL_TAGs, multiplies
+ * arrays. Answers are kept per Btf and type id: CO-RE asks for the same few types again and again.
+ */
 export function resolveSize(btf: Btf, id: number): number {
-  let sizes = resolvedSizes.get(btf);
-  if (!sizes) {
-    sizes = new Map();
-    resolvedSizes.set(btf, sizes);
-  }
+  const sizes = btf.resolvedSizes();
   let size = sizes.get(id);
   if (size === undefined) {
     size = computeSize(btf, id);
