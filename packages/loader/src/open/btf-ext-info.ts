@@ -179,8 +179,11 @@ function fillLineInfo(table: MarkTable<LineRecord>, list: RecordList, start: num
       values[filled++] = record;
     }
   }
-  ids.length = filled;
-  values.length = filled;
+  // shortened only when records repeated an instruction: setting length is a runtime call
+  if (filled < count) {
+    ids.length = filled;
+    values.length = filled;
+  }
   table.ids = ids;
   table.values = values;
 }
