@@ -4,7 +4,6 @@ import {
   type Instruction,
   type InstructionReference,
   LD_IMM64_CODE,
-  type MapSpec,
   type ObjectFileView,
   PseudoCall,
   RelocationError,
@@ -16,6 +15,7 @@ import {
 } from '@bpfkit/core';
 
 import type { CompilerQuirks } from './compiler-quirks.js';
+import type { MapPlaces } from './map-places.js';
 
 const CALL_CODE = 0x85; // BPF_JMP | BPF_CALL
 
@@ -52,7 +52,7 @@ export function recordCodeRelocations(
   file: ObjectFileView,
   sectionIndex: number,
   functions: readonly FunctionExtent[],
-  maps: readonly MapSpec[],
+  maps: MapPlaces,
   functionAt: FunctionAt,
   quirks: CompilerQuirks,
 ): void {
@@ -105,7 +105,7 @@ function classify(
   file: ObjectFileView,
   insn: Instruction,
   sym: SymbolView,
-  maps: readonly MapSpec[],
+  maps: MapPlaces,
   functionAt: FunctionAt,
   quirks: CompilerQuirks,
   where: () => { section: string; symbol: string; instruction: number; byteOffset: number },
@@ -145,11 +145,9 @@ function classify(
     return { kind: 'func-pointer', function: target.name };
   }
   const value = Number(sym.value);
-  const definition = maps.find(
-    (m) => m.source.sectionIndex === sym.sectionIndex && m.kind !== 'data' && m.source.offset === value,
-  );
+  const definition = maps.definitionAt(sym.sectionIndex, value);
   if (definition && sym.type !== STT_SECTION) return { kind: 'map-fd', map: definition.name };
-  const data = maps.find((m) => m.source.sectionIndex === sym.sectionIndex && m.kind === 'data');
+  const data = maps.dataMap(sym.sectionIndex);
   if (data) {
     const symbolOffset = sym.type === STT_SECTION || quirks.dataImmediateIncludesSymbolValue ? 0 : value;
     return { kind: 'map-value', map: data.name, offset: symbolOffset + insn.imm };

@@ -9,6 +9,7 @@ import {
   STT_OBJECT,
   symbolFieldsOf,
 } from '@bpfkit/core';
+import { indexMapPlaces } from './map-places.js';
 
 // ELF st_other visibility values (elf.h): libbpf treats both as hidden.
 const STV_INTERNAL = 1;
@@ -26,6 +27,7 @@ export function objectSymbols(
   functionNames: ReadonlySet<string>,
 ): ObjectSymbol[] {
   const symbols: ObjectSymbol[] = [];
+  const places = indexMapPlaces(maps);
   const fields = symbolFieldsOf(file);
   for (let index = 0; index < fields.count; index++) {
     const bind = fields.bind(index);
@@ -43,28 +45,14 @@ export function objectSymbols(
     }
     if (symbol.type !== STT_OBJECT) continue;
     const offset = Number(symbol.value);
-    const data = dataMapOf(maps, symbol.sectionIndex);
+    const data = places.dataMap(symbol.sectionIndex);
     if (data) {
       const size = Number(symbol.size);
       symbols.push({ name: symbol.name, kind: 'variable', weak, hidden, map: data.name, offset, size });
       continue;
     }
-    const map = definitionAt(maps, symbol.sectionIndex, offset);
+    const map = places.definitionAt(symbol.sectionIndex, offset);
     if (map) symbols.push({ name: map.name, kind: 'map', weak, hidden });
   }
   return symbols;
-}
-
-/** The global-data map made of a section, if any. */
-function dataMapOf(maps: readonly MapSpec[], sectionIndex: number): MapSpec | undefined {
-  for (const m of maps) if (m.kind === 'data' && m.source.sectionIndex === sectionIndex) return m;
-  return undefined;
-}
-
-/** The map whose definition lies at `offset` of a section. */
-function definitionAt(maps: readonly MapSpec[], sectionIndex: number, offset: number): MapSpec | undefined {
-  for (const m of maps) {
-    if (m.kind !== 'data' && m.source.sectionIndex === sectionIndex && m.source.offset === offset) return m;
-  }
-  return undefined;
 }

@@ -22,6 +22,7 @@ import { fillFunctionDebugInfo, readSectionDebugInfo, type SectionDebugInfo } fr
 import { type FunctionExtent, recordCodeRelocations, recordLocalCalls } from './code-relocations.js';
 import { compilerQuirks } from './compiler-quirks.js';
 import { executableSections } from './executable-sections.js';
+import { indexMapPlaces } from './map-places.js';
 import { readKernelVersion, readLicense } from './object-metadata.js';
 
 /**
@@ -88,8 +89,9 @@ export function collectCode(
   const functionAt = (sectionIndex: number, byteOffset: number) =>
     extents.get(sectionIndex)?.find((f) => f.start === byteOffset);
   const quirks = compilerQuirks(file);
+  const places = indexMapPlaces(input.maps);
   for (const [sectionIndex, list] of extents) {
-    recordCodeRelocations(file, sectionIndex, list, input.maps, functionAt, quirks);
+    recordCodeRelocations(file, sectionIndex, list, places, functionAt, quirks);
     const sectionName = file.sections[sectionIndex]!.name;
     for (const fn of list) {
       recordLocalCalls(fn, functionAt, context.objectName, sectionName, file.byteOrder === 'little');
