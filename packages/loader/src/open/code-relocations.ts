@@ -52,7 +52,7 @@ export function recordCodeRelocations(
   file: ObjectFileView,
   sectionIndex: number,
   functions: readonly FunctionExtent[],
-  maps: MapPlaces,
+  places: MapPlaces,
   functionAt: FunctionAt,
   quirks: CompilerQuirks,
 ): void {
@@ -79,7 +79,7 @@ export function recordCodeRelocations(
       });
     }
     const here = () => ({ ...location(), symbol: sym.name, program: fn.name, instruction: index });
-    const relocation = classify(file, insn, sym, maps, functionAt, quirks, here);
+    const relocation = classify(file, insn, sym, places, functionAt, quirks, here);
     fn.references.set(index, relocation);
   }
 }
@@ -105,7 +105,7 @@ function classify(
   file: ObjectFileView,
   insn: Instruction,
   sym: SymbolView,
-  maps: MapPlaces,
+  places: MapPlaces,
   functionAt: FunctionAt,
   quirks: CompilerQuirks,
   where: () => { section: string; symbol: string; instruction: number; byteOffset: number },
@@ -145,9 +145,9 @@ function classify(
     return { kind: 'func-pointer', function: target.name };
   }
   const value = Number(sym.value);
-  const definition = maps.definitionAt(sym.sectionIndex, value);
+  const definition = places.definitionAt(sym.sectionIndex, value);
   if (definition && sym.type !== STT_SECTION) return { kind: 'map-fd', map: definition.name };
-  const data = maps.dataMap(sym.sectionIndex);
+  const data = places.dataMap(sym.sectionIndex);
   if (data) {
     const symbolOffset = sym.type === STT_SECTION || quirks.dataImmediateIncludesSymbolValue ? 0 : value;
     return { kind: 'map-value', map: data.name, offset: symbolOffset + insn.imm };
