@@ -101,10 +101,14 @@ export const globalDataCollector: MapCollector = {
   claims: (section: SectionView) => isGlobalDataSection(section),
   collect(file: ObjectFileView, sections: readonly SectionView[], context: OpenContext): MapSpec[] {
     const btf = sections.some((s) => s.size > 0) ? objectBtf(file, context) : undefined;
-    return sections.flatMap((section) => {
+    // a loop, not flatMap (about 300 ns a call on Node 20): an open runs this
+    const specs: MapSpec[] = [];
+    for (const section of sections) {
       const spec = readGlobalData(file, section, btf);
-      if (spec) spec.kernelName = internalMapKernelName(context.objectName, section.name);
-      return spec ?? [];
-    });
+      if (!spec) continue;
+      spec.kernelName = internalMapKernelName(context.objectName, section.name);
+      specs.push(spec);
+    }
+    return specs;
   },
 };
