@@ -2,6 +2,7 @@
 // compiler or the headers are missing, it says so and the backend takes the next path down.
 //   native/bpf_syscall.c    -> bpf_syscall.node    Node-API, any Node: bpf(), readFile(); else koffi
 //   native/bpf_fast_call.cc -> bpf_fast_call.node  a V8 fast API call for bpf(), Node 20 (V8 11.3)
+//   native/file_slabs.cc    -> file_slabs.node     recycled slabs for file reads, any Node; else new ArrayBuffers
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -42,4 +43,7 @@ if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) {
   } else {
     console.log(`bpfkit: ${cxx} could not build the fast-call addon; bpf() goes through Node-API`);
   }
+  if (build(cxx, ['-std=c++17'], 'file_slabs.cc', 'file_slabs.node'))
+    console.log('bpfkit: built the file-slab addon (native/build/file_slabs.node)');
+  else console.log(`bpfkit: ${cxx} could not build the file-slab addon; file reads take new ArrayBuffers`);
 }

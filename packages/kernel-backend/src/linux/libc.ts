@@ -70,6 +70,16 @@ export interface FastCallAddon {
   fastCallCount: () => number;
 }
 
+/** What native/file_slabs.cc exports. */
+export interface FileSlabsAddon {
+  /** bytes in each slab */
+  SLAB_SIZE: number;
+  /** a zeroed ArrayBuffer of SLAB_SIZE bytes, on memory a dead slab gave back when there is one */
+  slab: () => ArrayBuffer;
+  /** how many dead slabs' memory waits for reuse */
+  keptSlabs: () => number;
+}
+
 /** The Node-API addon built at install (native/bpf_syscall.c), unless BPFKIT_NATIVE=0 or it is absent. */
 export function nativeAddon(): NativeAddon | undefined {
   if (process.env.BPFKIT_NATIVE === '0') return undefined;
@@ -83,6 +93,12 @@ export function nativeAddon(): NativeAddon | undefined {
 export function fastCallAddon(): FastCallAddon | undefined {
   if (process.env.BPFKIT_NATIVE === '0' || process.env.BPFKIT_FAST_CALL === '0') return undefined;
   return loadAddon<FastCallAddon>('bpf_fast_call.node');
+}
+
+/** The file-slab addon built at install (native/file_slabs.cc), unless BPFKIT_NATIVE=0 or it is absent. */
+export function fileSlabsAddon(): FileSlabsAddon | undefined {
+  if (process.env.BPFKIT_NATIVE === '0') return undefined;
+  return loadAddon<FileSlabsAddon>('file_slabs.node');
 }
 
 function loadAddon<T>(file: string): T | undefined {

@@ -1,6 +1,7 @@
-import { type NativeAddon, nativeAddon } from './libc.js';
+import { fileSlabsAddon, type NativeAddon, nativeAddon } from './libc.js';
 
 let readFile: NativeAddon['readFile'] | null;
+let recycledSlab: (() => ArrayBuffer) | null | undefined;
 
 /**
  * Small files are carved from shared slabs, as Node carves small Buffers from its pool and
@@ -31,7 +32,7 @@ export function readRegularFile(path: string): Uint8Array | undefined {
   if (readFile === null) return undefined;
   // a new slab at first, and after a caller transferred (detached) the last one with its bytes
   if (slab === undefined || slab.byteLength === 0) {
-    slab = new ArrayBuffer(SLAB_SIZE);
+    slab = newSlab();
     used = 0;
   }
   const result = readFile(path, slab, used, Math.min(SLAB_SIZE - used, POOLED_MOST));
@@ -48,4 +49,17 @@ export function readRegularFile(path: string): Uint8Array | undefined {
   const bytes = new Uint8Array(slab, used, result);
   used = (used + result + ALIGN - 1) & -ALIGN;
   return bytes;
+}
+
+/**
+ * A slab on memory a dead one gave back (the file-slab addon, native/file_slabs.cc), else a new
+ * ArrayBuffer. New memory costs this kind of guest a page fault about every open, and misses on
+ * the bytes the kernel just wrote: recycled slabs took 1–2 µs off an open of about 33 µs.
+ */
+function newSlab(): ArrayBuffer {
+  if (recycledSlab === undefined) {
+    const addon = fileSlabsAddon();
+    recycledSlab = addon?.SLAB_SIZE === SLAB_SIZE ? addon.slab : null;
+  }
+  return recycledSlab === null ? new ArrayBuffer(SLAB_SIZE) : recycledSlab();
 }
