@@ -26,44 +26,41 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
  * libbpf does. Returns a new Btf; the input is unchanged.
  */
 export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
-  const patches: DatasecPatch[] = [];
+  // Patch a copy of the bytes in place, as libbpf does, rather than decoding and re-encoding
+  // every type: only DATASEC sizes, secinfo order and offsets, and VAR linkage change. The copy is
+  // made at the first DATASEC that changes, and each is patched as soon as it is planned.
+  let bytes: Uint8Array | undefined;
+  let view: DataView | undefined;
+  const little = btf.byteOrder === 'little';
   for (const id of btf.ownIdsOfKind(BtfKindNumber.DATASEC)) {
     const patch = planDatasec(btf, id, layout);
-    if (patch) patches.push(patch);
-  }
-  if (patches.length === 0) return btf;
-  // Patch a copy of the bytes in place, as libbpf does, rather than decoding and re-encoding
-  // every type: only DATASEC sizes, secinfo order and offsets, and VAR linkage change.
-  const bytes = pooledCopy(btf.bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = btf.byteOrder === 'little';
-  for (const patch of patches) {
-    const at = btf.recordOffset(patch.id);
+    if (patch === undefined) continue;
+    if (view === undefined) {
+      bytes = pooledCopy(btf.bytes);
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    const at = btf.recordOffset(id);
     view.setUint32(at + 8, patch.size, little);
-    patch.vars.forEach((info, index) => {
-      const secinfo = at + 12 + index * 12;
-      view.setUint32(secinfo, info.type, little);
-      view.setUint32(secinfo + 4, info.offset, little);
-      view.setUint32(secinfo + 8, info.size, little);
-    });
-    for (const varId of patch.hidden)
-      view.setUint32(btf.recordOffset(varId) + 12, 0 /* BTF_VAR_STATIC */, little);
+    const { secinfo } = patch;
+    for (let word = 0; word < secinfo.length; word++)
+      view.setUint32(at + 12 + word * 4, secinfo[word]!, little);
+    for (const varId of patch.hidden) view.setUint32(btf.recordOffset(varId) + 12, BTF_VAR_STATIC, little);
   }
-  return repatchedBtf(btf, bytes);
+  return bytes === undefined ? btf : repatchedBtf(btf, bytes);
 }
 
 interface DatasecPatch {
-  id: number;
   size: number;
-  vars: { type: number; offset: number; size: number }[];
+  /** btf_var_secinfo words (type, offset, size per variable), in the order they are written */
+  secinfo: number[];
   /** VARs whose symbol is hidden: libbpf makes them static */
   hidden: number[];
 }
 
 /**
  * What libbpf's btf_fixup_datasec would change in one DATASEC, or undefined when nothing. Reads
- * the DATASEC's secinfo and each VAR's linkage straight from the type words (an open runs this on
- * every object); only the names it looks up are decoded.
+ * the DATASEC's secinfo and each VAR's linkage straight from the type words, into flat lists (an
+ * open runs this on every object); only the names it looks up are decoded.
  */
 function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch | undefined {
   const words = btf.typeHolder(id).words;
@@ -72,11 +69,8 @@ function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch 
   const count = words[at + 1]! & 0xffff;
   let changed = false;
   let size = words[at + 2]!;
-  const vars = new Array<{ type: number; offset: number; size: number }>(count);
-  for (let index = 0; index < count; index++) {
-    const secinfo = at + 3 + index * 3;
-    vars[index] = { type: words[secinfo]!, offset: words[secinfo + 1]!, size: words[secinfo + 2]! };
-  }
+  const secinfo = new Array<number>(count * 3);
+  for (let word = 0; word < count * 3; word++) secinfo[word] = words[at + 3 + word]!;
   const hidden: number[] = [];
   if (!EXTERN_SECTIONS.has(section)) {
     const fixOffsets = size === 0;
@@ -92,8 +86,7 @@ function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch 
       changed = true;
     }
     for (let index = 0; index < count; index++) {
-      const info = vars[index]!;
-      const varId = info.type;
+      const varId = secinfo[index * 3]!;
       if (btf.kindNumberOf(varId) !== BtfKindNumber.VAR) {
         throw new BtfError(`DATASEC ${section} holds a ${btf.kindOf(varId)}, not a VAR`, {
           location: { typeId: id, section, field: `vars[${index}].type` },
@@ -109,8 +102,8 @@ function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch 
           location: { typeId: varId, section, symbol: name },
         });
       }
-      if (fixOffsets && info.offset !== offset) {
-        info.offset = offset;
+      if (fixOffsets && secinfo[index * 3 + 1] !== offset) {
+        secinfo[index * 3 + 1] = offset;
         changed = true;
       }
       if (layout.symbolHidden?.(section, name)) {
@@ -119,13 +112,24 @@ function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch 
       }
     }
   }
-  let sorted = vars;
   for (let index = 1; index < count; index++) {
-    if (vars[index - 1]!.offset > vars[index]!.offset) {
-      sorted = [...vars].sort((a, b) => a.offset - b.offset);
+    if (secinfo[index * 3 - 2]! > secinfo[index * 3 + 1]!) {
+      sortByOffset(secinfo, count);
       changed = true;
       break;
     }
   }
-  return changed ? { id, size, vars: sorted, hidden } : undefined;
+  return changed ? { size, secinfo, hidden } : undefined;
+}
+
+/** Reorders the secinfo triples by offset, stably (equal offsets keep their order, as libbpf's qsort is not relied on). */
+function sortByOffset(secinfo: number[], count: number): void {
+  const order = Array.from({ length: count }, (_, index) => index);
+  order.sort((a, b) => secinfo[a * 3 + 1]! - secinfo[b * 3 + 1]!);
+  const copy = secinfo.slice();
+  order.forEach((from, to) => {
+    secinfo[to * 3] = copy[from * 3]!;
+    secinfo[to * 3 + 1] = copy[from * 3 + 1]!;
+    secinfo[to * 3 + 2] = copy[from * 3 + 2]!;
+  });
 }
