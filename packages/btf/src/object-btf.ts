@@ -11,6 +11,7 @@ import {
   STT_OBJECT,
   type SymbolView,
   symbolFieldsOf,
+  symbolsOfType,
 } from '@bpfkit/core';
 import { ObjectBtfArtifact } from './artifacts.js';
 import { type Btf, parseBtf } from './btf.js';
@@ -99,8 +100,8 @@ export function hiddenSubprograms(file: ObjectFileView): Set<string> {
   const names = new Set<string>();
   if (text === undefined) return names;
   const symbols = symbolFieldsOf(file);
-  for (let index = 0; index < symbols.count; index++) {
-    if (symbols.type(index) !== STT_FUNC || symbols.bind(index) === STB_LOCAL) continue;
+  for (const index of symbolsOfType(symbols, STT_FUNC)) {
+    if (symbols.bind(index) === STB_LOCAL) continue;
     if (symbols.sectionIndex(index) !== text) continue;
     const visibility = symbols.visibility(index);
     if (visibility === STV_HIDDEN || visibility === STV_INTERNAL) names.add(symbols.symbol(index).name);
@@ -116,8 +117,7 @@ export function datasecLayout(file: ObjectFileView): DatasecLayout {
   // One pass over the symbols, not one search per variable.
   const variables = new Map<string, SymbolView>();
   const symbols = symbolFieldsOf(file);
-  for (let index = 0; index < symbols.count; index++) {
-    if (symbols.type(index) !== STT_OBJECT) continue;
+  for (const index of symbolsOfType(symbols, STT_OBJECT)) {
     const bind = symbols.bind(index);
     if (bind !== STB_GLOBAL && bind !== STB_WEAK) continue;
     const s = symbols.symbol(index);

@@ -3,6 +3,9 @@ import { ELF64_SYM_SIZE, SHN_XINDEX } from './elf-constants.js';
 import { u64At } from './small-bigint.js';
 import type { StringTable } from './string-table.js';
 
+/** What ofType answers for a number no STT_* can be. */
+const noIndices: readonly number[] = Object.freeze([]);
+
 /** Byte offsets of Elf64_Sym fields. */
 export const ST_NAME = 0;
 export const ST_INFO = 4;
@@ -39,6 +42,8 @@ export class ElfSymbolFields implements SymbolFields {
   readonly #sections: readonly SectionView[];
   readonly #extended: Uint32Array | undefined;
   #made: (SymbolView | undefined)[] | undefined;
+  /** symbol indices by STT_* type (the low four bits of st_info), made on the first ofType */
+  #byType: number[][] | undefined;
 
   constructor(table: CheckedSymbolTable) {
     this.count = table.count;
@@ -65,6 +70,19 @@ export class ElfSymbolFields implements SymbolFields {
   sectionIndex(index: number): number {
     const raw = this.#view.getUint16(this.#entry(index) + ST_SHNDX, this.#little);
     return raw === SHN_XINDEX && this.#extended !== undefined ? this.#extended[index]! : raw;
+  }
+
+  ofType(type: number): readonly number[] {
+    if (this.#byType === undefined) {
+      // one pass sorts every symbol by type: an open asks for functions and variables several times
+      const byType: number[][] = [];
+      for (let t = 0; t < 16; t++) byType.push([]);
+      const view = this.#view;
+      for (let index = 0, info = this.#start + ST_INFO; index < this.count; index++, info += ELF64_SYM_SIZE)
+        byType[view.getUint8(info) & 0xf]!.push(index);
+      this.#byType = byType;
+    }
+    return this.#byType[type] ?? noIndices;
   }
 
   symbol(index: number): SymbolView {

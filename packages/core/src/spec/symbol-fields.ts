@@ -21,6 +21,22 @@ export interface SymbolFields {
   sectionIndex(index: number): number;
   /** The whole symbol, `symbols[index]`: made on the first ask, then the same object. */
   symbol(index: number): SymbolView;
+  /**
+   * Indices of the symbols of STT_* `type`, ascending: an open's passes over functions and
+   * variables each read a few of tens of symbols. Optional; `symbolsOfType` answers for any fields.
+   */
+  ofType?(type: number): readonly number[];
+}
+
+/**
+ * Indices of the symbols of STT_* `type`, ascending: the fields' own `ofType` where they have
+ * one (elf-reader's sorts the whole table by type in one pass, once), else a pass over them.
+ */
+export function symbolsOfType(fields: SymbolFields, type: number): readonly number[] {
+  if (fields.ofType !== undefined) return fields.ofType(type);
+  const indices: number[] = [];
+  for (let index = 0; index < fields.count; index++) if (fields.type(index) === type) indices.push(index);
+  return indices;
 }
 
 /** Fields over a view's `symbols` array, for views that bring none of their own (tests, plugins). */

@@ -8,6 +8,7 @@ import {
   STT_FUNC,
   STT_OBJECT,
   symbolFieldsOf,
+  symbolsOfType,
 } from '@bpfkit/core';
 import { indexMapPlaces } from './map-places.js';
 
@@ -29,7 +30,14 @@ export function objectSymbols(
   const symbols: ObjectSymbol[] = [];
   const places = indexMapPlaces(maps);
   const fields = symbolFieldsOf(file);
-  for (let index = 0; index < fields.count; index++) {
+  // functions and variables only, merged back into symbol-table order
+  const functions = symbolsOfType(fields, STT_FUNC);
+  const variables = symbolsOfType(fields, STT_OBJECT);
+  for (let f = 0, v = 0; f < functions.length || v < variables.length; ) {
+    const index =
+      v === variables.length || (f < functions.length && functions[f]! < variables[v]!)
+        ? functions[f++]!
+        : variables[v++]!;
     const bind = fields.bind(index);
     if (bind !== STB_GLOBAL && bind !== STB_WEAK) continue;
     if (fields.sectionIndex(index) === SHN_UNDEF) continue;

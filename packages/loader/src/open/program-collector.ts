@@ -17,6 +17,7 @@ import {
   STT_FUNC,
   type SymbolView,
   symbolFieldsOf,
+  symbolsOfType,
 } from '@bpfkit/core';
 import { fillFunctionDebugInfo, readSectionDebugInfo, type SectionDebugInfo } from './btf-ext-info.js';
 import { type FunctionExtent, recordCodeRelocations, recordLocalCalls } from './code-relocations.js';
@@ -39,8 +40,7 @@ export function collectCode(
   const extents = new Map<number, FunctionExtent[]>();
   const functionSymbols = new Map<number, SymbolView[]>();
   const symbols = symbolFieldsOf(file);
-  for (let index = 0; index < symbols.count; index++) {
-    if (symbols.type(index) !== STT_FUNC) continue;
+  for (const index of symbolsOfType(symbols, STT_FUNC)) {
     const sym = symbols.symbol(index);
     const list = functionSymbols.get(sym.sectionIndex);
     if (list) list.push(sym);
