@@ -74,7 +74,10 @@ export interface FastCallAddon {
 export interface FileSlabsAddon {
   /** bytes in each slab */
   SLAB_SIZE: number;
-  /** a zeroed ArrayBuffer of SLAB_SIZE bytes, on memory a dead slab gave back when there is one */
+  /**
+   * an ArrayBuffer of SLAB_SIZE bytes, on memory a dead slab gave back when there is one (not
+   * zeroed: it may hold bytes of files read before, as Node's Buffer pool may)
+   */
   slab: () => ArrayBuffer;
   /** how many dead slabs' memory waits for reuse */
   keptSlabs: () => number;
