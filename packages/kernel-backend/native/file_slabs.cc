@@ -23,8 +23,14 @@ constexpr size_t SLAB_SIZE = 256 * 1024;
 /* at most this many dead slabs wait for reuse (16 MiB); more go back to the allocator */
 constexpr size_t MOST_KEPT = 64;
 
-std::mutex free_lock;
-std::vector<void *> *free_slabs = new std::vector<void *>(); /* never destroyed: deleters may run at exit */
+/* never destroyed: V8 may call the deleter while the process exits, after static destructors */
+std::mutex &free_lock = *new std::mutex();
+/* room reserved up front: the deleter never allocates */
+std::vector<void *> *free_slabs = [] {
+	auto *slabs = new std::vector<void *>();
+	slabs->reserve(MOST_KEPT);
+	return slabs;
+}();
 
 void give_back(void *data, size_t, void *)
 {
