@@ -22,6 +22,18 @@ describe('ElfFile.symbolFields', () => {
           fields.sectionIndex(index),
         ]).toEqual([symbol.type, symbol.bind, symbol.visibility, symbol.sectionIndex]);
       });
+      // ofType: every symbol under its own type exactly once, ascending, and the same list on a second ask
+      expect(fields.ofType).toBeTypeOf('function');
+      const ofType = (type: number) => fields.ofType!(type);
+      const byType = Array.from({ length: 16 }, (_, type) => ofType(type));
+      for (const [type, indices] of byType.entries()) {
+        expect(indices).toEqual(
+          file.symbols.filter((symbol) => symbol.type === type).map((symbol) => symbol.index),
+        );
+      }
+      expect(byType.flat().length).toBe(fields.count);
+      expect(ofType(2)).toBe(byType[2]);
+      expect(ofType(99)).toEqual([]);
     });
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectFileView, SymbolView } from './object-file.js';
-import { type SymbolFields, symbolAt, symbolFieldsOf } from './symbol-fields.js';
+import { type SymbolFields, symbolAt, symbolFieldsOf, symbolsOfType } from './symbol-fields.js';
 
 const symbol = (
   index: number,
@@ -50,6 +50,24 @@ describe('symbolFieldsOf', () => {
     expect(symbolFieldsOf(view)).toBe(fields);
     expect(() => fields.bind(3)).toThrow('symbol index 3 is outside the table of 3 symbols');
     expect(symbolFieldsOf(plainView(symbols))).not.toBe(fields);
+  });
+
+  it('lists the symbols of one type in table order, through the fields own ofType where they have one', () => {
+    const fields = symbolFieldsOf(plainView([...symbols, symbol(3, 'helper', 2, 0, 3)]));
+    expect(symbolsOfType(fields, 2)).toEqual([1, 3]);
+    expect(symbolsOfType(fields, 1)).toEqual([2]);
+    expect(symbolsOfType(fields, 4)).toEqual([]);
+    // fields of its own that answer ofType are asked, not scanned
+    const sorted: SymbolFields = {
+      count: 4,
+      type: () => 0,
+      bind: () => 0,
+      visibility: () => 0,
+      sectionIndex: () => 0,
+      symbol: (index) => symbols[index]!,
+      ofType: (type) => (type === 2 ? [3] : []),
+    };
+    expect(symbolsOfType(sorted, 2)).toEqual([3]);
   });
 
   it("uses the view's own fields when it has them", () => {
