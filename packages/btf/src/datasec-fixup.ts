@@ -122,7 +122,7 @@ function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch 
   return changed ? { size, secinfo, hidden } : undefined;
 }
 
-/** Reorders the secinfo triples by offset, stably (equal offsets keep their order, as libbpf's qsort is not relied on). */
+/** Reorders the secinfo triples by offset; equal offsets keep their order (a stable sort, as before). */
 function sortByOffset(secinfo: number[], count: number): void {
   const order = Array.from({ length: count }, (_, index) => index);
   order.sort((a, b) => secinfo[a * 3 + 1]! - secinfo[b * 3 + 1]!);

@@ -2,8 +2,8 @@
  * slab() -> an ArrayBuffer of SLAB_SIZE bytes whose memory comes back here when V8 frees it.
  *
  * read-file.ts carves small object files from 256 KiB slabs. A new ArrayBuffer per slab is new
- * memory: on this kind of guest its first touch costs page faults (about one an open, with
- * 6 µs of system time) and cache misses on bytes the kernel has just written. Here a dead slab's
+ * memory: on this kind of guest its first touch cost about one page fault an open, and 2–3 µs
+ * more system time an open than recycled memory. Here a dead slab's
  * memory goes onto a free list from V8's backing-store deleter (which V8 may call on any thread,
  * during or after a scavenge), and the next slab() takes the most recently freed one, still mapped
  * and warm. Node-API's external ArrayBuffers cannot do this: their finalizers wait for the event
