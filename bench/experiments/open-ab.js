@@ -9,8 +9,10 @@
 // earlier commit serves: link main's node_modules entries into it, except @bpfkit, whose links
 // point at the worktree's own packages. It prints the median µs per open of each side over the
 // objects of lib/fixtures.js, the median difference, and in how many pairs B was lower. Two
-// copies of one tree gave B lower in 28–33 of 60 and 132–140 of 300 pairs: a result inside that
-// band says nothing. PAIRS (default 300) and OPENS (per object per round, default 10) tune it.
+// copies of one tree gave B lower in 984 and 1010 of 2000 pairs; a change of half a microsecond
+// in an open of 35 moved that to about 1100. PAIRS (default 2000, about a minute) and OPENS (per
+// object per round, default 10) tune it. Both trees share one process and its allocator, so a
+// change in how memory is allocated needs separate processes instead.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { objectFixtures } from '../lib/fixtures.js';
@@ -28,7 +30,7 @@ if (resolve(treeA) === resolve(treeB)) console.error('one tree twice: both sides
 
 const paths = objectFixtures();
 const opens = Number(process.env.OPENS ?? 10);
-const pairs = Number(process.env.PAIRS ?? 300);
+const pairs = Number(process.env.PAIRS ?? 2000);
 
 /** µs per open of one round: every object `opens` times. */
 function round(loader) {
