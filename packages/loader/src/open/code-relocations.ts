@@ -1,8 +1,10 @@
 import {
   decodeSlot,
+  type ErrorLocation,
   INSTRUCTION_SIZE,
   type Instruction,
   type InstructionReference,
+  type InstructionStream,
   LD_IMM64_CODE,
   type ObjectFileView,
   PseudoCall,
@@ -30,8 +32,10 @@ export interface FunctionExtent {
   bytes: Uint8Array;
   /** a DataView of the whole section (shared by its functions): `start` is this function's slot 0 */
   sectionView: DataView;
-  /** symbolic references by slot index (the stream's initial instruction identities) */
+  /** symbolic references by slot index (the stream's initial instruction identities): `stream`'s */
   references: Map<number, InstructionReference>;
+  /** the function's stream, over `bytes` */
+  stream: InstructionStream;
   /** STB_GLOBAL or STB_WEAK */
   global: boolean;
 }
@@ -43,10 +47,29 @@ function slotOf(fn: FunctionExtent, index: number, little: boolean): Instruction
 /** Finds the function that starts at a byte offset of a section (call and callback targets). */
 export type FunctionAt = (sectionIndex: number, byteOffset: number) => FunctionExtent | undefined;
 
+/** The fields of a relocated slot that decide what it becomes (struct bpf_insn's code, src_reg, imm). */
+interface RelocatedSlot {
+  code: number;
+  src: number;
+  imm: number;
+}
+
+/** Where a relocation is, for its errors. */
+interface RelocationSite {
+  file: ObjectFileView;
+  section: string;
+  byteOffset: number;
+  fn: FunctionExtent;
+  /** the symbol it names, once that is known to lie in the table */
+  symbol: SymbolView | undefined;
+}
+
 /**
  * Turns the ELF relocations of one executable section into symbolic relocations on its functions,
  * following libbpf's bpf_program__record_reloc: calls and callbacks name their target function,
  * map symbols name their map, data-section symbols become map-value references with an offset.
+ * Slots and symbols are read field by field, and error locations are made only for an error:
+ * this runs for every relocation of every object.
  */
 export function recordCodeRelocations(
   file: ObjectFileView,
@@ -56,32 +79,48 @@ export function recordCodeRelocations(
   functionAt: FunctionAt,
   quirks: CompilerQuirks,
 ): void {
-  const section = file.sections[sectionIndex]!;
+  const section = file.sections[sectionIndex]!.name;
+  const little = file.byteOrder === 'little';
+  const slot: RelocatedSlot = { code: 0, src: 0, imm: 0 };
   for (const reloc of file.relocationsFor(sectionIndex)) {
     const byteOffset = Number(reloc.offset);
     const fn = functionContaining(functions, byteOffset);
-    // Locations are built only when an error needs one: this loop runs for every relocation.
-    const location = () => ({ object: file.name, section: section.name, byteOffset });
     // libbpf's bpf_object__collect_prog_relos skips these: after static linking, the body of a
     // weak function that a strong one overrode stays in the section without a symbol.
     if (!fn) continue;
+    const site: RelocationSite = { file, section, byteOffset, fn, symbol: undefined };
     if ((byteOffset - fn.start) % 8 !== 0) {
       throw new RelocationError('relocation points inside an instruction of a function', {
-        location: location(),
+        location: siteLocation(site),
       });
     }
-    const index = (byteOffset - fn.start) / 8;
-    const insn = slotOf(fn, index, file.byteOrder === 'little');
-    const sym = symbolAt(file, reloc.symbolIndex);
-    if (!sym) {
+    const symbol = symbolAt(file, reloc.symbolIndex);
+    if (!symbol) {
       throw new RelocationError(`relocation names symbol ${reloc.symbolIndex}, past the symbol table`, {
-        location: location(),
+        location: siteLocation(site),
       });
     }
-    const here = () => ({ ...location(), symbol: sym.name, program: fn.name, instruction: index });
-    const relocation = classify(file, insn, sym, places, functionAt, quirks, here);
-    fn.references.set(index, relocation);
+    site.symbol = symbol;
+    const view = fn.sectionView;
+    const regs = view.getUint8(byteOffset + 1);
+    slot.code = view.getUint8(byteOffset);
+    slot.src = little ? regs >> 4 : regs & 0x0f;
+    slot.imm = view.getInt32(byteOffset + 4, little);
+    fn.references.set((byteOffset - fn.start) / 8, classify(site, slot, places, functionAt, quirks));
   }
+}
+
+/** A relocation's location: with its symbol, function and instruction once they are known. */
+function siteLocation(site: RelocationSite): ErrorLocation {
+  const { file, section, byteOffset, fn, symbol } = site;
+  const location: ErrorLocation = { object: file.name, section, byteOffset };
+  if (symbol === undefined) return location;
+  return {
+    ...location,
+    symbol: symbol.name,
+    program: fn.name,
+    instruction: (byteOffset - fn.start) / 8,
+  };
 }
 
 /** The function whose bytes hold `byteOffset`; `functions` are in start order (binary search). */
@@ -102,62 +141,69 @@ function functionContaining(
 }
 
 function classify(
-  file: ObjectFileView,
-  insn: Instruction,
-  sym: SymbolView,
+  site: RelocationSite,
+  insn: RelocatedSlot,
   places: MapPlaces,
   functionAt: FunctionAt,
   quirks: CompilerQuirks,
-  where: () => { section: string; symbol: string; instruction: number; byteOffset: number },
 ): InstructionReference {
+  const sym = site.symbol!;
+  const symbolSection = sym.sectionIndex;
   if (insn.code === CALL_CODE) {
     // A call to an undefined symbol is a kfunc: resolved against the kernel's BTF at load.
-    if (sym.sectionIndex === SHN_UNDEF) return { kind: 'extern', name: sym.name, offset: 0 };
+    if (symbolSection === SHN_UNDEF) return { kind: 'extern', name: sym.name, offset: 0 };
     if (insn.src !== PseudoCall.CALL) {
       throw new RelocationError(`call relocation on an instruction with src_reg ${insn.src}`, {
-        location: where(),
+        location: siteLocation(site),
       });
     }
     // libbpf: target = st_value + (imm + 1) * 8; clang uses imm = -1 for function symbols.
-    const target = functionAt(sym.sectionIndex, Number(sym.value) + (insn.imm + 1) * 8);
-    if (!target)
-      throw new RelocationError('call target is not the start of a function', { location: where() });
+    const target = functionAt(symbolSection, Number(sym.value) + (insn.imm + 1) * 8);
+    if (!target) {
+      throw new RelocationError('call target is not the start of a function', {
+        location: siteLocation(site),
+      });
+    }
     return { kind: 'call', function: target.name };
   }
   if (insn.code !== LD_IMM64_CODE) {
     throw new RelocationError(
       `relocation on instruction code 0x${insn.code.toString(16)}, not a 64-bit load`,
       {
-        location: where(),
+        location: siteLocation(site),
         hint: 'only ld_imm64 and call instructions can be relocated',
       },
     );
   }
-  if (sym.sectionIndex === SHN_UNDEF) {
+  if (symbolSection === SHN_UNDEF) {
     return { kind: 'extern', name: sym.name, offset: insn.imm };
   }
-  const targetSection = file.sections[sym.sectionIndex];
+  const targetSection = site.file.sections[symbolSection];
   if (targetSection && (targetSection.flags & SHF_EXECINSTR) !== 0n) {
     // A callback (bpf_loop, timers): the immediate is a byte offset from the symbol.
-    const target = functionAt(sym.sectionIndex, Number(sym.value) + insn.imm);
-    if (!target)
-      throw new RelocationError('callback target is not the start of a function', { location: where() });
+    const target = functionAt(symbolSection, Number(sym.value) + insn.imm);
+    if (!target) {
+      throw new RelocationError('callback target is not the start of a function', {
+        location: siteLocation(site),
+      });
+    }
     return { kind: 'func-pointer', function: target.name };
   }
   const value = Number(sym.value);
-  const definition = places.definitionAt(sym.sectionIndex, value);
-  if (definition && sym.type !== STT_SECTION) return { kind: 'map-fd', map: definition.name };
-  const data = places.dataMap(sym.sectionIndex);
+  const isSection = sym.type === STT_SECTION;
+  const definition = places.definitionAt(symbolSection, value);
+  if (definition && !isSection) return { kind: 'map-fd', map: definition.name };
+  const data = places.dataMap(symbolSection);
   if (data) {
-    const symbolOffset = sym.type === STT_SECTION || quirks.dataImmediateIncludesSymbolValue ? 0 : value;
+    const symbolOffset = isSection || quirks.dataImmediateIncludesSymbolValue ? 0 : value;
     return { kind: 'map-value', map: data.name, offset: symbolOffset + insn.imm };
   }
   // No format claimed the section: keep the reference by section and offset, so a map supplied
   // between open and load can be its target (load fails, naming it, when none is).
   return {
     kind: 'map-fd',
-    map: sym.name || `${targetSection?.name ?? sym.sectionIndex}+${value}`,
-    definition: { sectionIndex: sym.sectionIndex, offset: value },
+    map: sym.name || `${targetSection?.name ?? symbolSection}+${value}`,
+    definition: { sectionIndex: symbolSection, offset: value },
   };
 }
 

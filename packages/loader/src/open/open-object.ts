@@ -92,7 +92,10 @@ export function openObject(
   };
   const externs = externSymbols(file);
   if (externs.length > 0) spec.externs = externs;
-  const names = new Set([...code.programs, ...code.functions].map((f) => f.name));
+  // loops, not spreads and map: an open makes this once, and each spread made an array
+  const names = new Set<string>();
+  for (const program of code.programs) names.add(program.name);
+  for (const fn of code.functions) names.add(fn.name);
   const symbols = objectSymbols(file, maps, names);
   if (symbols.length > 0) spec.symbols = symbols;
   // The BTF as libbpf would send it: DATASEC sizes and offsets fixed from the ELF symbols.

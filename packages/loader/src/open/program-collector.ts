@@ -1,6 +1,5 @@
 import { objectBtf } from '@bpfkit/btf';
 import {
-  type ByteOrder,
   type CollectedCode,
   createInstructionStream,
   type FunctionSpec,
@@ -72,14 +71,17 @@ export function collectCode(
           },
         );
       }
+      // the stream is made here, so that relocations go straight into its references
+      const stream = createInstructionStream(bytes.subarray(start, end), file.byteOrder);
       list.push({
         name: sym.name,
         sectionIndex: section.index,
         start,
         end,
-        bytes: bytes.subarray(start, end),
+        bytes: stream.bytes,
         sectionView: view,
-        references: new Map(),
+        references: stream.references,
+        stream,
         global: sym.bind !== STB_LOCAL,
       });
     }
@@ -109,7 +111,7 @@ export function collectCode(
         sectionOffset: extent.start,
         // The code stays a view of the section; its metadata is keyed by slot, which is what a
         // stream's instruction identities start as.
-        instructions: functionStream(extent, file.byteOrder, debugInfo?.get(section.name)),
+        instructions: functionStream(extent, debugInfo?.get(section.name)),
         global: extent.global,
       };
       if (section.name === '.text') {
@@ -128,17 +130,9 @@ export function collectCode(
   return { programs, functions };
 }
 
-/**
- * The function's stream: its references map taken as it is and its debug records filled straight
- * into the stream's maps (no intermediate [slot, record] lists, as an open runs per object).
- */
-function functionStream(
-  extent: FunctionExtent,
-  byteOrder: ByteOrder,
-  info: SectionDebugInfo | undefined,
-): InstructionStream {
-  const stream = createInstructionStream(extent.bytes, byteOrder);
-  stream.references = extent.references;
+/** The function's stream, its debug records filled straight into the stream's tables. */
+function functionStream(extent: FunctionExtent, info: SectionDebugInfo | undefined): InstructionStream {
+  const stream = extent.stream;
   if (info) fillFunctionDebugInfo(stream, info, extent.start, extent.end);
   return stream;
 }
