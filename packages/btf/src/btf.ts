@@ -1,4 +1,4 @@
-import { BtfError, NotFoundError, UsageError, viewOf } from '@bpfkit/core';
+import { BtfError, bufferView, NotFoundError, UsageError } from '@bpfkit/core';
 import { type BtfKind, KIND_NAMES } from './constants.js';
 import { decodeType, type RawTypeSource } from './decode-type.js';
 import { formatType } from './format-type.js';
@@ -47,8 +47,9 @@ export class Btf implements RawTypeSource {
   /** where each own type starts (type-index.ts) */
   readonly #index: TypeIndex;
   readonly #strings: Uint8Array;
-  /** over #strings, for readCString's word reads */
+  /** a kept view of the buffer #strings lie in, from byte #stringBase, for readCString's word reads */
   readonly #stringView: DataView;
+  readonly #stringBase: number;
   #names: NameIndex | undefined;
   /**
    * ownIdsOfKind's answers, kept: an open asks for the DATASECs once per data section and again
@@ -73,13 +74,15 @@ export class Btf implements RawTypeSource {
       this.header = sameLayout.header;
       this.#strings = sameLayout.#strings;
       this.#stringView = sameLayout.#stringView;
+      this.#stringBase = sameLayout.#stringBase;
       this.#idsOfKind = sameLayout.#idsOfKind;
     } else {
       this.#idsOfKind = new Map();
       this.header = parseBtfHeader(bytes);
       const { strStart, strLen } = this.header;
       this.#strings = bytes.subarray(strStart, strStart + strLen);
-      this.#stringView = viewOf(this.#strings);
+      this.#stringView = bufferView(this.#strings.buffer);
+      this.#stringBase = this.#strings.byteOffset;
       checkStringTable(this.#strings, strStart, this.base === undefined);
     }
     this.byteOrder = this.header.byteOrder;
@@ -133,7 +136,7 @@ export class Btf implements RawTypeSource {
         location: { byteOffset: this.header.strStart + local, field: 'name_off' },
       });
     }
-    return readCString(this.#strings, this.#stringView, local);
+    return readCString(this.#strings, this.#stringView, local, this.#stringBase);
   }
 
   #checkId(id: number): void {

@@ -1,4 +1,4 @@
-import { BtfError, pooledCopy } from '@bpfkit/core';
+import { BtfError, bufferView, pooledCopy } from '@bpfkit/core';
 import { type Btf, repatchedBtf } from './btf.js';
 import { BtfKindNumber } from './constants.js';
 
@@ -31,20 +31,24 @@ export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
   // made at the first DATASEC that changes, and each is patched as soon as it is planned.
   let bytes: Uint8Array | undefined;
   let view: DataView | undefined;
+  // where the copy starts in `view`, a kept view of its whole (pooled) buffer
+  let base = 0;
   const little = btf.byteOrder === 'little';
   for (const id of btf.ownIdsOfKind(BtfKindNumber.DATASEC)) {
     const patch = planDatasec(btf, id, layout);
     if (patch === undefined) continue;
     if (view === undefined) {
       bytes = pooledCopy(btf.bytes);
-      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      view = bufferView(bytes.buffer);
+      base = bytes.byteOffset;
     }
-    const at = btf.recordOffset(id);
+    const at = base + btf.recordOffset(id);
     view.setUint32(at + 8, patch.size, little);
     const { secinfo } = patch;
     for (let word = 0; word < secinfo.length; word++)
       view.setUint32(at + 12 + word * 4, secinfo[word]!, little);
-    for (const varId of patch.hidden) view.setUint32(btf.recordOffset(varId) + 12, BTF_VAR_STATIC, little);
+    for (const varId of patch.hidden)
+      view.setUint32(base + btf.recordOffset(varId) + 12, BTF_VAR_STATIC, little);
   }
   return bytes === undefined ? btf : repatchedBtf(btf, bytes);
 }

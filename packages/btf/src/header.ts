@@ -1,4 +1,4 @@
-import { BtfError } from '@bpfkit/core';
+import { BtfError, bufferView } from '@bpfkit/core';
 import { BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION } from './constants.js';
 
 export type ByteOrder = 'little' | 'big';
@@ -50,11 +50,13 @@ export function parseBtfHeader(bytes: Uint8Array): BtfHeader {
       'expected 0xeb9f in either byte order; is this a .BTF section?',
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // the checks below keep every read inside `bytes`: read through a kept view of their buffer
+  const view = bufferView(bytes.buffer);
+  const base = bytes.byteOffset;
   const le = byteOrder === 'little';
   const version = bytes[2]!;
   if (version !== BTF_VERSION) fail(`unsupported BTF version ${version}`, 'version', 2);
-  const hdrLen = view.getUint32(4, le);
+  const hdrLen = view.getUint32(base + 4, le);
   if (hdrLen < BTF_HEADER_SIZE) fail(`BTF header length ${hdrLen} is below ${BTF_HEADER_SIZE}`, 'hdr_len', 4);
   if (hdrLen > bytes.length)
     fail(`BTF header length ${hdrLen} exceeds the ${bytes.length} bytes`, 'hdr_len', 4);
@@ -62,10 +64,10 @@ export function parseBtfHeader(bytes: Uint8Array): BtfHeader {
   for (let i = BTF_HEADER_SIZE; i < hdrLen; i++) {
     if (bytes[i] !== 0) fail('BTF header has unknown non-zero fields', 'hdr_len', i);
   }
-  const typeOff = view.getUint32(8, le);
-  const typeLen = view.getUint32(12, le);
-  const strOff = view.getUint32(16, le);
-  const strLen = view.getUint32(20, le);
+  const typeOff = view.getUint32(base + 8, le);
+  const typeLen = view.getUint32(base + 12, le);
+  const strOff = view.getUint32(base + 16, le);
+  const strLen = view.getUint32(base + 20, le);
   const dataLen = bytes.length - hdrLen;
   if (typeOff % 4 !== 0) fail(`type section offset ${typeOff} is not 4-byte aligned`, 'type_off', 8);
   if (typeOff + typeLen > dataLen) {

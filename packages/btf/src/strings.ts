@@ -3,13 +3,13 @@ import { decodeInternedName, viewOf } from '@bpfkit/core';
 const utf8 = new TextDecoder('utf-8');
 
 /**
- * Decodes the NUL-terminated string at `start` (`view` is over `bytes`). Names in BTF are short
+ * Decodes the NUL-terminated string at `start` (`bytes` start at byte `viewBase` of `view`). Names in BTF are short
  * ASCII identifiers that recur (every object's map and section names, the kernel types CO-RE asks
  * for), so core's interned decoder serves them; a string with no NUL runs to the end of the table
  * (a parsed table has its NUL, checked once at parse).
  */
-export function readCString(bytes: Uint8Array, view: DataView, start: number): string {
-  return decodeInternedName(bytes, view, start) ?? utf8.decode(bytes.subarray(start));
+export function readCString(bytes: Uint8Array, view: DataView, start: number, viewBase = 0): string {
+  return decodeInternedName(bytes, view, start, viewBase) ?? utf8.decode(bytes.subarray(start));
 }
 
 /** FNV-1a over the NUL-terminated bytes at `start`: the name index hashes names in place. */

@@ -1,4 +1,4 @@
-import { decodeInternedName, type ErrorLocation, viewOf } from '@bpfkit/core';
+import { bufferView, decodeInternedName, type ErrorLocation } from '@bpfkit/core';
 import { fail, hex } from './fail.js';
 
 /** Where the string index being resolved was read from, for the error when it is bad. */
@@ -15,14 +15,17 @@ export interface StringRef {
  */
 export class StringTable {
   readonly #data: Uint8Array;
+  /** a kept view of the buffer `data` lies in, from byte #viewBase */
   readonly #view: DataView;
+  readonly #viewBase: number;
   readonly #object: string;
   /** the table's own section name, for messages */
   readonly name: string;
 
   constructor(data: Uint8Array, name: string, object: string) {
     this.#data = data;
-    this.#view = viewOf(data);
+    this.#view = bufferView(data.buffer);
+    this.#viewBase = data.byteOffset;
     this.name = name;
     this.#object = object;
   }
@@ -50,7 +53,7 @@ export class StringTable {
     const data = this.#data;
     if (!(offset > 0 && offset < data.length && Number.isInteger(offset))) return undefined;
     // No cache per table: most offsets are read once (one per symbol); names are interned.
-    return decodeInternedName(data, this.#view, offset);
+    return decodeInternedName(data, this.#view, offset, this.#viewBase);
   }
 
   #fail(offset: number, ref: StringRef): never {

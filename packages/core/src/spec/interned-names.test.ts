@@ -69,6 +69,14 @@ describe('interned string-table names', () => {
       ),
     ).toEqual(['license', 'version']);
   });
+
+  it("reads through a view of the whole buffer, from the table's byteOffset", () => {
+    const { data, offsets } = table(['license', 'version', 'a_longer_name_of_some_words'], 5);
+    const inner = data.subarray(5);
+    const whole = new DataView(data.buffer);
+    const decoded = offsets.map((o) => decodeInternedName(inner, whole, o - 5, inner.byteOffset));
+    expect(decoded).toEqual(['license', 'version', 'a_longer_name_of_some_words']);
+  });
 });
 
 describe('the interned-name cache under eviction', () => {

@@ -35,17 +35,23 @@ const scanned = new Int32Array(MAX_WORDS);
  * The NUL-terminated name at `start` of a string table (ELF SHT_STRTAB, BTF's string section),
  * decoded once per process: the same names (.text, .maps, license, helper, map and type names)
  * recur in every object, and a lookup hashes and compares the bytes where decoding allocates a
- * string. The scan reads four bytes at a time (`view` is over `data`) until a word holds the NUL
+ * string. The scan reads four bytes at a time (`data` starts at byte `viewBase` of `view`: a view
+ * of the whole buffer, as bufferView keeps, serves every table in it) until a word holds the NUL
  * or a non-ASCII byte, hashing as it goes; a cached name is confirmed by comparing those words.
  * Long or non-ASCII names go to TextDecoder. Undefined when no NUL follows `start`.
  */
-export function decodeInternedName(data: Uint8Array, view: DataView, start: number): string | undefined {
+export function decodeInternedName(
+  data: Uint8Array,
+  view: DataView,
+  start: number,
+  viewBase = 0,
+): string | undefined {
   const limit = Math.min(data.length, start + INTERNED_MAX_LENGTH + 1);
   let hash = 0;
   let count = 0;
   let i = start;
   for (; i + 4 <= limit; i += 4) {
-    const word = view.getInt32(i, true);
+    const word = view.getInt32(viewBase + i, true);
     // a zero byte, or a byte with its top bit set: finish this word a byte at a time
     if ((((word - 0x01010101) & ~word) | word) & 0x80808080) break;
     scanned[count++] = word;

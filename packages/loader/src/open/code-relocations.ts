@@ -30,8 +30,9 @@ export interface FunctionExtent {
   end: number;
   /** the function's slots: a view of the section, decoded one at a time where a relocation points */
   bytes: Uint8Array;
-  /** a DataView of the whole section (shared by its functions): `start` is this function's slot 0 */
+  /** a DataView the section lies in (shared by its functions), from byte `sectionBase` of it */
   sectionView: DataView;
+  sectionBase: number;
   /** symbolic references by slot index (the stream's initial instruction identities): `stream`'s */
   references: Map<number, InstructionReference>;
   /** the function's stream, over `bytes` */
@@ -41,7 +42,7 @@ export interface FunctionExtent {
 }
 
 function slotOf(fn: FunctionExtent, index: number, little: boolean): Instruction {
-  return decodeSlot(fn.sectionView, fn.start + index * INSTRUCTION_SIZE, little);
+  return decodeSlot(fn.sectionView, fn.sectionBase + fn.start + index * INSTRUCTION_SIZE, little);
 }
 
 /** Finds the function that starts at a byte offset of a section (call and callback targets). */
@@ -102,10 +103,11 @@ export function recordCodeRelocations(
     }
     site.symbol = symbol;
     const view = fn.sectionView;
-    const regs = view.getUint8(byteOffset + 1);
-    slot.code = view.getUint8(byteOffset);
+    const at = fn.sectionBase + byteOffset;
+    const regs = view.getUint8(at + 1);
+    slot.code = view.getUint8(at);
     slot.src = little ? regs >> 4 : regs & 0x0f;
-    slot.imm = view.getInt32(byteOffset + 4, little);
+    slot.imm = view.getInt32(at + 4, little);
     fn.references.set((byteOffset - fn.start) / 8, classify(site, slot, places, functionAt, quirks));
   }
 }

@@ -1,5 +1,6 @@
 import { objectBtf } from '@bpfkit/btf';
 import {
+  bufferView,
   type CollectedCode,
   createInstructionStream,
   type FunctionSpec,
@@ -48,8 +49,9 @@ export function collectCode(
 
   for (const section of executableSections(file, context)) {
     const bytes = file.sectionData(section.index);
-    // one view of the section for every function in it: relocations decode slots through it
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // one view for every function in it (a kept view of the file's buffer): relocations decode
+    // slots through it
+    const view = bufferView(bytes.buffer);
     // compared, not subtracted: a bigint difference allocates on every comparison
     const symbols = (functionSymbols.get(section.index) ?? []).sort((a, b) =>
       a.value < b.value ? -1 : a.value > b.value ? 1 : 0,
@@ -80,6 +82,7 @@ export function collectCode(
         end,
         bytes: stream.bytes,
         sectionView: view,
+        sectionBase: bytes.byteOffset,
         references: stream.references,
         stream,
         global: sym.bind !== STB_LOCAL,
