@@ -3,10 +3,10 @@ import { decodeInternedName, viewOf } from '@bpfkit/core';
 const utf8 = new TextDecoder('utf-8');
 
 /**
- * Decodes the NUL-terminated string at `start` (`bytes` start at byte `viewBase` of `view`). Names in BTF are short
- * ASCII identifiers that recur (every object's map and section names, the kernel types CO-RE asks
- * for), so core's interned decoder serves them; a string with no NUL runs to the end of the table
- * (a parsed table has its NUL, checked once at parse).
+ * Decodes the NUL-terminated string at `start` (`bytes` start at byte `viewBase` of `view`). Names
+ * in BTF are short ASCII identifiers that recur (every object's map and section names, the kernel
+ * types CO-RE asks for), so core's interned decoder serves them; a string with no NUL runs to the
+ * end of the table (a parsed table has its NUL, checked once at parse).
  */
 export function readCString(bytes: Uint8Array, view: DataView, start: number, viewBase = 0): string {
   return decodeInternedName(bytes, view, start, viewBase) ?? utf8.decode(bytes.subarray(start));
