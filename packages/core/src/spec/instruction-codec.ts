@@ -23,6 +23,15 @@ export function decodeSlot(view: DataView, at: number, little: boolean): Instruc
   };
 }
 
+/**
+ * The src_reg of the slot at byte `at`, read alone: for passes that look at one field of many
+ * slots (relocations, edits) and make no Instruction. Nibble order as in decodeSlot.
+ */
+export function slotSrcReg(view: DataView, at: number, little: boolean): number {
+  const regs = view.getUint8(at + 1);
+  return little ? regs >> 4 : regs & 0x0f;
+}
+
 /** Writes one slot at byte `at`, checking every field's range first (`index` names it in errors). */
 export function encodeSlot(
   view: DataView,

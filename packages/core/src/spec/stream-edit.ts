@@ -1,7 +1,7 @@
 import { ProgramDefinitionError } from '../errors.js';
 import { PseudoCall } from '../uapi/bpf-constants.js';
 import { type Instruction, LD_IMM64_CODE } from './instruction.js';
-import { encodeSlot, INSTRUCTION_SIZE } from './instruction-codec.js';
+import { encodeSlot, INSTRUCTION_SIZE, slotSrcReg } from './instruction-codec.js';
 import { type InstructionStream, instructionCount, viewOf } from './instruction-stream.js';
 import { deleteMark, type MarkTable, markAt, setMark } from './mark-table.js';
 import type { InstructionReference } from './relocation.js';
@@ -170,8 +170,7 @@ function relativeField(
   if (op === OP_EXIT) return undefined;
   if (op === OP_CALL) {
     // Calls the relocator links by name keep imm as the compiler wrote it; others are relative.
-    const regs = view.getUint8(byte + 1);
-    const src = little ? regs >> 4 : regs & 0x0f;
+    const src = slotSrcReg(view, byte, little);
     return cls === JMP && src === PseudoCall.CALL && !symbolicCall ? 'imm' : undefined;
   }
   return cls === JMP32 && op === OP_JA ? 'imm' : 'off';

@@ -13,6 +13,7 @@ import {
   SHN_UNDEF,
   STT_SECTION,
   type SymbolView,
+  slotSrcReg,
   symbolAt,
 } from '@bpfkit/core';
 
@@ -104,9 +105,8 @@ export function recordCodeRelocations(
     site.symbol = symbol;
     const view = fn.sectionView;
     const at = fn.sectionBase + byteOffset;
-    const regs = view.getUint8(at + 1);
     slot.code = view.getUint8(at);
-    slot.src = little ? regs >> 4 : regs & 0x0f;
+    slot.src = slotSrcReg(view, at, little);
     slot.imm = view.getInt32(at + 4, little);
     fn.references.set((byteOffset - fn.start) / 8, classify(site, slot, places, functionAt, quirks));
   }
