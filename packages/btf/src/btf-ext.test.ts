@@ -12,6 +12,34 @@ describe.each(BYTE_ORDERS)('.BTF.ext of btf_kinds.%s.o', (suffix, byteOrder) => 
   const btf = parseBtf(object.section('.BTF').data);
   const ext = parseBtfExt(object.section('.BTF.ext').data, btf);
 
+  it.each([
+    ['lineInfo', 4, 'file_name_off'],
+    ['lineInfo', 8, 'line_off'],
+    ['coreRelos', 8, 'access_str_off'],
+  ] as const)(
+    'refuses a %s record whose string offset at +%i (%s) is past the strings',
+    (block, field, name) => {
+      const data = object.section('.BTF.ext').data;
+      const run = readBtfExtRecords(data, btf)[block].runs[0]!;
+      const copy = data.slice();
+      // the last record of the run: the check must reach every record, not only the first
+      const at = run.start + (run.count - 1) * 16 + field;
+      new DataView(copy.buffer).setUint32(at, btf.stringsLength, byteOrder === 'little');
+      let error: unknown;
+      try {
+        readBtfExtRecords(copy, btf);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(BtfError);
+      expect((error as BtfError).location).toMatchObject({
+        field: name,
+        byteOffset: at,
+        section: run.section,
+      });
+    },
+  );
+
   it('reads the header in the object byte order', () => {
     expect(ext.byteOrder).toBe(byteOrder);
     expect(ext.recordSizes).toEqual({ funcInfo: 8, lineInfo: 16, coreRelo: 16 });

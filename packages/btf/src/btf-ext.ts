@@ -239,15 +239,21 @@ function checkRecords(
   const limit = r.btf.stringsLength;
   let sorted = true;
   let previous = 0;
+  // A record has at most two string offsets (bpf_line_info's): read as two fixed fields rather than
+  // an inner loop per record, which this loop over every line_info record paid for.
+  const checked = strings.length;
+  const first = strings[0] ?? 0;
+  const second = strings[1] ?? 0;
   for (let i = 0, at = pos; i < count; i++, at += recordSize) {
     const insnOff = view.getUint32(at, le);
     if (insnOff < previous) sorted = false;
     previous = insnOff;
-    for (let k = 0; k < strings.length; k++) {
-      const field = at + strings[k]!;
-      const offset = view.getUint32(field, le);
-      if (offset >= limit) checkString(r, offset, fields[k]!, field, section); // throws, saying where
-    }
+    if (checked === 0) continue;
+    const a = view.getUint32(at + first, le);
+    if (a >= limit) checkString(r, a, fields[0]!, at + first, section); // throws, saying where
+    if (checked === 1) continue;
+    const b = view.getUint32(at + second, le);
+    if (b >= limit) checkString(r, b, fields[1]!, at + second, section);
   }
   return sorted;
 }

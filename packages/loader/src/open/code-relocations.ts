@@ -1,8 +1,6 @@
 import {
-  decodeSlot,
   type ErrorLocation,
   INSTRUCTION_SIZE,
-  type Instruction,
   type InstructionReference,
   type InstructionStream,
   LD_IMM64_CODE,
@@ -40,10 +38,6 @@ export interface FunctionExtent {
   stream: InstructionStream;
   /** STB_GLOBAL or STB_WEAK */
   global: boolean;
-}
-
-function slotOf(fn: FunctionExtent, index: number, little: boolean): Instruction {
-  return decodeSlot(fn.sectionView, fn.sectionBase + fn.start + index * INSTRUCTION_SIZE, little);
 }
 
 /** Finds the function that starts at a byte offset of a section (call and callback targets). */
@@ -221,13 +215,16 @@ export function recordLocalCalls(
   section: string,
   little: boolean,
 ): void {
-  const count = fn.bytes.byteLength / INSTRUCTION_SIZE;
-  for (let index = 0; index < count; index++) {
-    // Only call slots are decoded: the code byte says which they are.
-    if (fn.bytes[index * INSTRUCTION_SIZE] !== CALL_CODE || fn.references.has(index)) continue;
-    const insn = slotOf(fn, index, little);
-    if (insn.src !== PseudoCall.CALL) continue;
-    const targetOffset = fn.start + (index + insn.imm + 1) * 8;
+  // The scan reads one code byte a slot; a call slot's src_reg and imm are read where they lie
+  // (most calls are helper calls, src_reg 0), with no slot decoded.
+  const bytes = fn.bytes;
+  const view = fn.sectionView;
+  const base = fn.sectionBase + fn.start;
+  for (let at = 0, end = bytes.byteLength; at < end; at += INSTRUCTION_SIZE) {
+    if (bytes[at] !== CALL_CODE || slotSrcReg(view, base + at, little) !== PseudoCall.CALL) continue;
+    const index = at / INSTRUCTION_SIZE;
+    if (fn.references.has(index)) continue;
+    const targetOffset = fn.start + at + (view.getInt32(base + at + 4, little) + 1) * 8;
     const target = functionAt(fn.sectionIndex, targetOffset);
     if (!target) {
       throw new RelocationError(

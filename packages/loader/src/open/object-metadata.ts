@@ -1,12 +1,46 @@
-import { ElfError, type ObjectFileView } from '@bpfkit/core';
+import { artifactKey, ElfError, type ObjectFileView, type OpenContext, type SectionView } from '@bpfkit/core';
 
 // one decoder for every open: constructing a TextDecoder costs more than the decode
 const utf8 = new TextDecoder();
 
-/** The "license" section: a NUL-terminated string (libbpf's bpf_object__init_license). */
-export function readLicense(file: ObjectFileView): string {
-  const section = file.sections.find((s) => s.name === 'license');
-  if (!section) return '';
+/** What the object says about itself beside its code and maps: what every program of it carries. */
+export interface ObjectMetadata {
+  /** the "license" section's string; '' without one */
+  license: string;
+  /** the "version" section's u32; 0 without one */
+  kernelVersion: number;
+}
+
+/** Read once per open: the spec and the program collector both ask. */
+const ObjectMetadataArtifact = artifactKey<ObjectMetadata>('license and kernel version');
+
+/**
+ * The object's license and kernel version (libbpf's bpf_object__init_license and
+ * bpf_object__init_kversion), found in one pass over the sections and kept with the open.
+ */
+export function objectMetadata(
+  file: ObjectFileView,
+  context: Pick<OpenContext, 'artifacts'>,
+): ObjectMetadata {
+  let metadata = context.artifacts.get(ObjectMetadataArtifact);
+  if (metadata === undefined) {
+    let license: SectionView | undefined;
+    let version: SectionView | undefined;
+    for (const section of file.sections) {
+      if (section.name === 'license') license ??= section;
+      else if (section.name === 'version') version ??= section;
+    }
+    metadata = {
+      license: license ? readLicense(file, license) : '',
+      kernelVersion: version ? readKernelVersion(file, version) : 0,
+    };
+    context.artifacts.set(ObjectMetadataArtifact, metadata);
+  }
+  return metadata;
+}
+
+/** The "license" section: a NUL-terminated string. */
+function readLicense(file: ObjectFileView, section: SectionView): string {
   const data = file.sectionData(section.index);
   let end = data.indexOf(0);
   if (end === -1) end = data.length;
@@ -21,9 +55,7 @@ export function readLicense(file: ObjectFileView): string {
 }
 
 /** The "version" section: the u32 kernel version older kprobe programs had to pass. */
-export function readKernelVersion(file: ObjectFileView): number {
-  const section = file.sections.find((s) => s.name === 'version');
-  if (!section) return 0;
+function readKernelVersion(file: ObjectFileView, section: SectionView): number {
   const data = file.sectionData(section.index);
   if (data.length !== 4) {
     throw new ElfError(`the version section holds ${data.length} bytes, not a u32`, {

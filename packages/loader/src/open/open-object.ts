@@ -23,7 +23,7 @@ import {
   symbolFieldsOf,
 } from '@bpfkit/core';
 import { claimSections } from './claim-sections.js';
-import { readKernelVersion, readLicense } from './object-metadata.js';
+import { objectMetadata } from './object-metadata.js';
 import { objectSymbols } from './object-symbols.js';
 import { selectCollectors } from './select-collectors.js';
 
@@ -81,11 +81,12 @@ export function openObject(
   rejectDuplicateNames(maps, name);
 
   const code = runStageSync('open', stages.programs, { file, maps }, context, events);
+  const { license, kernelVersion } = objectMetadata(file, context);
   let spec: ObjectSpec = {
     name,
     byteOrder: file.byteOrder,
-    license: readLicense(file),
-    kernelVersion: readKernelVersion(file),
+    license,
+    kernelVersion,
     programs: code.programs,
     functions: code.functions,
     maps,

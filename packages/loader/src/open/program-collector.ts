@@ -24,7 +24,7 @@ import { type FunctionExtent, recordCodeRelocations, recordLocalCalls } from './
 import { compilerQuirks } from './compiler-quirks.js';
 import { executableSections } from './executable-sections.js';
 import { indexMapPlaces } from './map-places.js';
-import { readKernelVersion, readLicense } from './object-metadata.js';
+import { objectMetadata } from './object-metadata.js';
 
 /**
  * libbpf's bpf_object__add_programs: every STT_FUNC in an executable section is a function;
@@ -35,8 +35,7 @@ export function collectCode(
   context: OpenContext,
   input: ProgramCollectorInput,
 ): CollectedCode {
-  const license = readLicense(file);
-  const kernelVersion = readKernelVersion(file);
+  const { license, kernelVersion } = objectMetadata(file, context);
   const extents = new Map<number, FunctionExtent[]>();
   const functionSymbols = new Map<number, SymbolView[]>();
   const symbols = symbolFieldsOf(file);
