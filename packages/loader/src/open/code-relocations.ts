@@ -27,7 +27,7 @@ export interface FunctionExtent {
   /** byte offsets inside the section */
   start: number;
   end: number;
-  /** the function's slots: a view of the section, decoded one at a time where a relocation points */
+  /** the function's slots: a view of the section (its code bytes are scanned for local calls) */
   bytes: Uint8Array;
   /** a DataView the section lies in (shared by its functions), from byte `sectionBase` of it */
   sectionView: DataView;

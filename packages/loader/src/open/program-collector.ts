@@ -48,8 +48,8 @@ export function collectCode(
 
   for (const section of executableSections(file, context)) {
     const bytes = file.sectionData(section.index);
-    // one view for every function in it (a kept view of the file's buffer): relocations decode
-    // slots through it
+    // one view for every function in it (a kept view of the file's buffer): relocations and the
+    // local-call scan read slot fields through it
     const view = bufferView(bytes.buffer);
     // compared, not subtracted: a bigint difference allocates on every comparison
     const symbols = (functionSymbols.get(section.index) ?? []).sort((a, b) =>
