@@ -67,8 +67,17 @@ describe.each(BYTE_ORDERS)('fixupDatasecs on btf_kinds.%s.o', (suffix) => {
     });
     const rodata = swapped.typeById(swapped.findOne('.rodata', 'DATASEC'));
     if (rodata.kind !== 'DATASEC') throw new Error('not a DATASEC');
-    expect(rodata.vars.map((v) => swapped.typeName(v.type))).toEqual(['threshold', 'config']);
+    expect(rodata.vars.map((v) => [swapped.typeName(v.type), v.offset])).toEqual([
+      ['threshold', 20],
+      ['config', 100],
+    ]);
     expect(swapped.typeById(swapped.findOne('threshold', 'VAR'))).toMatchObject({ linkage: 'static' });
+  });
+
+  it('returns a BTF that needs nothing as it is, without copying its bytes', () => {
+    const again = fixupDatasecs(fixed, layoutOf(object));
+    expect(again).toBe(fixed);
+    expect(again.bytes).toBe(fixed.bytes);
   });
 
   it('fails with the section named when the ELF has no size or symbol for it', () => {

@@ -27,57 +27,54 @@ const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
  */
 export function fixupDatasecs(btf: Btf, layout: DatasecLayout): Btf {
   // Patch a copy of the bytes in place, as libbpf does, rather than decoding and re-encoding
-  // every type: only DATASEC sizes, secinfo order and offsets, and VAR linkage change. The copy is
-  // made at the first DATASEC that changes, and each is patched as soon as it is planned.
-  let bytes: Uint8Array | undefined;
-  let view: DataView | undefined;
-  // where the copy starts in `view`, a kept view of its whole (pooled) buffer
-  let base = 0;
-  const little = btf.byteOrder === 'little';
-  for (const id of btf.ownIdsOfKind(BtfKindNumber.DATASEC)) {
-    const patch = planDatasec(btf, id, layout);
-    if (patch === undefined) continue;
-    if (view === undefined) {
-      bytes = pooledCopy(btf.bytes);
-      view = bufferView(bytes.buffer);
-      base = bytes.byteOffset;
-    }
-    const at = base + btf.recordOffset(id);
-    view.setUint32(at + 8, patch.size, little);
-    const { secinfo } = patch;
-    for (let word = 0; word < secinfo.length; word++)
-      view.setUint32(at + 12 + word * 4, secinfo[word]!, little);
-    for (const varId of patch.hidden)
-      view.setUint32(base + btf.recordOffset(varId) + 12, BTF_VAR_STATIC, little);
-  }
-  return bytes === undefined ? btf : repatchedBtf(btf, bytes);
+  // every type: only DATASEC sizes, secinfo order and offsets, and VAR linkage change. Each
+  // DATASEC is read from the type words and written to the copy as it is walked, with no list
+  // or plan object between (an open fixes up four or five of them); the copy is made at the
+  // first field that changes.
+  const patch: BytePatch = { btf, bytes: undefined, view: undefined, base: 0 };
+  for (const id of btf.ownIdsOfKind(BtfKindNumber.DATASEC)) fixupDatasec(patch, id, layout);
+  return patch.bytes === undefined ? btf : repatchedBtf(btf, patch.bytes);
 }
 
-interface DatasecPatch {
-  size: number;
-  /** btf_var_secinfo words (type, offset, size per variable), in the order they are written */
-  secinfo: number[];
-  /** VARs whose symbol is hidden: libbpf makes them static */
-  hidden: number[];
+/** The copy of a Btf's bytes that fix-ups write into, made on the first write. */
+interface BytePatch {
+  readonly btf: Btf;
+  bytes: Uint8Array | undefined;
+  /** a kept view of the copy's whole (pooled) buffer, the copy starting at byte `base` */
+  view: DataView | undefined;
+  base: number;
+}
+
+/** Writes the u32 at byte `at` of the BTF's type section in the copy, making the copy first. */
+function patchWord(patch: BytePatch, at: number, value: number): void {
+  if (patch.view === undefined) {
+    patch.bytes = pooledCopy(patch.btf.bytes);
+    patch.view = bufferView(patch.bytes.buffer);
+    patch.base = patch.bytes.byteOffset + patch.btf.header.typeStart;
+  }
+  patch.view.setUint32(patch.base + at, value, patch.btf.byteOrder === 'little');
 }
 
 /**
- * What libbpf's btf_fixup_datasec would change in one DATASEC, or undefined when nothing. Reads
- * the DATASEC's secinfo and each VAR's linkage straight from the type words, into flat lists (an
- * open runs this on every object); only the names it looks up are decoded.
+ * What libbpf's btf_fixup_datasec changes in one DATASEC, written into the copy: its size, each
+ * non-static, non-extern VAR's offset (when the size was zero) and linkage (hidden symbols), and
+ * the order of its secinfo. Only the names it looks up are decoded.
  */
-function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch | undefined {
-  const words = btf.typeHolder(id).words;
+function fixupDatasec(patch: BytePatch, id: number, layout: DatasecLayout): void {
+  const btf = patch.btf;
+  // own DATASECs only: their records are in btf.words, which start at the type section
+  const words = btf.words;
   const at = btf.typeWordIndex(id);
   const section = btf.typeName(id);
   const count = words[at + 1]! & 0xffff;
-  let changed = false;
-  let size = words[at + 2]!;
-  const secinfo = new Array<number>(count * 3);
-  for (let word = 0; word < count * 3; word++) secinfo[word] = words[at + 3 + word]!;
-  const hidden: number[] = [];
-  if (!EXTERN_SECTIONS.has(section)) {
-    const fixOffsets = size === 0;
+  // btf_var_secinfo { type, offset, size } follows the btf_type's three words
+  const secinfo = at + 3;
+  let sorted = true;
+  if (EXTERN_SECTIONS.has(section)) {
+    for (let index = 1; index < count && sorted; index++)
+      sorted = words[secinfo + index * 3 - 2]! <= words[secinfo + index * 3 + 1]!;
+  } else {
+    const fixOffsets = words[at + 2] === 0;
     if (fixOffsets) {
       const sectionSize = layout.sectionSize(section);
       if (!sectionSize) {
@@ -86,54 +83,62 @@ function planDatasec(btf: Btf, id: number, layout: DatasecLayout): DatasecPatch 
           hint: 'the ELF file has no such section, or it is empty',
         });
       }
-      size = sectionSize;
-      changed = true;
+      patchWord(patch, (at + 2) * 4, sectionSize);
     }
+    let previous = 0;
     for (let index = 0; index < count; index++) {
-      const varId = secinfo[index * 3]!;
+      const entry = secinfo + index * 3;
+      const varId = words[entry]!;
+      let offset = words[entry + 1]!;
       if (btf.kindNumberOf(varId) !== BtfKindNumber.VAR) {
         throw new BtfError(`DATASEC ${section} holds a ${btf.kindOf(varId)}, not a VAR`, {
           location: { typeId: id, section, field: `vars[${index}].type` },
         });
       }
-      const linkage = btf.typeHolder(varId).words[btf.typeWordIndex(varId) + 3]!;
+      const varAt = btf.typeWordIndex(varId);
+      const linkage = btf.typeHolder(varId).words[varAt + 3]!;
       if (linkage > BTF_VAR_GLOBAL_EXTERN) btf.typeById(varId); // throws: unknown linkage
-      if (linkage === BTF_VAR_STATIC || linkage === BTF_VAR_GLOBAL_EXTERN) continue;
-      const name = btf.typeName(varId);
-      const offset = layout.symbolOffset(section, name);
-      if (offset === undefined) {
-        throw new BtfError(`no ELF symbol for variable ${name}`, {
-          location: { typeId: varId, section, symbol: name },
-        });
+      if (linkage !== BTF_VAR_STATIC && linkage !== BTF_VAR_GLOBAL_EXTERN) {
+        const name = btf.typeName(varId);
+        const symbolOffset = layout.symbolOffset(section, name);
+        if (symbolOffset === undefined) {
+          throw new BtfError(`no ELF symbol for variable ${name}`, {
+            location: { typeId: varId, section, symbol: name },
+          });
+        }
+        if (fixOffsets && offset !== symbolOffset) {
+          offset = symbolOffset;
+          patchWord(patch, (entry + 1) * 4, offset);
+        }
+        // a VAR of a base BTF is not this one's to patch (btf.recordOffset refuses it)
+        if (layout.symbolHidden?.(section, name)) {
+          patchWord(patch, btf.recordOffset(varId) + 12 - btf.header.typeStart, BTF_VAR_STATIC);
+        }
       }
-      if (fixOffsets && secinfo[index * 3 + 1] !== offset) {
-        secinfo[index * 3 + 1] = offset;
-        changed = true;
-      }
-      if (layout.symbolHidden?.(section, name)) {
-        hidden.push(varId);
-        changed = true;
-      }
+      if (index > 0 && previous > offset) sorted = false;
+      previous = offset;
     }
   }
-  for (let index = 1; index < count; index++) {
-    if (secinfo[index * 3 - 2]! > secinfo[index * 3 + 1]!) {
-      sortByOffset(secinfo, count);
-      changed = true;
-      break;
-    }
-  }
-  return changed ? { size, secinfo, hidden } : undefined;
+  if (!sorted) sortByOffset(patch, secinfo, count);
 }
 
-/** Reorders the secinfo triples by offset; equal offsets keep their order (a stable sort, as before). */
-function sortByOffset(secinfo: number[], count: number): void {
-  const order = Array.from({ length: count }, (_, index) => index);
-  order.sort((a, b) => secinfo[a * 3 + 1]! - secinfo[b * 3 + 1]!);
-  const copy = secinfo.slice();
-  order.forEach((from, to) => {
-    secinfo[to * 3] = copy[from * 3]!;
-    secinfo[to * 3 + 1] = copy[from * 3 + 1]!;
-    secinfo[to * 3 + 2] = copy[from * 3 + 2]!;
+/**
+ * Reorders a DATASEC's secinfo triples by their offsets (as patched); equal offsets keep their
+ * order (a stable sort). Runs only for a DATASEC out of order, which clang does not write.
+ */
+function sortByOffset(patch: BytePatch, secinfo: number, count: number): void {
+  const words = patch.btf.words;
+  const little = patch.btf.byteOrder === 'little';
+  const triples: number[][] = [];
+  for (let index = 0; index < count; index++) {
+    const entry = secinfo + index * 3;
+    const offset = patch.view
+      ? patch.view.getUint32(patch.base + (entry + 1) * 4, little)
+      : words[entry + 1]!;
+    triples.push([words[entry]!, offset, words[entry + 2]!]);
+  }
+  triples.sort((a, b) => a[1]! - b[1]!);
+  triples.forEach((triple, index) => {
+    for (let word = 0; word < 3; word++) patchWord(patch, (secinfo + index * 3 + word) * 4, triple[word]!);
   });
 }

@@ -132,9 +132,11 @@ export function readBtfMaps(
   }
 
   const slots = readInitialSlots(file, section, placed, location);
-  for (const spec of specs) {
-    const contents = slots.get(spec.name);
-    if (contents) spec.contents = contents;
+  if (slots) {
+    for (const spec of specs) {
+      const contents = slots.get(spec.name);
+      if (contents) spec.contents = contents;
+    }
   }
   return specs;
 }

@@ -74,15 +74,15 @@ export function parseBtfMapDefinition(
   const record = btf.typeWordIndex(structId);
   const kindFlag = words[record + 1]! >>> 31 !== 0;
   const count = words[record + 1]! & 0xffff;
+  // one record for every member, refilled: the readers use it only while reading that member
+  const member: MemberWords = { name: '', type: 0, bitOffset: 0 };
   for (let index = 0; index < count; index++) {
     const word = record + 3 + index * 3;
     const offset = words[word + 2]!;
-    const member: MemberWords = {
-      name: holder.name(words[word]!),
-      type: words[word + 1]!,
-      // kind_flag splits the offset: bitfield size in the top 8 bits, bit offset below
-      bitOffset: kindFlag ? offset & 0xffffff : offset,
-    };
+    member.name = holder.name(words[word]!);
+    member.type = words[word + 1]!;
+    // kind_flag splits the offset: bitfield size in the top 8 bits, bit offset below
+    member.bitOffset = kindFlag ? offset & 0xffffff : offset;
     readMember(btf, def, member, index === count - 1, structId, mapName, options, isInner);
   }
   if (def.type === MapType.UNSPEC) {
@@ -94,7 +94,7 @@ export function parseBtfMapDefinition(
   return def;
 }
 
-/** What the definition reader needs of a btf_member. */
+/** What the definition reader needs of a btf_member (refilled per member: never kept). */
 interface MemberWords {
   name: string;
   type: number;

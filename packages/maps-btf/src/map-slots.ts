@@ -29,16 +29,20 @@ export interface PlacedDefinition {
  * section (libbpf's bpf_object__collect_map_relos): a relocation at slot i of a map's `values`
  * against symbol S puts map S (map-in-map) or program S (PROG_ARRAY) at key i. Keys are u32 in
  * little-endian order: the kernel reads keys in host order and bpfkit loads on x86 only.
- * Returns the entries by map name, slots in ascending order.
+ * Returns the entries by map name, slots in ascending order; undefined when `.maps` has no
+ * relocations.
  */
 export function readInitialSlots(
   file: ObjectFileView,
   section: SectionView,
   maps: readonly PlacedDefinition[],
   location: ErrorLocation,
-): Map<string, MapEntry[]> {
+): Map<string, MapEntry[]> | undefined {
+  const relocations = file.relocationsFor(section.index);
+  // most objects initialise no slot: no maps to build for them
+  if (relocations.length === 0) return undefined;
   const slots = new Map<string, Map<number, MapEntry>>();
-  file.relocationsFor(section.index).forEach((reloc, index) => {
+  relocations.forEach((reloc, index) => {
     const offset = Number(reloc.offset);
     // built only for an error: an open reads every relocation of .maps
     const at = (): ErrorLocation => ({ ...location, byteOffset: offset, field: `relocation #${index}` });
