@@ -4,15 +4,20 @@
 // Uint32Array, well inside this CPU's L2). Whichever loop's times rise and fall with the open's
 // shares what the slow phases take away.
 //
-//   node bench/experiments/open-phases.js [seconds]
+//   node bench/experiments/open-phases.js [seconds] [--libbpf]
 //
 // It prints the 10th, 50th and 90th percentile of each series and the correlation of the open's
-// rounds with each loop's (Pearson, over all rounds; default 60 s). Build the packages first.
+// rounds with each loop's (Pearson, over all rounds; default 60 s). With --libbpf each round also
+// runs libbpf's open of the same objects from the same bytes (harness/object_ops.c open-mem, in a
+// process of its own, its start untimed), whose rounds are correlated with the loops' too. Build
+// the packages first.
 import { readFileSync } from 'node:fs';
 import { createLoader } from '@bpfkit/loader';
 import { objectFixtures } from '../lib/fixtures.js';
+import { runHarness } from '../lib/harness.js';
 
-const seconds = Number(process.argv[2] ?? 60);
+const seconds = Number(process.argv.find((arg) => /^\d+$/.test(arg)) ?? 60);
+const withLibbpf = process.argv.includes('--libbpf');
 const objects = objectFixtures().map((path) => new Uint8Array(readFileSync(path)));
 const loader = createLoader();
 const words = new Uint32Array(1 << 16);
@@ -24,6 +29,11 @@ function opens() {
   const start = performance.now();
   for (let i = 0; i < 20; i++) for (const bytes of objects) loader.open(bytes);
   return ((performance.now() - start) * 1000) / (20 * objects.length);
+}
+
+/** µs per libbpf open (bpf_object__open_mem + close): every object 20 times, in the harness. */
+function libbpfOpens() {
+  return runHarness('object_ops', ['open-mem', 20, 1, ...objectFixtures()]).samples[0] * 1000;
 }
 
 /** ms for two million dependent multiply-adds. */
@@ -44,11 +54,12 @@ function throughputBound() {
   return performance.now() - start;
 }
 
-const series = { open: [], latency: [], throughput: [] };
+const series = { open: [], libbpf: [], latency: [], throughput: [] };
 for (let i = 0; i < 50; i++) opens(); // the JIT's warm-up
 const end = performance.now() + seconds * 1000;
 while (performance.now() < end) {
   series.open.push(opens());
+  if (withLibbpf) series.libbpf.push(libbpfOpens());
   series.latency.push(latencyBound());
   series.throughput.push(throughputBound());
 }
@@ -72,14 +83,19 @@ function correlation(xs, ys) {
 console.log(`${series.open.length} rounds of each (sink ${sink & 1})`);
 for (const [name, unit] of [
   ['open', 'µs an open'],
+  ['libbpf', 'µs an open'],
   ['latency', 'ms'],
   ['throughput', 'ms'],
 ]) {
   const values = series[name];
+  if (values.length === 0) continue;
   const [p10, p50, p90] = [0.1, 0.5, 0.9].map((p) => percentile(values, p).toFixed(2));
   console.log(`${name.padEnd(10)} p10 ${p10}  p50 ${p50}  p90 ${p90} ${unit}`);
 }
-console.log(
-  `correlation with the open: latency-bound ${correlation(series.open, series.latency).toFixed(2)}, ` +
-    `throughput-bound ${correlation(series.open, series.throughput).toFixed(2)}`,
-);
+for (const name of withLibbpf ? ['open', 'libbpf'] : ['open']) {
+  console.log(
+    `correlation with ${name === 'open' ? "bpfkit's" : "libbpf's"} open: ` +
+      `latency-bound ${correlation(series[name], series.latency).toFixed(2)}, ` +
+      `throughput-bound ${correlation(series[name], series.throughput).toFixed(2)}`,
+  );
+}
