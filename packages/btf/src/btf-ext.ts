@@ -70,9 +70,9 @@ export interface BtfExt {
 }
 
 /** Where the string offsets of struct bpf_line_info and bpf_core_relo lie, and their names. */
-const LINE_INFO_STRINGS = [4, 8];
+const LINE_INFO_STRINGS = [4, 8] as const;
 const LINE_INFO_STRING_FIELDS = ['file_name_off', 'line_off'];
-const CORE_RELO_STRINGS = [8];
+const CORE_RELO_STRINGS = [8] as const;
 const CORE_RELO_STRING_FIELDS = ['access_str_off'];
 
 /** struct btf_ext_header up to line_info_len, and with core_relo_off/len */
@@ -167,6 +167,12 @@ export interface BtfExtRecords {
 }
 
 /**
+ * Offsets of a record's string offsets (name_off-like u32s): at most two, as bpf_line_info has.
+ * A tuple, so that a record with a third could not be checked by two fixed reads unnoticed.
+ */
+type StringFieldOffsets = readonly [] | readonly [number] | readonly [number, number];
+
+/**
  * One info block: a u32 record size, then per section a btf_ext_info_sec (sec_name_off,
  * num_info) and num_info records. Records may be larger than the struct we know (a newer format):
  * the extra bytes are skipped; smaller ones are refused. Each record's string offsets (at the
@@ -178,7 +184,7 @@ function readBlock(
   length: number,
   known: number,
   what: string,
-  strings: readonly number[] = [],
+  strings: StringFieldOffsets = [],
   fields: readonly string[] = [],
 ): BtfExtBlock {
   if (length === 0) return { runs: [], recordSize: known };
@@ -232,7 +238,7 @@ function checkRecords(
   count: number,
   recordSize: number,
   section: string,
-  strings: readonly number[],
+  strings: StringFieldOffsets,
   fields: readonly string[],
 ): boolean {
   const { view, le } = r;
