@@ -14,7 +14,7 @@
 //
 //   node bench/experiments/open-split.js [rounds]
 //
-// It prints each one's median µs per open over the rounds (default 150, about two minutes) and
+// It prints each one's median µs per open over the rounds (default 150, about 15 s) and
 // the median of each bpfkit side's ratio to libbpf's round beside it.
 import { objectBtf } from '@bpfkit/btf';
 import { silentEvents } from '@bpfkit/core';
