@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { createLoader } from '@bpfkit/loader';
 import { objectFixtures } from '../lib/fixtures.js';
 import { runHarness } from '../lib/harness.js';
+import { median } from '../lib/stats.js';
 
 const paths = objectFixtures();
 const loader = createLoader();
@@ -51,7 +52,6 @@ for (let time = 0; time < TIMES; time++) {
     }
   }
 }
-const median = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
 console.log(`rounds 1..${ROUNDS_AFTER} after each gap: median µs an open / mean minor page faults`);
 for (const [name, { times, faults }] of Object.entries(results)) {
   console.log(`${name.padEnd(11)} µs     ${times.map((t) => median(t).toFixed(1).padStart(6)).join('')}`);

@@ -24,6 +24,7 @@ import { btfMapCollector, globalDataCollector, structOpsCollector } from '@bpfki
 import { legacyMapCollector } from '@bpfkit/maps-legacy';
 import { objectFixtures } from '../lib/fixtures.js';
 import { runHarness, settleAfterHarness } from '../lib/harness.js';
+import { median } from '../lib/stats.js';
 
 const rounds = Number(process.argv[2] ?? 150);
 const paths = objectFixtures();
@@ -68,7 +69,6 @@ for (let r = 0; r < rounds; r++) {
   for (const [name, open] of Object.entries(sides)) series[name].push(round(open));
   series.libbpf.push(libbpfRound());
 }
-const median = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
 for (const [name, values] of Object.entries(series)) {
   const ratio =
     name === 'libbpf' ? '' : `  ${median(values.map((v, i) => v / series.libbpf[i])).toFixed(2)} of libbpf`;
