@@ -12,6 +12,7 @@ export * from './spec/instruction.js';
 export * from './spec/instruction-codec.js';
 export * from './spec/instruction-stream.js';
 export * from './spec/interned-names.js';
+export * from './spec/line-table.js';
 export * from './spec/map.js';
 export * from './spec/mark-table.js';
 export * from './spec/object.js';

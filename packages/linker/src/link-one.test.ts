@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ObjectSpec } from '@bpfkit/core';
+import { lineEntries, type ObjectSpec } from '@bpfkit/core';
 import { createLoader } from '@bpfkit/loader';
 import { describe, expect, it } from 'vitest';
 import { linkObjects } from './link-objects.js';
@@ -37,6 +37,8 @@ function comparable(spec: ObjectSpec): string {
       if (/Offset$|[tT]ypeId$|VarId$|^sectionIndex$|^btf$/.test(key)) return undefined;
       // func_info marks hold BTF FUNC ids: where they are is kept, which ids they are is not
       if (key === 'funcInfo') return value.ids;
+      // line_info marks hold string offsets too: which instruction starts which line is kept
+      if (key === 'lineInfo') return lineEntries(value).map(([id, { line, column }]) => [id, line, column]);
       if (typeof value === 'bigint') return `${value}n`;
       if (value instanceof Uint8Array) return Array.from(value);
       return value;

@@ -1,17 +1,20 @@
 import {
   addContext,
+  clearLines,
   clearMarks,
   type FunctionSpec,
   type InstructionReference,
   instructionAt,
   instructionId,
   LD_IMM64_CODE,
+  LINE_MARK_WORDS,
+  lineAt,
   type MapSpec,
-  markAt,
   type ObjectSpec,
   type ObjectSymbol,
   type ProgramSpec,
   RelocationError,
+  setLine,
   setMark,
   slotIndexer,
   UsageError,
@@ -180,21 +183,23 @@ function linkCode<T extends FunctionSpec>(fn: T, linking: Linking): T {
   if (!input.btf) {
     // ids and offsets into BTF the spec does not have: nothing to keep
     clearMarks(stream.funcInfo);
-    clearMarks(stream.lineInfo);
+    clearLines(stream.lineInfo);
   }
   const funcTypes = stream.funcInfo.values;
   for (let i = 0; i < funcTypes.length; i++) funcTypes[i] = btf.typeId(n, funcTypes[i]!);
   for (const record of stream.coreRelocations.values()) record.typeId = btf.typeId(n, record.typeId);
-  for (const record of stream.lineInfo.values) {
-    record.fileNameOffset = btf.stringOffset(n, record.fileNameOffset);
-    record.lineOffset = btf.stringOffset(n, record.lineOffset);
+  // file_name_off and line_off of each mark, moved in place (the marks are the copy's own)
+  const lines = stream.lineInfo.marks;
+  for (let word = 0; word < lines.length; word += LINE_MARK_WORDS) {
+    lines[word + 1] = btf.stringOffset(n, lines[word + 1]!);
+    lines[word + 2] = btf.stringOffset(n, lines[word + 2]!);
   }
   // Code without BTF: a FUNC and a (blank) line at its start, as PROG_LOAD wants for every subprogram.
   const start = instructionId(stream, 0);
   const made = btf.madeFunctions.get(`${n}:${fn.name}`);
   if (made !== undefined) setMark(stream.funcInfo, start, made);
-  if (markAt(stream.lineInfo, start) === undefined) {
-    setMark(stream.lineInfo, start, { fileNameOffset: 0, lineOffset: 0, line: 0, column: 0 });
+  if (lineAt(stream.lineInfo, start) === undefined) {
+    setLine(stream.lineInfo, start, { fileNameOffset: 0, lineOffset: 0, line: 0, column: 0 });
   }
   return copy;
 }

@@ -6,6 +6,7 @@ import {
   PseudoCall,
   PseudoSrc,
   RelocationError,
+  setLine,
   setMark,
   streamFromInstructions,
 } from '@bpfkit/core';
@@ -76,7 +77,7 @@ describe('linkProgram', () => {
       [...ldImm64.map((i) => ({ ...i })), exit],
       [{ kind: 'map-fd', instruction: 0, map: 'counts' }],
     );
-    setMark(helper.instructions.lineInfo, 0, { fileNameOffset: 1, lineOffset: 2, line: 40, column: 1 });
+    setLine(helper.instructions.lineInfo, 0, { fileNameOffset: 1, lineOffset: 2, line: 40, column: 1 });
     const entry = fn('entry', [mov(1), call(), exit], [{ kind: 'call', instruction: 1, function: 'helper' }]);
     setMark(entry.instructions.funcInfo, 0, 5);
     insertInstructions(entry.instructions, 0, [mov(2), mov(3)]);

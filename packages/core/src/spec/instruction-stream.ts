@@ -6,6 +6,7 @@ import {
   encodeInstructions,
   INSTRUCTION_SIZE,
 } from './instruction-codec.js';
+import { type LineTable, lineTable } from './line-table.js';
 import { type MarkTable, markTable } from './mark-table.js';
 import type { CoreRecord, LineRecord } from './program.js';
 import type { InstructionReference } from './relocation.js';
@@ -17,7 +18,7 @@ import type { InstructionReference } from './relocation.js';
  * (`struct bpf_insn` slots, a view of the object file's section until the first edit copies it)
  * and is decoded only when asked for. Metadata is keyed by an instruction's identity, which an
  * edit never changes: sparse references and CO-RE records in maps, dense func_info and line_info
- * marks in sorted tables (mark-table.ts).
+ * marks in sorted tables (mark-table.ts, line-table.ts).
  *
  * Plain data: it survives structuredClone and compares with toEqual. Read and edit it through the
  * stream functions; never write into `bytes` (it may be the object file's buffer).
@@ -36,8 +37,8 @@ export interface InstructionStream {
   coreRelocations: Map<number, CoreRecord>;
   /** BTF FUNC type id of the function that starts at an instruction (func_info) */
   funcInfo: MarkTable<number>;
-  /** the C source line an instruction starts (line_info) */
-  lineInfo: MarkTable<LineRecord>;
+  /** the C source line an instruction starts (line_info), as columns (line-table.ts) */
+  lineInfo: LineTable;
   /** label name to instruction identity: jump targets and edit points that move with the code */
   labels: Map<string, number>;
 }
@@ -66,7 +67,7 @@ export function createInstructionStream(
     references: metadata.references ? new Map(metadata.references) : new Map(),
     coreRelocations: metadata.coreRelocations ? new Map(metadata.coreRelocations) : new Map(),
     funcInfo: markTable(metadata.funcInfo),
-    lineInfo: markTable(metadata.lineInfo),
+    lineInfo: lineTable(metadata.lineInfo),
     labels: metadata.labels ? new Map(metadata.labels) : new Map(),
   };
 }

@@ -36,3 +36,9 @@ export function pooledCopy(bytes: Uint8Array): Uint8Array {
   copy.set(bytes);
   return copy;
 }
+
+/** `count` zero u32s in a pooled range (each range starts 8-aligned): for columns an open fills. */
+export function pooledWords(count: number): Uint32Array {
+  const bytes = pooledBytes(count * 4);
+  return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+}

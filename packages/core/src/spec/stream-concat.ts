@@ -1,7 +1,9 @@
 import type { ByteOrder } from './instruction-codec.js';
 import { INSTRUCTION_SIZE } from './instruction-codec.js';
 import { type InstructionStream, instructionCount, slotIndexer, streamBytes } from './instruction-stream.js';
+import { lineEntries, lineTable } from './line-table.js';
 import { type MarkTable, markTable, setMark } from './mark-table.js';
+import type { LineRecord } from './program.js';
 
 /** A stream made of others laid end to end, and where each one starts. */
 export interface ConcatenatedStream {
@@ -26,9 +28,11 @@ export function concatStreams(parts: readonly InstructionStream[], byteOrder: By
     references: new Map(),
     coreRelocations: new Map(),
     funcInfo: markTable(),
-    lineInfo: markTable(),
+    lineInfo: lineTable(),
     labels: new Map(),
   };
+  // every part's lines, gathered and made into one table at the end: one array, not one per line
+  const lines: [number, LineRecord][] = [];
   const starts: number[] = [];
   let start = 0;
   for (const part of parts) {
@@ -51,12 +55,16 @@ export function concatStreams(parts: readonly InstructionStream[], byteOrder: By
       }
     };
     carryMarks(part.funcInfo, stream.funcInfo, (t) => t);
-    carryMarks(part.lineInfo, stream.lineInfo, (l) => ({ ...l }));
+    for (const [id, record] of lineEntries(part.lineInfo)) {
+      const index = at(id);
+      if (index !== undefined) lines.push([base + index, record]);
+    }
     for (const [name, id] of part.labels) {
       const index = at(id);
       if (index !== undefined && !stream.labels.has(name)) stream.labels.set(name, base + index);
     }
     start += instructionCount(part);
   }
+  stream.lineInfo = lineTable(lines);
   return { stream, starts };
 }

@@ -3,6 +3,7 @@ import { PseudoCall } from '../uapi/bpf-constants.js';
 import { type Instruction, LD_IMM64_CODE } from './instruction.js';
 import { encodeSlot, INSTRUCTION_SIZE, slotSrcReg } from './instruction-codec.js';
 import { type InstructionStream, instructionCount, viewOf } from './instruction-stream.js';
+import { deleteLine, lineAt, setLine } from './line-table.js';
 import { deleteMark, type MarkTable, markAt, setMark } from './mark-table.js';
 import type { InstructionReference } from './relocation.js';
 import { labelIndex } from './stream-views.js';
@@ -201,7 +202,8 @@ function checkWholeLoads(insns: readonly NewInstruction[], start: number): void 
 /** Moves the place marks (func_info, line_info, labels) of one instruction to another. */
 function moveMarks(stream: InstructionStream, from: number, to: number): void {
   moveMark(stream.funcInfo, from, to);
-  moveMark(stream.lineInfo, from, to);
+  const line = deleteLine(stream.lineInfo, from);
+  if (line !== undefined && lineAt(stream.lineInfo, to) === undefined) setLine(stream.lineInfo, to, line);
   for (const [name, id] of stream.labels) if (id === from) stream.labels.set(name, to);
 }
 
@@ -216,7 +218,7 @@ function dropInstruction(stream: InstructionStream, id: number, anchor: number |
   stream.references.delete(id);
   stream.coreRelocations.delete(id);
   deleteMark(stream.funcInfo, id);
-  deleteMark(stream.lineInfo, id);
+  deleteLine(stream.lineInfo, id);
   for (const [name, labelled] of stream.labels) {
     if (labelled !== id) continue;
     if (anchor === undefined) stream.labels.delete(name);

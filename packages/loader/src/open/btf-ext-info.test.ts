@@ -1,5 +1,5 @@
 import { BtfBuilder } from '@bpfkit/btf';
-import { createInstructionStream, type ObjectFileView } from '@bpfkit/core';
+import { createInstructionStream, lineEntries, type ObjectFileView } from '@bpfkit/core';
 import { describe, expect, it } from 'vitest';
 import { fillFunctionDebugInfo, readSectionDebugInfo } from './btf-ext-info.js';
 
@@ -63,19 +63,18 @@ describe('.BTF.ext records read in place into a function stream', () => {
     const first = createInstructionStream(new Uint8Array(24), 'little');
     fillFunctionDebugInfo(first, info, 0, 24);
     expect(first.funcInfo).toEqual({ ids: [0, 1, 2], values: [101, 102, 103] });
-    expect(first.lineInfo.ids).toEqual([0, 1]);
+    expect(lineEntries(first.lineInfo).map(([id]) => id)).toEqual([0, 1]);
 
     // the second function starts at byte 24: its slots count from there
     const second = createInstructionStream(new Uint8Array(8), 'little');
     fillFunctionDebugInfo(second, info, 24, 32);
     expect(second.funcInfo.ids).toHaveLength(0);
-    expect(second.lineInfo).toEqual({
-      ids: [0],
-      values: [{ fileNameOffset: file, lineOffset: line, line: 7, column: 3 }],
-    });
+    expect(lineEntries(second.lineInfo)).toEqual([
+      [0, { fileNameOffset: file, lineOffset: line, line: 7, column: 3 }],
+    ]);
   });
 
-  it('keeps the later of two line records for one instruction, as setMark does', () => {
+  it('keeps the later of two line records for one instruction, as setLine does', () => {
     // rec_size 16; "prog" with line 1 at byte 0, lines 2 and 3 both at byte 8, line 4 at byte 16
     const lines: [number, number][] = [
       [0, 1],
@@ -89,7 +88,10 @@ describe('.BTF.ext records read in place into a function stream', () => {
     if (!info) throw new Error('no records for prog');
     const stream = createInstructionStream(new Uint8Array(24), 'little');
     fillFunctionDebugInfo(stream, info, 0, 24);
-    expect(stream.lineInfo.ids).toEqual([0, 1, 2]);
-    expect(stream.lineInfo.values.map((v) => v.line)).toEqual([1, 3, 4]);
+    expect(lineEntries(stream.lineInfo).map(([id, record]) => [id, record.line])).toEqual([
+      [0, 1],
+      [1, 3],
+      [2, 4],
+    ]);
   });
 });

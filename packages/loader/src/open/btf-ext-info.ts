@@ -2,9 +2,10 @@ import { type Btf, type BtfExtBlock, type BtfExtRecords, readBtfExtRecords } fro
 import {
   addContext,
   type InstructionStream,
-  type LineRecord,
-  type MarkTable,
+  LINE_MARK_WORDS,
+  type LineTable,
   type ObjectFileView,
+  pooledWords,
   setMark,
 } from '@bpfkit/core';
 
@@ -151,41 +152,30 @@ export function fillFunctionDebugInfo(
 }
 
 /**
- * The function's line_info marks, into the stream's empty table: a line every few instructions,
- * so the lists are made at their final length rather than regrown by a push per record. Records
- * are in insn_off order; a later record for the same instruction replaces the earlier, as setMark.
+ * The function's line_info marks, into the stream's empty table: each record's file_name_off,
+ * line_off and line_col copied beside its instruction identity, into one pooled column (no object
+ * per line). Records are in insn_off order; a later record for the same instruction replaces the
+ * earlier, as setLine does.
  */
-function fillLineInfo(table: MarkTable<LineRecord>, list: RecordList, start: number, end: number): void {
+function fillLineInfo(table: LineTable, list: RecordList, start: number, end: number): void {
   const { view, littleEndian: le } = list;
   const first = lowerBound(list, start);
   const count = lowerBound(list, end) - first;
-  const ids = new Array<number>(count);
-  const values = new Array<LineRecord>(count);
+  if (count === 0) return;
+  const marks = pooledWords(count * LINE_MARK_WORDS);
   let filled = 0;
   for (let i = first; i < first + count; i++) {
     const at = positionAt(list, i);
     const id = (view.getUint32(at, le) - start) / 8;
-    // BPF_LINE_INFO_LINE_NUM / BPF_LINE_INFO_LINE_COL
-    const lineCol = view.getUint32(at + 12, le);
-    const record: LineRecord = {
-      fileNameOffset: view.getUint32(at + 4, le),
-      lineOffset: view.getUint32(at + 8, le),
-      line: lineCol >>> 10,
-      column: lineCol & 0x3ff,
-    };
-    if (filled > 0 && ids[filled - 1] === id) values[filled - 1] = record;
-    else {
-      ids[filled] = id;
-      values[filled++] = record;
-    }
+    if (filled > 0 && marks[filled - LINE_MARK_WORDS] === id) filled -= LINE_MARK_WORDS;
+    marks[filled] = id;
+    marks[filled + 1] = view.getUint32(at + 4, le);
+    marks[filled + 2] = view.getUint32(at + 8, le);
+    marks[filled + 3] = view.getUint32(at + 12, le);
+    filled += LINE_MARK_WORDS;
   }
-  // shortened only when records repeated an instruction: setting length is a runtime call
-  if (filled < count) {
-    ids.length = filled;
-    values.length = filled;
-  }
-  table.ids = ids;
-  table.values = values;
+  // shortened only when records repeated an instruction
+  table.marks = filled < marks.length ? marks.subarray(0, filled) : marks;
 }
 
 /** Index of the first record at or after byte `offset` of the section (records in insn_off order). */
