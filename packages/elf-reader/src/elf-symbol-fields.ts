@@ -1,6 +1,23 @@
-import { type SectionView, STT_SECTION, type SymbolFields, type SymbolView, UsageError } from '@bpfkit/core';
-import { ELF64_SYM_SIZE, SHN_XINDEX } from './elf-constants.js';
+import {
+  STT_SECTION as IMPORTED_STT_SECTION,
+  type SectionView,
+  type SymbolFields,
+  type SymbolView,
+  UsageError,
+} from '@bpfkit/core';
+import {
+  ELF64_SYM_SIZE as IMPORTED_ELF64_SYM_SIZE,
+  SHN_XINDEX as IMPORTED_SHN_XINDEX,
+} from './elf-constants.js';
 import { u64At } from './small-bigint.js';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const STT_SECTION = IMPORTED_STT_SECTION;
+const ELF64_SYM_SIZE = IMPORTED_ELF64_SYM_SIZE;
+const SHN_XINDEX = IMPORTED_SHN_XINDEX;
+
 import type { StringTable } from './string-table.js';
 
 /** What ofType answers for a number no STT_* can be. */

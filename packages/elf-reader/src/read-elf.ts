@@ -1,12 +1,34 @@
-import { SHT_REL, SHT_RELA, SHT_SYMTAB } from '@bpfkit/core';
+import {
+  SHT_REL as IMPORTED_SHT_REL,
+  SHT_RELA as IMPORTED_SHT_RELA,
+  SHT_SYMTAB as IMPORTED_SHT_SYMTAB,
+} from '@bpfkit/core';
 import type { ByteReader } from './byte-reader.js';
-import { ELF64_SHDR_SIZE, SHT_DYNSYM } from './elf-constants.js';
+import {
+  ELF64_SHDR_SIZE as IMPORTED_ELF64_SHDR_SIZE,
+  SHT_DYNSYM as IMPORTED_SHT_DYNSYM,
+} from './elf-constants.js';
 import { ElfFile } from './elf-file.js';
 import { readElfHeader } from './elf-header.js';
 import { fail } from './fail.js';
 import { checkRelocationSection, relocationEntrySize } from './relocations.js';
-import { readSectionTable, type SectionTable, SH_FIELD, sectionHeaderAt } from './section-table.js';
+import {
+  SH_FIELD as IMPORTED_SH_FIELD,
+  readSectionTable,
+  type SectionTable,
+  sectionHeaderAt,
+} from './section-table.js';
 import { readSymbolTable } from './symbol-table.js';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const SHT_REL = IMPORTED_SHT_REL;
+const SHT_RELA = IMPORTED_SHT_RELA;
+const SHT_SYMTAB = IMPORTED_SHT_SYMTAB;
+const ELF64_SHDR_SIZE = IMPORTED_ELF64_SHDR_SIZE;
+const SHT_DYNSYM = IMPORTED_SHT_DYNSYM;
+const SH_FIELD = IMPORTED_SH_FIELD;
 
 /**
  * Parses an ELF64 eBPF object (either byte order). Everything cheap is read and checked now

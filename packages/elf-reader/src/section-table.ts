@@ -1,10 +1,24 @@
-import { type SectionView, SHT_NOBITS, SHT_REL, SHT_RELA, SHT_STRTAB } from '@bpfkit/core';
+import {
+  SHT_NOBITS as IMPORTED_SHT_NOBITS,
+  SHT_REL as IMPORTED_SHT_REL,
+  SHT_RELA as IMPORTED_SHT_RELA,
+  type SectionView,
+  SHT_STRTAB,
+} from '@bpfkit/core';
 import type { ByteReader } from './byte-reader.js';
-import { ELF64_SHDR_SIZE, SHN_XINDEX } from './elf-constants.js';
+import { ELF64_SHDR_SIZE as IMPORTED_ELF64_SHDR_SIZE, SHN_XINDEX } from './elf-constants.js';
 import type { ElfHeader } from './elf-header.js';
 import { fail, hex } from './fail.js';
 import { u64At } from './small-bigint.js';
 import { StringTable } from './string-table.js';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const SHT_NOBITS = IMPORTED_SHT_NOBITS;
+const SHT_REL = IMPORTED_SHT_REL;
+const SHT_RELA = IMPORTED_SHT_RELA;
+const ELF64_SHDR_SIZE = IMPORTED_ELF64_SHDR_SIZE;
 
 /** One Elf64_Shdr with its fields as stored (64-bit fields as bigint). */
 export interface SectionHeader {

@@ -1,17 +1,32 @@
-import { SHN_UNDEF, SHT_STRTAB, SHT_SYMTAB } from '@bpfkit/core';
+import { SHN_UNDEF as IMPORTED_SHN_UNDEF, SHT_SYMTAB as IMPORTED_SHT_SYMTAB, SHT_STRTAB } from '@bpfkit/core';
 import type { ByteReader } from './byte-reader.js';
 import {
   ELF64_SHDR_SIZE,
-  ELF64_SYM_SIZE,
-  SHN_LORESERVE,
-  SHN_XINDEX,
+  ELF64_SYM_SIZE as IMPORTED_ELF64_SYM_SIZE,
+  SHN_LORESERVE as IMPORTED_SHN_LORESERVE,
+  SHN_XINDEX as IMPORTED_SHN_XINDEX,
   SHT_SYMTAB_SHNDX,
 } from './elf-constants.js';
-import { ElfSymbolFields, ST_NAME, ST_SHNDX } from './elf-symbol-fields.js';
+import {
+  ElfSymbolFields,
+  ST_NAME as IMPORTED_ST_NAME,
+  ST_SHNDX as IMPORTED_ST_SHNDX,
+} from './elf-symbol-fields.js';
 import { fail } from './fail.js';
 import type { SectionTable } from './section-table.js';
 import { SH_FIELD, sectionHeaderAt } from './section-table.js';
 import { StringTable } from './string-table.js';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const SHN_UNDEF = IMPORTED_SHN_UNDEF;
+const SHT_SYMTAB = IMPORTED_SHT_SYMTAB;
+const ELF64_SYM_SIZE = IMPORTED_ELF64_SYM_SIZE;
+const SHN_LORESERVE = IMPORTED_SHN_LORESERVE;
+const SHN_XINDEX = IMPORTED_SHN_XINDEX;
+const ST_NAME = IMPORTED_ST_NAME;
+const ST_SHNDX = IMPORTED_ST_SHNDX;
 
 export interface SymbolTable {
   /** index of the SHT_SYMTAB section, or undefined when the object has none */

@@ -1,13 +1,18 @@
 import { type Btf, type BtfExtBlock, type BtfExtRecords, readBtfExtRecords } from '@bpfkit/btf';
 import {
   addContext,
+  LINE_MARK_WORDS as IMPORTED_LINE_MARK_WORDS,
   type InstructionStream,
-  LINE_MARK_WORDS,
   type LineTable,
   type ObjectFileView,
   pooledWords,
   setMark,
 } from '@bpfkit/core';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const LINE_MARK_WORDS = IMPORTED_LINE_MARK_WORDS;
 
 /**
  * The records of one block for one section, in insn_off order, left in the .BTF.ext bytes: no

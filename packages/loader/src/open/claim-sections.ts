@@ -1,14 +1,22 @@
 import {
+  SHT_REL as IMPORTED_SHT_REL,
+  SHT_RELA as IMPORTED_SHT_RELA,
+  SHT_STRTAB as IMPORTED_SHT_STRTAB,
+  SHT_SYMTAB as IMPORTED_SHT_SYMTAB,
   type MapCollector,
   type ObjectFileView,
   type OpenContext,
   type SectionView,
-  SHT_REL,
-  SHT_RELA,
-  SHT_STRTAB,
-  SHT_SYMTAB,
 } from '@bpfkit/core';
 import { executableSections } from './executable-sections.js';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const SHT_REL = IMPORTED_SHT_REL;
+const SHT_RELA = IMPORTED_SHT_RELA;
+const SHT_STRTAB = IMPORTED_SHT_STRTAB;
+const SHT_SYMTAB = IMPORTED_SHT_SYMTAB;
 
 /**
  * Offers every section that holds data, whatever its name, to the collectors in order; the first

@@ -1,19 +1,29 @@
 import {
   type ErrorLocation,
-  INSTRUCTION_SIZE,
+  INSTRUCTION_SIZE as IMPORTED_INSTRUCTION_SIZE,
+  LD_IMM64_CODE as IMPORTED_LD_IMM64_CODE,
+  PseudoCall as IMPORTED_PseudoCall,
+  SHF_EXECINSTR as IMPORTED_SHF_EXECINSTR,
+  SHN_UNDEF as IMPORTED_SHN_UNDEF,
+  STT_SECTION as IMPORTED_STT_SECTION,
   type InstructionReference,
   type InstructionStream,
-  LD_IMM64_CODE,
   type ObjectFileView,
-  PseudoCall,
   RelocationError,
-  SHF_EXECINSTR,
-  SHN_UNDEF,
-  STT_SECTION,
   type SymbolView,
   slotSrcReg,
   symbolAt,
 } from '@bpfkit/core';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const INSTRUCTION_SIZE = IMPORTED_INSTRUCTION_SIZE;
+const LD_IMM64_CODE = IMPORTED_LD_IMM64_CODE;
+const PseudoCall = IMPORTED_PseudoCall;
+const SHF_EXECINSTR = IMPORTED_SHF_EXECINSTR;
+const SHN_UNDEF = IMPORTED_SHN_UNDEF;
+const STT_SECTION = IMPORTED_STT_SECTION;
 
 import type { CompilerQuirks } from './compiler-quirks.js';
 import type { MapPlaces } from './map-places.js';

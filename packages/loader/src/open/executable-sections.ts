@@ -1,11 +1,17 @@
 import {
   artifactKey,
+  SHF_EXECINSTR as IMPORTED_SHF_EXECINSTR,
+  SHT_PROGBITS as IMPORTED_SHT_PROGBITS,
   type ObjectFileView,
   type OpenContext,
   type SectionView,
-  SHF_EXECINSTR,
-  SHT_PROGBITS,
 } from '@bpfkit/core';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const SHF_EXECINSTR = IMPORTED_SHF_EXECINSTR;
+const SHT_PROGBITS = IMPORTED_SHT_PROGBITS;
 
 /** The file's code sections, found once per open: the claims and the program collector both ask. */
 const ExecutableSections = artifactKey<readonly SectionView[]>('executable sections');

@@ -1,16 +1,25 @@
 import {
+  SHN_UNDEF as IMPORTED_SHN_UNDEF,
+  STB_GLOBAL as IMPORTED_STB_GLOBAL,
+  STB_WEAK as IMPORTED_STB_WEAK,
+  STT_FUNC as IMPORTED_STT_FUNC,
+  STT_OBJECT as IMPORTED_STT_OBJECT,
   type MapSpec,
   type ObjectFileView,
   type ObjectSymbol,
-  SHN_UNDEF,
-  STB_GLOBAL,
-  STB_WEAK,
-  STT_FUNC,
-  STT_OBJECT,
   symbolFieldsOf,
   symbolsOfType,
 } from '@bpfkit/core';
 import { indexMapPlaces } from './map-places.js';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const SHN_UNDEF = IMPORTED_SHN_UNDEF;
+const STB_GLOBAL = IMPORTED_STB_GLOBAL;
+const STB_WEAK = IMPORTED_STB_WEAK;
+const STT_FUNC = IMPORTED_STT_FUNC;
+const STT_OBJECT = IMPORTED_STT_OBJECT;
 
 // ELF st_other visibility values (elf.h): libbpf treats both as hidden.
 const STV_INTERNAL = 1;

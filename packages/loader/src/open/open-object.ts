@@ -2,6 +2,9 @@ import { objectBtf, objectBtfSpecBytes } from '@bpfkit/btf';
 import {
   Artifacts,
   type EventSink,
+  SHN_UNDEF as IMPORTED_SHN_UNDEF,
+  STB_WEAK as IMPORTED_STB_WEAK,
+  STT_SECTION as IMPORTED_STT_SECTION,
   knownSectionPrefixes,
   type MapCollector,
   MapDefinitionError,
@@ -15,9 +18,6 @@ import {
   ProgramType,
   pooledCopy,
   runStageSync,
-  SHN_UNDEF,
-  STB_WEAK,
-  STT_SECTION,
   type Stage,
   silentEvents,
   symbolFieldsOf,
@@ -26,6 +26,13 @@ import { claimSections } from './claim-sections.js';
 import { objectMetadata } from './object-metadata.js';
 import { objectSymbols } from './object-symbols.js';
 import { selectCollectors } from './select-collectors.js';
+
+// Imported constants, declared again as this module's own: V8 folds a module's constants into
+// the code that reads them, but loads an imported binding and checks that it is initialized at
+// every read, and the loops here read these for every section, symbol or record of an open.
+const SHN_UNDEF = IMPORTED_SHN_UNDEF;
+const STB_WEAK = IMPORTED_STB_WEAK;
+const STT_SECTION = IMPORTED_STT_SECTION;
 
 /** The stages of the open phase, as the container supplies them. */
 export interface OpenStages {
