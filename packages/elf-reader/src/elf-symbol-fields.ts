@@ -10,6 +10,7 @@ import {
   SHN_XINDEX as IMPORTED_SHN_XINDEX,
 } from './elf-constants.js';
 import { u64At } from './small-bigint.js';
+import type { StringTable } from './string-table.js';
 
 // Imported constants, declared again as this module's own: V8 folds a module's constants into
 // the code that reads them, but loads an imported binding and checks that it is initialized at
@@ -17,8 +18,6 @@ import { u64At } from './small-bigint.js';
 const STT_SECTION = IMPORTED_STT_SECTION;
 const ELF64_SYM_SIZE = IMPORTED_ELF64_SYM_SIZE;
 const SHN_XINDEX = IMPORTED_SHN_XINDEX;
-
-import type { StringTable } from './string-table.js';
 
 /** What ofType answers for a number no STT_* can be. */
 const noIndices: readonly number[] = Object.freeze([]);

@@ -14,6 +14,8 @@ import {
   slotSrcReg,
   symbolAt,
 } from '@bpfkit/core';
+import type { CompilerQuirks } from './compiler-quirks.js';
+import type { MapPlaces } from './map-places.js';
 
 // Imported constants, declared again as this module's own: V8 folds a module's constants into
 // the code that reads them, but loads an imported binding and checks that it is initialized at
@@ -24,9 +26,6 @@ const PseudoCall = IMPORTED_PseudoCall;
 const SHF_EXECINSTR = IMPORTED_SHF_EXECINSTR;
 const SHN_UNDEF = IMPORTED_SHN_UNDEF;
 const STT_SECTION = IMPORTED_STT_SECTION;
-
-import type { CompilerQuirks } from './compiler-quirks.js';
-import type { MapPlaces } from './map-places.js';
 
 const CALL_CODE = 0x85; // BPF_JMP | BPF_CALL
 
