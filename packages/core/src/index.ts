@@ -8,6 +8,7 @@ export * from './pipeline/stage.js';
 export * from './pipeline/token.js';
 export * from './pipeline/tokens.js';
 export * from './spec/buffer-view.js';
+export * from './spec/clone-data.js';
 export * from './spec/instruction.js';
 export * from './spec/instruction-codec.js';
 export * from './spec/instruction-stream.js';

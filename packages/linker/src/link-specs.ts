@@ -2,6 +2,7 @@ import {
   addContext,
   clearLines,
   clearMarks,
+  cloneSpecData,
   type FunctionSpec,
   type InstructionReference,
   instructionAt,
@@ -163,7 +164,7 @@ interface Linking {
 
 /** A copy of one function with its references bound and its BTF ids and strings moved. */
 function linkCode<T extends FunctionSpec>(fn: T, linking: Linking): T {
-  const copy = structuredClone(fn);
+  const copy = cloneSpecData(fn);
   copy.name = linking.renames.get(fn.name) ?? fn.name;
   const stream = copy.instructions;
   const at = slotIndexer(stream);
@@ -287,7 +288,7 @@ function linkMaps(
     for (const map of input.spec.maps) {
       if (placed.has(map.name)) continue;
       if (map.kind === 'data') {
-        const merged = structuredClone(dataMaps.get(map.name)!.map);
+        const merged = cloneSpecData(dataMaps.get(map.name)!.map);
         const datasec = btf?.datasecs.get(map.name);
         if (datasec !== undefined) {
           merged.btfKeyTypeId = 0;
@@ -300,7 +301,7 @@ function linkMaps(
       }
       const winner = globals.get(map.name)?.winner;
       if (winner && winner.input !== input) continue;
-      maps.push(remapMapBtf(structuredClone(map), input, btf));
+      maps.push(remapMapBtf(cloneSpecData(map), input, btf));
       placed.add(map.name);
     }
   }

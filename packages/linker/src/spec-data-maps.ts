@@ -1,4 +1,4 @@
-import type { MapSpec } from '@bpfkit/core';
+import { cloneSpecData, type MapSpec } from '@bpfkit/core';
 import { alignOf } from './btf-align.js';
 import { datasecVariables, type SpecInput } from './spec-input.js';
 
@@ -26,7 +26,7 @@ export function mergeDataMaps(inputs: readonly SpecInput[]): Map<string, MergedD
       let entry = merged.get(piece.name);
       if (!entry) {
         const { initialData: _data, btfKeyTypeId: _key, btfValueTypeId: _value, ...rest } = piece;
-        entry = { map: { ...structuredClone(rest), valueSize: 0 }, offsets: new Map() };
+        entry = { map: { ...cloneSpecData(rest), valueSize: 0 }, offsets: new Map() };
         delete entry.map.source.btfTypeId;
         delete entry.map.source.btfVarId;
         merged.set(piece.name, entry);

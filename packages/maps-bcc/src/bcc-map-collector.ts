@@ -1,6 +1,7 @@
 import { parsedObjectBtf } from '@bpfkit/btf';
 import {
   artifactKey,
+  cloneSpecData,
   type MapCollector,
   MapDefinitionError,
   type MapSpec,
@@ -157,7 +158,7 @@ function linkInnerMaps(definitions: readonly BccTableDefinition[], maps: MapSpec
         hint: 'BPF_ARRAY_OF_MAPS / BPF_HASH_OF_MAPS name a table declared in the same object',
       });
     }
-    const template: MapSpec = { ...structuredClone(inner), pinning: { kind: 'none' } };
+    const template: MapSpec = { ...cloneSpecData(inner), pinning: { kind: 'none' } };
     delete template.contents;
     maps[i]!.innerMap = template;
   });

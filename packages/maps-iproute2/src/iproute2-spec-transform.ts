@@ -1,4 +1,5 @@
 import {
+  cloneSpecData,
   MapDefinitionError,
   type MapEntry,
   MapType,
@@ -33,7 +34,7 @@ export function iproute2SpecTransform(
   return {
     name: 'iproute2 programs and tail calls',
     run(input, context) {
-      const spec: ObjectSpec = structuredClone(input);
+      const spec: ObjectSpec = cloneSpecData(input);
       if (ownsUntypedPrograms(context, defaults)) {
         typeUntypedPrograms(spec, resolveOptions(context.options, defaults).programType, context);
       }

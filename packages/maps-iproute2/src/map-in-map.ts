@@ -1,4 +1,4 @@
-import { isMapInMapType, MapDefinitionError, type MapSpec } from '@bpfkit/core';
+import { cloneSpecData, isMapInMapType, MapDefinitionError, type MapSpec } from '@bpfkit/core';
 import { type ElfMapDefinition, NO_INNER_INDEX } from './elf-map-definition.js';
 import { u32Key } from './slot-key.js';
 
@@ -51,6 +51,6 @@ export function linkMapsInMaps(
 
 /** A copy of a map spec to create an inner-map template from: never pinned, never filled. */
 function templateOf(spec: MapSpec): MapSpec {
-  const { contents: _contents, ...rest } = structuredClone(spec);
+  const { contents: _contents, ...rest } = cloneSpecData(spec);
   return { ...rest, pinning: { kind: 'none' } };
 }

@@ -1,3 +1,4 @@
+import { cloneSpecData } from './clone-data.js';
 import type { MapSpec } from './map.js';
 import type { FunctionSpec, ProgramSpec } from './program.js';
 import type { ObjectSymbol } from './symbol.js';
@@ -29,7 +30,11 @@ export interface ObjectSpec {
   btfExt?: Uint8Array;
 }
 
-/** A deep copy: specs are plain data, so edits to the copy never reach the original. */
+/**
+ * A deep copy: specs are plain data, so edits to the copy never reach the original. Each typed
+ * array of the copy has a buffer of its own length (cloneSpecData), not a copy of the file or
+ * slab it was a view of.
+ */
 export function cloneObjectSpec(spec: ObjectSpec): ObjectSpec {
-  return structuredClone(spec);
+  return cloneSpecData(spec);
 }
