@@ -12,9 +12,7 @@ import { fail, hex } from './fail.js';
 import { u64At } from './small-bigint.js';
 import { StringTable } from './string-table.js';
 
-// Imported constants, declared again as this module's own: V8 folds a module's constants into
-// the code that reads them, but loads an imported binding and checks that it is initialized at
-// every read, and the loops here read these for every section, symbol or record of an open.
+// The loops' imported constants as this module's own: V8 folds those, but reloads an import per read.
 const SHT_NOBITS = IMPORTED_SHT_NOBITS;
 const SHT_REL = IMPORTED_SHT_REL;
 const SHT_RELA = IMPORTED_SHT_RELA;

@@ -17,9 +17,7 @@ import type { SectionTable } from './section-table.js';
 import { SH_FIELD, sectionHeaderAt } from './section-table.js';
 import { StringTable } from './string-table.js';
 
-// Imported constants, declared again as this module's own: V8 folds a module's constants into
-// the code that reads them, but loads an imported binding and checks that it is initialized at
-// every read, and the loops here read these for every section, symbol or record of an open.
+// The loops' imported constants as this module's own: V8 folds those, but reloads an import per read.
 const SHN_UNDEF = IMPORTED_SHN_UNDEF;
 const SHT_SYMTAB = IMPORTED_SHT_SYMTAB;
 const ELF64_SYM_SIZE = IMPORTED_ELF64_SYM_SIZE;

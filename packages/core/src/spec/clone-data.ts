@@ -1,10 +1,10 @@
 import { UsageError } from '../errors.js';
-import { pooledBytes } from './pooled-copy.js';
+import { pooledCopy } from './pooled-copy.js';
 
 /**
  * A deep copy of plain spec data (objects, arrays, Maps, Sets, typed arrays, primitives), as
  * structuredClone makes one, except that a typed array's copy holds its own bytes only, in a pooled
- * range (pooledBytes) when it is small. structuredClone copies a view's whole ArrayBuffer: a spec
+ * range (pooledCopy) when it is small. structuredClone copies a view's whole ArrayBuffer: a spec
  * opened from a path holds views of the 256 KiB slab its file was read into and of 64 KiB pooled
  * slabs, so copying one function with it copied 320 KiB (58 µs for a function of six
  * instructions). A value met twice is copied once, as structuredClone does; a function or a
@@ -65,8 +65,7 @@ function copyOf(value: unknown, copies: Map<object, unknown>): unknown {
 /** A typed array or DataView of the same kind over a copy of its bytes alone. */
 function copyOfView(view: ArrayBufferView): ArrayBufferView {
   // a pooled range for a small view: a new ArrayBuffer costs more than copying kilobytes
-  const bytes = pooledBytes(view.byteLength);
-  bytes.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  const bytes = pooledCopy(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
   if (view instanceof DataView) return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // a Node Buffer too becomes a plain Uint8Array, as structuredClone makes it
   if (view instanceof Uint8Array) return bytes;

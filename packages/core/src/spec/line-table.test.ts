@@ -7,8 +7,6 @@ import {
   lineAt,
   lineCount,
   lineEntries,
-  lineIdAt,
-  lineRecordAt,
   lineTable,
   setLine,
 } from './line-table.js';
@@ -28,7 +26,6 @@ describe('LineTable', () => {
       [0, line(1)],
       [4, line(41, 3)],
     ]);
-    expect([lineIdAt(table, 1), lineRecordAt(table, 1)]).toEqual([4, line(41, 3)]);
   });
 
   it('keeps each mark as bpf_line_info keeps it: identity, file_name_off, line_off, line_col', () => {

@@ -54,16 +54,6 @@ export function lineCount(table: LineTable): number {
   return table.marks.length / LINE_MARK_WORDS;
 }
 
-/** The identity of the `position`th mark (0-based, in identity order). */
-export function lineIdAt(table: LineTable, position: number): number {
-  return table.marks[position * LINE_MARK_WORDS]!;
-}
-
-/** The record of the `position`th mark (0-based, in identity order). */
-export function lineRecordAt(table: LineTable, position: number): LineRecord {
-  return recordAt(table.marks, position * LINE_MARK_WORDS);
-}
-
 /** Every mark as [identity, record], in identity order (copies: changing them changes nothing). */
 export function lineEntries(table: LineTable): [number, LineRecord][] {
   const entries: [number, LineRecord][] = [];

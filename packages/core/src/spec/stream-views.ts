@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors.js';
 import type { ByteOrder } from './instruction-codec.js';
 import { type InstructionStream, instructionCount, slotIndexer, streamBytes } from './instruction-stream.js';
-import { LINE_MARK_WORDS, lineRecordAt } from './line-table.js';
+import { lineEntries } from './line-table.js';
 import type { CoreRelocation, FuncInfo, LineInfo } from './program.js';
 import type { Placed, ProgramRelocation } from './relocation.js';
 
@@ -30,14 +30,12 @@ export function streamCoreRelocations(stream: InstructionStream): CoreRelocation
 }
 
 export function streamLineInfo(stream: InstructionStream): LineInfo[] {
-  const marks = stream.lineInfo.marks;
-  if (marks.length === 0) return [];
+  if (stream.lineInfo.marks.length === 0) return [];
   const at = slotIndexer(stream);
   const out: LineInfo[] = [];
-  for (let word = 0; word < marks.length; word += LINE_MARK_WORDS) {
-    const instruction = at(marks[word]!);
-    if (instruction === undefined) continue;
-    out.push({ ...lineRecordAt(stream.lineInfo, word / LINE_MARK_WORDS), instruction });
+  for (const [id, record] of lineEntries(stream.lineInfo)) {
+    const instruction = at(id);
+    if (instruction !== undefined) out.push({ ...record, instruction });
   }
   return out.sort((a, b) => a.instruction - b.instruction);
 }

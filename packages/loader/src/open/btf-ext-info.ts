@@ -9,9 +9,7 @@ import {
   setMark,
 } from '@bpfkit/core';
 
-// Imported constants, declared again as this module's own: V8 folds a module's constants into
-// the code that reads them, but loads an imported binding and checks that it is initialized at
-// every read, and the loops here read these for every section, symbol or record of an open.
+// The loops' imported constants as this module's own: V8 folds those, but reloads an import per read.
 const LINE_MARK_WORDS = IMPORTED_LINE_MARK_WORDS;
 
 /**

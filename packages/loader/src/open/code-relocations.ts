@@ -17,9 +17,7 @@ import {
 import type { CompilerQuirks } from './compiler-quirks.js';
 import type { MapPlaces } from './map-places.js';
 
-// Imported constants, declared again as this module's own: V8 folds a module's constants into
-// the code that reads them, but loads an imported binding and checks that it is initialized at
-// every read, and the loops here read these for every section, symbol or record of an open.
+// The loops' imported constants as this module's own: V8 folds those, but reloads an import per read.
 const INSTRUCTION_SIZE = IMPORTED_INSTRUCTION_SIZE;
 const LD_IMM64_CODE = IMPORTED_LD_IMM64_CODE;
 const PseudoCall = IMPORTED_PseudoCall;

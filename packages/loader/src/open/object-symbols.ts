@@ -12,9 +12,7 @@ import {
 } from '@bpfkit/core';
 import { indexMapPlaces } from './map-places.js';
 
-// Imported constants, declared again as this module's own: V8 folds a module's constants into
-// the code that reads them, but loads an imported binding and checks that it is initialized at
-// every read, and the loops here read these for every section, symbol or record of an open.
+// The loops' imported constants as this module's own: V8 folds those, but reloads an import per read.
 const SHN_UNDEF = IMPORTED_SHN_UNDEF;
 const STB_GLOBAL = IMPORTED_STB_GLOBAL;
 const STB_WEAK = IMPORTED_STB_WEAK;

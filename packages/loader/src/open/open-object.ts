@@ -27,9 +27,7 @@ import { objectMetadata } from './object-metadata.js';
 import { objectSymbols } from './object-symbols.js';
 import { selectCollectors } from './select-collectors.js';
 
-// Imported constants, declared again as this module's own: V8 folds a module's constants into
-// the code that reads them, but loads an imported binding and checks that it is initialized at
-// every read, and the loops here read these for every section, symbol or record of an open.
+// The loops' imported constants as this module's own: V8 folds those, but reloads an import per read.
 const SHN_UNDEF = IMPORTED_SHN_UNDEF;
 const STB_WEAK = IMPORTED_STB_WEAK;
 const STT_SECTION = IMPORTED_STT_SECTION;
