@@ -71,62 +71,62 @@ export function readBtfMaps(
   const specs = new Array<MapSpec>(count);
   for (let index = 0; index < count; index++) {
     const secinfo = datasecAt + 3 + index * 3;
-    const info = { type: words[secinfo]!, offset: words[secinfo + 1]!, size: words[secinfo + 2]! };
-    const name = btf.typeName(info.type);
-    const here = (): ErrorLocation => ({
-      ...location,
-      typeId: info.type,
-      byteOffset: info.offset,
-      map: name,
-    });
+    // btf_var_secinfo { type, offset, size }, read as locals: an object or a closure per map
+    // (for error locations that an open never builds) was garbage to collect
+    const varId = words[secinfo]!;
+    const offset = words[secinfo + 1]!;
+    const name = btf.typeName(varId);
     if (name === '') {
       throw new MapDefinitionError(`map #${index} has an empty name`, {
-        location: { ...location, typeId: info.type, byteOffset: info.offset },
+        location: { ...location, typeId: varId, byteOffset: offset },
       });
     }
-    if (info.offset + info.size > section.size) {
+    if (offset + words[secinfo + 2]! > section.size) {
       throw new MapDefinitionError(`map '${name}' lies past the end of the section (BTF data is corrupted)`, {
-        location: here(),
+        location: mapLocation(location, varId, offset, name),
       });
     }
-    if (btf.kindNumberOf(info.type) !== KIND_VAR) {
-      throw new MapDefinitionError(`map '${name}': unexpected ${btf.kindOf(info.type)} in the DATASEC`, {
-        location: here(),
+    if (btf.kindNumberOf(varId) !== KIND_VAR) {
+      throw new MapDefinitionError(`map '${name}': unexpected ${btf.kindOf(varId)} in the DATASEC`, {
+        location: mapLocation(location, varId, offset, name),
       });
     }
-    if (varLinkage(btf, info.type) !== BTF_VAR_GLOBAL_ALLOCATED) {
-      const variable = btf.typeById(info.type);
+    if (varLinkage(btf, varId) !== BTF_VAR_GLOBAL_ALLOCATED) {
+      const variable = btf.typeById(varId);
       const linkage = variable.kind === 'VAR' ? variable.linkage : '';
       throw new MapDefinitionError(`map '${name}': unsupported map linkage ${linkage}`, {
-        location: here(),
+        location: mapLocation(location, varId, offset, name),
         hint: 'BTF-defined maps must be global variables (not static)',
       });
     }
-    structId = btf.skipModsAndTypedefs(btf.sizeOrTypeOf(info.type));
+    structId = btf.skipModsAndTypedefs(btf.sizeOrTypeOf(varId));
     const structKind = btf.kindOf(structId);
     if (structKind !== 'STRUCT') {
       throw new MapDefinitionError(`map '${name}': unexpected def kind ${structKind}`, {
-        location: here(),
+        location: mapLocation(location, varId, offset, name),
         hint: 'a map definition is an anonymous struct of __uint/__type members',
       });
     }
-    if (btf.sizeOrTypeOf(structId) > info.size) {
-      throw new MapDefinitionError(`map '${name}': invalid def size`, { location: here() });
+    const size = words[secinfo + 2]!;
+    if (btf.sizeOrTypeOf(structId) > size) {
+      throw new MapDefinitionError(`map '${name}': invalid def size`, {
+        location: mapLocation(location, varId, offset, name),
+      });
     }
     const definition = parseBtfMapDefinition(btf, structId, name, {
       strict: !options.relaxedMaps,
       // written out, not spread from `location`: a spread costs about a microsecond per map
-      location: { object, section: section.name, byteOffset: info.offset },
+      location: { object, section: section.name, byteOffset: offset },
       onUnknownMember,
     });
-    placed.push({ name, offset: info.offset, size: info.size, definition });
+    placed.push({ name, offset, size, definition });
     const source: MapSource = {
       format: 'btf',
       section: section.name,
       sectionIndex: section.index,
-      offset: info.offset,
+      offset,
       btfTypeId: structId,
-      btfVarId: info.type,
+      btfVarId: varId,
     };
     specs[index] = specFromDefinition(name, definition, source);
   }
@@ -144,6 +144,11 @@ export function readBtfMaps(
 // BTF_KIND_VAR, and btf_var's linkage for a global variable (BTF_VAR_GLOBAL_ALLOCATED)
 const KIND_VAR = 14;
 const BTF_VAR_GLOBAL_ALLOCATED = 1;
+
+/** Where map `name` (its VAR `varId` at `offset` in `.maps`) is, for an error about it. */
+function mapLocation(location: ErrorLocation, varId: number, offset: number, name: string): ErrorLocation {
+  return { ...location, typeId: varId, byteOffset: offset, map: name };
+}
 
 /** A VAR's btf_var.linkage, the word after its btf_type. */
 function varLinkage(btf: Btf, id: number): number {

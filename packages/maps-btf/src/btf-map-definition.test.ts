@@ -98,6 +98,22 @@ describe('parseBtfMapDefinition', () => {
     expect(seen).toEqual(['m.tc_class']);
   });
 
+  it('tells known members from names that share their length or their first bytes', () => {
+    // names are matched in the string table's bytes: a near miss must still be an unknown member
+    const nearMisses = ['map_flagz', 'numa_nodes', 'typ', 'keys', 'value_sizes', 'max_entrie', 'pinnings'];
+    const d = new DefinitionBuilder();
+    const struct = d.struct([d.uint('type', 2), ...nearMisses.map((name) => d.uint(name, 1))]);
+    const relaxed = { ...strict, strict: false };
+    expect(parse(d, struct, relaxed).unknownMembers).toEqual(nearMisses);
+    const known = d.struct([
+      d.uint('map_extra', 3),
+      d.uint('numa_node', 2),
+      d.uint('map_flags', 1),
+      d.uint('type', 2),
+    ]);
+    expect(parse(d, known)).toMatchObject({ mapExtra: 3n, numaNode: 2, flags: 1, type: 2 });
+  });
+
   it('reads values of a map-in-map as an inner definition and of a prog array as programs', () => {
     const d = new DefinitionBuilder();
     const inner = d.struct([d.uint('type', MapType.ARRAY), d.uint('max_entries', 2)], 'inner');

@@ -1,5 +1,6 @@
 import type { Btf } from '@bpfkit/btf';
 import { type ErrorLocation, isMapInMapType, LibbpfPinType, MapDefinitionError, MapType } from '@bpfkit/core';
+import { knownMemberName } from './definition-fields.js';
 
 /**
  * One BTF map definition struct, read as libbpf's parse_btf_map_def reads it: plain numbers as
@@ -14,20 +15,20 @@ export interface BtfMapDefinition {
   maxEntries: number;
   flags: number;
   /** present when the struct has a numa_node member */
-  numaNode?: number;
+  numaNode?: number | undefined;
   /** present when the struct has a map_extra member (libbpf reads it as a u32 array length) */
-  mapExtra?: bigint;
+  mapExtra?: bigint | undefined;
   /** LIBBPF_PIN_NONE or LIBBPF_PIN_BY_NAME */
   pinning: number;
   /** BTF type of `key` / `value` when given as `__type(...)` */
-  keyTypeId?: number;
-  valueTypeId?: number;
+  keyTypeId?: number | undefined;
+  valueTypeId?: number | undefined;
   /** what the `values` member holds: inner maps (map-in-map) or programs (PROG_ARRAY) */
-  values?: 'maps' | 'programs';
+  values?: 'maps' | 'programs' | undefined;
   /** byte offset of the `values` member: relocations there fill initial slots */
-  valuesOffset?: number;
+  valuesOffset?: number | undefined;
   /** the inner map template of a map-in-map */
-  inner?: BtfMapDefinition;
+  inner?: BtfMapDefinition | undefined;
   /** members libbpf does not know, kept (by name) when relaxed */
   unknownMembers: string[];
 }
@@ -57,6 +58,9 @@ export function parseBtfMapDefinition(
   const kind = btf.kindOf(structId);
   if (kind !== 'STRUCT')
     throw fail(mapName, `definition is a ${kind}, not a struct`, options, { typeId: structId });
+  // every field written here, the optional ones as undefined: a definition's fields then come in
+  // one order whatever order its members do, so every definition shares one hidden class and the
+  // readers of them stay monomorphic
   const def: BtfMapDefinition = {
     typeId: structId,
     type: MapType.UNSPEC,
@@ -64,7 +68,14 @@ export function parseBtfMapDefinition(
     valueSize: 0,
     maxEntries: 0,
     flags: 0,
+    numaNode: undefined,
+    mapExtra: undefined,
     pinning: LibbpfPinType.NONE,
+    keyTypeId: undefined,
+    valueTypeId: undefined,
+    values: undefined,
+    valuesOffset: undefined,
+    inner: undefined,
     unknownMembers: [],
   };
   // The members are read straight from the btf_member words (name_off, type, offset), as the
@@ -79,7 +90,8 @@ export function parseBtfMapDefinition(
   for (let index = 0; index < count; index++) {
     const word = record + 3 + index * 3;
     const offset = words[word + 2]!;
-    member.name = holder.name(words[word]!);
+    const nameOffset = words[word]!;
+    member.name = knownMemberName(holder, nameOffset) ?? holder.name(nameOffset);
     member.type = words[word + 1]!;
     // kind_flag splits the offset: bitfield size in the top 8 bits, bit offset below
     member.bitOffset = kindFlag ? offset & 0xffffff : offset;

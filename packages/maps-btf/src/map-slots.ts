@@ -42,40 +42,35 @@ export function readInitialSlots(
   // most objects initialise no slot: no maps to build for them
   if (relocations.length === 0) return undefined;
   const slots = new Map<string, Map<number, MapEntry>>();
-  relocations.forEach((reloc, index) => {
+  // a loop with locals, and locations built only for an error: an open reads every relocation of
+  // .maps, and a closure or a spread a relocation cost more than the rest of it
+  for (let index = 0; index < relocations.length; index++) {
+    const reloc = relocations[index]!;
     const offset = Number(reloc.offset);
-    // built only for an error: an open reads every relocation of .maps
-    const at = (): ErrorLocation => ({ ...location, byteOffset: offset, field: `relocation #${index}` });
     const symbol = symbolAt(file, reloc.symbolIndex);
     if (!symbol) {
       throw new MapDefinitionError(
         `.maps relocation names symbol ${reloc.symbolIndex}, past the symbol table`,
-        {
-          location: at(),
-        },
+        { location: slotLocation(location, offset, index) },
       );
     }
     const target = symbol.name;
     if (reloc.type !== R_BPF_64_64 && reloc.type !== R_BPF_64_ABS64) {
       throw new MapDefinitionError(
         `.maps relocation against ${target} has type ${reloc.type}, not a 64-bit pointer`,
-        {
-          location: { ...at(), symbol: target },
-        },
+        { location: slotLocation(location, offset, index, target) },
       );
     }
-    const map = maps.find((m) => m.offset <= offset && offset + BPF_POINTER_SIZE <= m.offset + m.size);
+    const map = mapHolding(maps, offset);
     if (!map) {
       throw new MapDefinitionError(`no map holds the .maps relocation against ${target}`, {
-        location: { ...at(), symbol: target },
+        location: slotLocation(location, offset, index, target),
       });
     }
     const { definition } = map;
-    // built only for an error, like `at`: a spread here cost a microsecond per relocation
-    const here = (): ErrorLocation => ({ ...at(), map: map.name, symbol: target });
     if (definition.values === undefined || definition.valuesOffset === undefined) {
       throw new MapDefinitionError(`map '${map.name}' has a pointer to ${target} outside a 'values' member`, {
-        location: here(),
+        location: slotLocation(location, offset, index, target, map.name),
         hint: 'only map-in-map and PROG_ARRAY maps can be initialised, through __array(values, ...)',
       });
     }
@@ -83,26 +78,51 @@ export function readInitialSlots(
     if (relative < 0 || relative % BPF_POINTER_SIZE !== 0) {
       throw new MapDefinitionError(
         `map '${map.name}': relocation against ${target} is not on a 'values' slot`,
-        {
-          location: here(),
-        },
+        { location: slotLocation(location, offset, index, target, map.name) },
       );
     }
     const slot = relative / BPF_POINTER_SIZE;
-    const kind = checkTarget(file, section, map, symbol.sectionIndex, here);
+    const kind = checkTarget(file, section, map, symbol.sectionIndex, () =>
+      slotLocation(location, offset, index, target, map.name),
+    );
     // the u32 key written byte by byte: reading `.buffer` of a small typed array moves it off
     // V8's heap, which cost more than the rest of the slot
     const key = new Uint8Array([slot & 0xff, (slot >>> 8) & 0xff, (slot >>> 16) & 0xff, slot >>> 24]);
-    const entries = slots.get(map.name) ?? new Map<number, MapEntry>();
+    let entries = slots.get(map.name);
+    if (entries === undefined) {
+      entries = new Map<number, MapEntry>();
+      slots.set(map.name, entries);
+    }
     entries.set(slot, { key, ref: { kind, name: target } });
-    slots.set(map.name, entries);
-  });
-  return new Map(
-    [...slots].map(([name, entries]) => [
+  }
+  const sorted = new Map<string, MapEntry[]>();
+  for (const [name, entries] of slots) {
+    const keys = [...entries.keys()].sort((a, b) => a - b);
+    sorted.set(
       name,
-      [...entries].sort(([a], [b]) => a - b).map(([, entry]) => entry),
-    ]),
-  );
+      keys.map((slot) => entries.get(slot)!),
+    );
+  }
+  return sorted;
+}
+
+/** The map whose variable holds the 8-byte pointer at `offset` of `.maps`. */
+function mapHolding(maps: readonly PlacedDefinition[], offset: number): PlacedDefinition | undefined {
+  for (const map of maps)
+    if (map.offset <= offset && offset + BPF_POINTER_SIZE <= map.offset + map.size) return map;
+  return undefined;
+}
+
+/** Where relocation `index` of `.maps` (at `offset`) is, for an error about it. */
+function slotLocation(
+  location: ErrorLocation,
+  offset: number,
+  index: number,
+  symbol?: string,
+  map?: string,
+): ErrorLocation {
+  const at: ErrorLocation = { ...location, byteOffset: offset, field: `relocation #${index}` };
+  return { ...at, ...(map === undefined ? {} : { map }), ...(symbol === undefined ? {} : { symbol }) };
 }
 
 /** libbpf's checks on a slot's target: inner maps live in .maps; programs are code. */
