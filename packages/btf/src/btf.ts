@@ -1,5 +1,5 @@
 import { BtfError, bufferView, NotFoundError, UsageError } from '@bpfkit/core';
-import { type BtfKind, KIND_NAMES } from './constants.js';
+import { type BtfKind, BtfKindNumber, KIND_NAMES } from './constants.js';
 import { decodeType, type RawTypeSource } from './decode-type.js';
 import { formatType } from './format-type.js';
 import { type BtfHeader, type ByteOrder, parseBtfHeader } from './header.js';
@@ -224,6 +224,12 @@ export class Btf implements RawTypeSource {
     const kept = this.#idsOfKind.get(kind);
     if (kept !== undefined) return kept;
     const ids: number[] = [];
+    const datasecs = this.#index.datasecs;
+    if (kind === BtfKindNumber.DATASEC && datasecs !== undefined) {
+      for (const k of datasecs) ids.push(this.firstTypeId + k);
+      this.#idsOfKind.set(kind, ids);
+      return ids;
+    }
     const words = this.words;
     this.forEachOwnType((id, at) => {
       if (((words[at + 1]! >>> 24) & 0x1f) === kind) ids.push(id);

@@ -86,3 +86,21 @@ describe('the type index', () => {
     }
   });
 });
+
+describe('the DATASECs a validating parse notes', () => {
+  it('are the ones a walk of every record finds, in id order', () => {
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, { signed: true });
+    const vars = ['a', 'b', 'c'].map((name) => b.add({ kind: 'VAR', name, type: int, linkage: 'global' }));
+    const sections = ['.data', '.bss', 'license'].map((name, i) => {
+      b.addInt(`between_${i}`, 8);
+      return b.add({ kind: 'DATASEC', name, size: 4, vars: [{ type: vars[i]!, offset: 0, size: 4 }] });
+    });
+    const { bytes } = b.build();
+    const validated = parseBtf(bytes);
+    // without validation the parse notes nothing, and ownIdsOfKind walks every record
+    const walked = parseBtf(bytes, { validate: false });
+    expect(validated.ownIdsOfKind(15)).toEqual(sections);
+    expect(walked.ownIdsOfKind(15)).toEqual(sections);
+  });
+});

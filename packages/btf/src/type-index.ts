@@ -47,6 +47,8 @@ export class TypeIndex {
   readonly #filled: Uint8Array;
   readonly #wide: boolean;
   #starts: Uint16Array | Uint32Array | undefined;
+  /** the 0-based number of each DATASEC, when the validating walk gathered them */
+  readonly datasecs: readonly number[] | undefined;
 
   /** @internal use indexTypes */
   constructor(
@@ -55,8 +57,10 @@ export class TypeIndex {
     bases: Uint32Array,
     starts: Uint16Array | undefined,
     wide: boolean,
+    datasecs?: readonly number[],
   ) {
     this.count = count;
+    this.datasecs = datasecs;
     this.#words = words;
     this.#bases = bases;
     this.#starts = starts;
@@ -100,20 +104,27 @@ export function indexTypes(words: Uint32Array, place: TypeSectionPlace): TypeInd
   if (scratch.length < most && most <= KEPT_MOST) scratch = new Uint32Array(most);
   const bound = scratch.length >= most ? scratch : new Uint32Array(most);
   if (place.validate && words.length > SHORT_SECTION_WORDS) primeValidationWalk();
+  // the validating walk notes each DATASEC as it passes: an open asks for them (ownIdsOfKind)
+  const datasecs: number[] | undefined = place.validate ? [] : undefined;
   const count = place.validate
-    ? indexAndValidateTypes(words, bound, place)
+    ? indexAndValidateTypes(words, bound, place, datasecs)
     : indexRecords(words, bound, place);
-  return packIndex(words, bound, count);
+  return packIndex(words, bound, count, datasecs);
 }
 
 /** A TypeIndex over the first `count` word indices of `offsets`. */
-function packIndex(words: Uint32Array, offsets: Uint32Array, count: number): TypeIndex {
+function packIndex(
+  words: Uint32Array,
+  offsets: Uint32Array,
+  count: number,
+  datasecs: readonly number[] | undefined,
+): TypeIndex {
   if (words.length <= SHORT_SECTION_WORDS) {
     // an object's BTF: a few hundred types, so the index takes a pooled range, not an ArrayBuffer
     const range = pooledBytes(count * 2);
     const starts = new Uint16Array(range.buffer, range.byteOffset, count);
     for (let k = 0; k < count; k++) starts[k] = offsets[k]!;
-    return new TypeIndex(words, count, NO_BASES, starts, false);
+    return new TypeIndex(words, count, NO_BASES, starts, false, datasecs);
   }
   const bases = new Uint32Array((count + GROUP - 1) >>> GROUP_SHIFT);
   let widest = 0;
@@ -124,7 +135,7 @@ function packIndex(words: Uint32Array, offsets: Uint32Array, count: number): Typ
     widest = Math.max(widest, offsets[last]! - offsets[first]!);
   }
   // a group holding a struct or enum of some 20,000 members spans more than 16 bits
-  return new TypeIndex(words, count, bases, undefined, widest > 0xffff);
+  return new TypeIndex(words, count, bases, undefined, widest > 0xffff, datasecs);
 }
 
 /** The structural walk: fills `offsets` and returns the number of types. */

@@ -48,16 +48,24 @@ shape([K.DATASEC], SECINFO);
  * field: a name offset n is inside the table when both n and lastName - n are non-negative as
  * int32, so the walk ORs those into one word and tests its sign once at the end; referenced ids
  * keep their maximum, since the last id is known only then. Anything wrong sends it to
- * checkTypesOneByOne, which walks again with a check per field to say where. Fills `offsets` and
- * returns the number of types.
+ * checkTypesOneByOne, which walks again with a check per field to say where. Fills `offsets`
+ * (and `datasecs`, when given, with the 0-based number of each DATASEC) and returns the number of
+ * types.
  */
 export function indexAndValidateTypes(
   words: Uint32Array,
   offsets: Uint32Array,
   place: TypeSectionPlace,
+  datasecs?: number[],
 ): number {
   // the sign test holds for tables below 2 GiB: any other takes the checked walk
-  if (place.stringsLength > 0x8000_0000) return checkTypesOneByOne(words, offsets, place);
+  if (place.stringsLength > 0x8000_0000) {
+    const count = checkTypesOneByOne(words, offsets, place);
+    for (let k = 0; k < count && datasecs; k++) {
+      if (((words[offsets[k]! + 1]! >>> 24) & 0x1f) === K.DATASEC) datasecs.push(k);
+    }
+    return count;
+  }
   const lastName = place.stringsLength - 1;
   const end = words.length;
   let pos = 0;
@@ -136,6 +144,8 @@ export function indexAndValidateTypes(
           const type = words[w]!;
           maxRef = Math.max(type, maxRef);
         }
+        // DATASEC is the only kind here: an open asks for them, and here they cost no walk
+        datasecs?.push(count - 1);
         break;
     }
     pos = next;
