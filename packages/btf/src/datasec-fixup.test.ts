@@ -74,6 +74,22 @@ describe.each(BYTE_ORDERS)('fixupDatasecs on btf_kinds.%s.o', (suffix) => {
     expect(swapped.typeById(swapped.findOne('threshold', 'VAR'))).toMatchObject({ linkage: 'static' });
   });
 
+  it('sorts a section out of order with each variable keeping its size, and equal offsets in their order', () => {
+    const layout = layoutOf(object);
+    const moved: Record<string, number> = { counter: 40, initial_flags: 8, sample_event: 8 };
+    const sorted = fixupDatasecs(btf, {
+      ...layout,
+      symbolOffset: (section, name) => moved[name] ?? layout.symbolOffset(section, name),
+    });
+    const data = sorted.typeById(sorted.findOne('.data', 'DATASEC'));
+    if (data.kind !== 'DATASEC') throw new Error('not a DATASEC');
+    expect(data.vars.map((v) => [sorted.typeName(v.type), v.offset, v.size])).toEqual([
+      ['initial_flags', 8, 16],
+      ['sample_event', 8, 240],
+      ['counter', 40, 8],
+    ]);
+  });
+
   it('returns a BTF that needs nothing as it is, without copying its bytes', () => {
     const again = fixupDatasecs(fixed, layoutOf(object));
     expect(again).toBe(fixed);

@@ -17,7 +17,9 @@ const BTF_VAR_STATIC = 0;
 const BTF_VAR_GLOBAL_EXTERN = 2;
 
 /** Extern-backing sections: libbpf sets their layout itself and only sorts their variables. */
-const EXTERN_SECTIONS = new Set(['.kconfig', '.ksyms']);
+function isExternSection(name: string): boolean {
+  return name === '.kconfig' || name === '.ksyms';
+}
 
 /**
  * libbpf's btf_fixup_datasec: clang leaves DATASEC sizes (and sometimes VAR offsets) zero, so
@@ -70,7 +72,7 @@ function fixupDatasec(patch: BytePatch, id: number, layout: DatasecLayout): void
   // btf_var_secinfo { type, offset, size } follows the btf_type's three words
   const secinfo = at + 3;
   let sorted = true;
-  if (EXTERN_SECTIONS.has(section)) {
+  if (isExternSection(section)) {
     for (let index = 1; index < count && sorted; index++)
       sorted = words[secinfo + index * 3 - 2]! <= words[secinfo + index * 3 + 1]!;
   } else {
@@ -124,21 +126,36 @@ function fixupDatasec(patch: BytePatch, id: number, layout: DatasecLayout): void
 
 /**
  * Reorders a DATASEC's secinfo triples by their offsets (as patched); equal offsets keep their
- * order (a stable sort). Runs only for a DATASEC out of order, which clang does not write.
+ * order (a stable sort). Clang writes a `.maps` DATASEC in declaration order and its symbols in
+ * another, so an open sorts a few entries: an insertion sort over the patched words, with no
+ * array per entry.
  */
 function sortByOffset(patch: BytePatch, secinfo: number, count: number): void {
   const words = patch.btf.words;
   const little = patch.btf.byteOrder === 'little';
-  const triples: number[][] = [];
+  // the patched offsets where a patch made the copy, else the words as parsed
+  const offsetAt = (index: number) =>
+    patch.view
+      ? patch.view.getUint32(patch.base + (secinfo + index * 3 + 1) * 4, little)
+      : words[secinfo + index * 3 + 1]!;
+  const order = new Uint32Array(count);
+  const offsets = new Float64Array(count);
+  for (let index = 0; index < count; index++) {
+    offsets[index] = offsetAt(index);
+    let at = index;
+    while (at > 0 && offsets[order[at - 1]!]! > offsets[index]!) {
+      order[at] = order[at - 1]!;
+      at--;
+    }
+    order[at] = index;
+  }
+  // each triple as it stands before any is moved: types and sizes from the words, offsets sorted
+  const types = order.map((from) => words[secinfo + from * 3]!);
+  const sizes = order.map((from) => words[secinfo + from * 3 + 2]!);
   for (let index = 0; index < count; index++) {
     const entry = secinfo + index * 3;
-    const offset = patch.view
-      ? patch.view.getUint32(patch.base + (entry + 1) * 4, little)
-      : words[entry + 1]!;
-    triples.push([words[entry]!, offset, words[entry + 2]!]);
+    patchWord(patch, entry * 4, types[index]!);
+    patchWord(patch, (entry + 1) * 4, offsets[order[index]!]!);
+    patchWord(patch, (entry + 2) * 4, sizes[index]!);
   }
-  triples.sort((a, b) => a[1]! - b[1]!);
-  triples.forEach((triple, index) => {
-    for (let word = 0; word < 3; word++) patchWord(patch, (secinfo + index * 3 + word) * 4, triple[word]!);
-  });
 }
