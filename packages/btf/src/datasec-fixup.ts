@@ -138,10 +138,12 @@ function sortByOffset(patch: BytePatch, secinfo: number, count: number): void {
     patch.view
       ? patch.view.getUint32(patch.base + (secinfo + index * 3 + 1) * 4, little)
       : words[secinfo + index * 3 + 1]!;
-  const order = new Uint32Array(count);
-  const offsets = new Float64Array(count);
+  // plain arrays: a typed array costs a builtin call to make, and a DATASEC holds a few entries
+  const order: number[] = [];
+  const offsets: number[] = [];
   for (let index = 0; index < count; index++) {
-    offsets[index] = offsetAt(index);
+    offsets.push(offsetAt(index));
+    order.push(index);
     let at = index;
     while (at > 0 && offsets[order[at - 1]!]! > offsets[index]!) {
       order[at] = order[at - 1]!;
