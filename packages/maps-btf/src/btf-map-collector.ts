@@ -75,13 +75,14 @@ export function readBtfMaps(
     // (for error locations that an open never builds) was garbage to collect
     const varId = words[secinfo]!;
     const offset = words[secinfo + 1]!;
+    const size = words[secinfo + 2]!;
     const name = btf.typeName(varId);
     if (name === '') {
       throw new MapDefinitionError(`map #${index} has an empty name`, {
         location: { ...location, typeId: varId, byteOffset: offset },
       });
     }
-    if (offset + words[secinfo + 2]! > section.size) {
+    if (offset + size > section.size) {
       throw new MapDefinitionError(`map '${name}' lies past the end of the section (BTF data is corrupted)`, {
         location: mapLocation(location, varId, offset, name),
       });
@@ -107,7 +108,6 @@ export function readBtfMaps(
         hint: 'a map definition is an anonymous struct of __uint/__type members',
       });
     }
-    const size = words[secinfo + 2]!;
     if (btf.sizeOrTypeOf(structId) > size) {
       throw new MapDefinitionError(`map '${name}': invalid def size`, {
         location: mapLocation(location, varId, offset, name),

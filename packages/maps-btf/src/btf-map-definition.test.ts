@@ -228,6 +228,24 @@ describe('readBtfMaps on definitions built in code', () => {
     );
   });
 
+  it('says which relocation, map and symbol a refused slot is', () => {
+    const read = mapInMapObject(MapType.ARRAY_OF_MAPS, 4, [
+      { offset: 24, symbol: 'inner_m' },
+      { offset: 24, symbol: 'prog' },
+    ]);
+    expect(read).toThrow(MapDefinitionError);
+    expect(read).toThrow(
+      expect.objectContaining({
+        location: expect.objectContaining({
+          map: 'outer',
+          symbol: 'prog',
+          field: 'relocation #1',
+          byteOffset: 24,
+        }),
+      }),
+    );
+  });
+
   it('puts programs in prog array slots and refuses data there', () => {
     const build = (symbol: string) => {
       const d = new DefinitionBuilder();

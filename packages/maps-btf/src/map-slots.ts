@@ -82,9 +82,7 @@ export function readInitialSlots(
       );
     }
     const slot = relative / BPF_POINTER_SIZE;
-    const kind = checkTarget(file, section, map, symbol.sectionIndex, () =>
-      slotLocation(location, offset, index, target, map.name),
-    );
+    const kind = checkTarget(file, section, map, symbol.sectionIndex, location, offset, index, target);
     // the u32 key written byte by byte: reading `.buffer` of a small typed array moves it off
     // V8's heap, which cost more than the rest of the slot
     const key = new Uint8Array([slot & 0xff, (slot >>> 8) & 0xff, (slot >>> 16) & 0xff, slot >>> 24]);
@@ -97,10 +95,9 @@ export function readInitialSlots(
   }
   const sorted = new Map<string, MapEntry[]>();
   for (const [name, entries] of slots) {
-    const keys = [...entries.keys()].sort((a, b) => a - b);
     sorted.set(
       name,
-      keys.map((slot) => entries.get(slot)!),
+      [...entries.keys()].sort((a, b) => a - b).map((slot) => entries.get(slot)!),
     );
   }
   return sorted;
@@ -121,39 +118,48 @@ function slotLocation(
   symbol?: string,
   map?: string,
 ): ErrorLocation {
-  const at: ErrorLocation = { ...location, byteOffset: offset, field: `relocation #${index}` };
-  return { ...at, ...(map === undefined ? {} : { map }), ...(symbol === undefined ? {} : { symbol }) };
+  return {
+    ...location,
+    byteOffset: offset,
+    field: `relocation #${index}`,
+    ...(map === undefined ? {} : { map }),
+    ...(symbol === undefined ? {} : { symbol }),
+  };
 }
 
-/** libbpf's checks on a slot's target: inner maps live in .maps; programs are code. */
+/**
+ * libbpf's checks on a slot's target: inner maps live in .maps; programs are code. The slot is
+ * relocation `index` at `offset`, against `target`; its error location is built only on failure.
+ */
 function checkTarget(
   file: ObjectFileView,
   maps: SectionView,
   map: PlacedDefinition,
   targetSection: number,
-  where: () => ErrorLocation,
+  location: ErrorLocation,
+  offset: number,
+  index: number,
+  target: string,
 ): 'map' | 'program' {
   const { definition } = map;
   if (definition.values === 'maps') {
     if (targetSection !== maps.index) {
-      const location = where();
-      throw new MapDefinitionError(`'${location.symbol}' isn't a BTF-defined map`, {
-        location,
+      throw new MapDefinitionError(`'${target}' isn't a BTF-defined map`, {
+        location: slotLocation(location, offset, index, target, map.name),
         hint: 'map-in-map slots can only point to maps declared in SEC(".maps")',
       });
     }
     if (definition.type === MapType.HASH_OF_MAPS && definition.keySize !== 4) {
       throw new MapDefinitionError(`hash-of-maps '${map.name}' should have key size 4 to be initialised`, {
-        location: where(),
+        location: slotLocation(location, offset, index, target, map.name),
       });
     }
     return 'map';
   }
   const code = file.sections[targetSection];
   if (!code || (code.flags & SHF_EXECINSTR) === 0n) {
-    const location = where();
-    throw new MapDefinitionError(`'${location.symbol}' isn't a program`, {
-      location,
+    throw new MapDefinitionError(`'${target}' isn't a program`, {
+      location: slotLocation(location, offset, index, target, map.name),
       hint: 'PROG_ARRAY slots can only point to BPF programs',
     });
   }
