@@ -35,16 +35,18 @@ export function knownMemberName(btf: Btf, nameOffset: number): string | undefine
     const name = btf.name(nameOffset);
     return KNOWN_MEMBERS.find((known) => known === name);
   }
-  // a known name is at most LONGEST bytes: stop one past that, at the NUL, or at the table's end
+  // a known name is at most LONGEST bytes: stop one past that or at the NUL (the table ends in one,
+  // checked at parse, and a read past it is undefined, not 0: LONGEST still stops the scan)
   let length = 0;
-  while (length <= LONGEST && local + length < strings.length && strings[local + length] !== 0) length++;
+  while (length <= LONGEST && strings[local + length] !== 0) length++;
   const candidates = KNOWN_OF_LENGTH[length];
   if (candidates === undefined) return undefined;
-  for (const index of candidates) {
+  for (let c = 0; c < candidates.length; c++) {
+    const index = candidates[c]!;
     const known = KNOWN_BYTES[index]!;
-    let same = true;
-    for (let i = 0; i < length && same; i++) same = strings[local + i] === known[i];
-    if (same) return KNOWN_MEMBERS[index];
+    let i = 0;
+    while (i < length && strings[local + i] === known[i]) i++;
+    if (i === length) return KNOWN_MEMBERS[index];
   }
   return undefined;
 }
