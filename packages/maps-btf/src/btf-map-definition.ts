@@ -216,6 +216,9 @@ function readMember(
 
 /** `int (*name)[N]` → N (libbpf's get_map_field_int), read from the btf_array words. */
 function intField(btf: Btf, member: MemberWords, mapName: string, options: ParseDefinitionOptions): number {
+  const plain = plainIntField(btf, member.type);
+  if (plain >= 0) return plain;
+  // anything else takes the checked path, which says what is wrong
   const pointerId = btf.skipModsAndTypedefs(member.type);
   if (btf.kindOf(pointerId) !== 'PTR') {
     throw fail(mapName, `attribute '${member.name}' should be a PTR, got ${btf.kindOf(pointerId)}`, options, {
@@ -233,6 +236,42 @@ function intField(btf: Btf, member: MemberWords, mapName: string, options: Parse
     });
   }
   return arrayField(btf, arrayId, ARRAY_NELEMS);
+}
+
+// BTF_KIND_* numbers the plain path reads
+const KIND_PTR = 2;
+const KIND_ARRAY = 3;
+const KIND_TYPEDEF = 8;
+const KIND_RESTRICT = 11;
+const KIND_TYPE_TAG = 18;
+/** TYPEDEF, VOLATILE, CONST, RESTRICT (8–11) and TYPE_TAG: what skipModsAndTypedefs follows. */
+const isModifier = (kind: number) => (kind >= KIND_TYPEDEF && kind <= KIND_RESTRICT) || kind === KIND_TYPE_TAG;
+/** A chain of modifiers longer than this takes the checked path (MAX_RESOLVE_DEPTH's job). */
+const PLAIN_DEPTH = 8;
+
+/**
+ * `int (*name)[N]`'s N read from the type words directly, or -1 for anything but a PTR (after
+ * modifiers) to an ARRAY in a BTF of its own (no base): an open reads four or five such members a
+ * map, and the checked path (a checked id, a kind name and a lookup per step) cost three times as
+ * much. On -1 intField reads the member the checked way and says what is wrong.
+ */
+function plainIntField(btf: Btf, type: number): number {
+  if (btf.base !== undefined || type === 0 || type > btf.typeCount) return -1;
+  const words = btf.words;
+  let at = btf.typeWordIndex(type);
+  let kind = (words[at + 1]! >>> 24) & 0x1f;
+  for (let depth = 0; isModifier(kind); depth++) {
+    const next = words[at + 2]!;
+    if (next === 0 || next > btf.typeCount || depth === PLAIN_DEPTH) return -1;
+    at = btf.typeWordIndex(next);
+    kind = (words[at + 1]! >>> 24) & 0x1f;
+  }
+  if (kind !== KIND_PTR) return -1;
+  const arrayId = words[at + 2]!;
+  if (arrayId === 0 || arrayId > btf.typeCount) return -1;
+  const array = btf.typeWordIndex(arrayId);
+  if (((words[array + 1]! >>> 24) & 0x1f) !== KIND_ARRAY) return -1;
+  return words[array + ARRAY_NELEMS]!;
 }
 
 /** `T *name` → T's id (libbpf: the member itself must be the PTR, no typedef). */
