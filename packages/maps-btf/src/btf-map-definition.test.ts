@@ -265,4 +265,21 @@ describe('readBtfMaps on definitions built in code', () => {
     expect(build('prog')()[0]!.contents).toEqual([{ key, ref: { kind: 'program', name: 'prog' } }]);
     expect(build('table')).toThrow(/'table' isn't a program/);
   });
+
+  it('lists initial slots in slot order whatever order their relocations come in', () => {
+    const d = new DefinitionBuilder();
+    const table = d.struct([
+      d.uint('type', MapType.PROG_ARRAY),
+      d.uint('max_entries', 4),
+      d.array('values', d.funcProto()),
+    ]);
+    // values start at byte 16 of the variable: slots 3, 0 and 2, in that order
+    const { file, section, btf } = syntheticObject(
+      d,
+      [{ name: 'table', struct: table, size: 48 }],
+      [40, 16, 32].map((offset) => ({ offset, symbol: 'prog' })),
+    );
+    const keys = readBtfMaps(file, section, btf)[0]!.contents!.map((entry) => entry.key[0]);
+    expect(keys).toEqual([0, 2, 3]);
+  });
 });

@@ -245,7 +245,8 @@ const KIND_TYPEDEF = 8;
 const KIND_RESTRICT = 11;
 const KIND_TYPE_TAG = 18;
 /** TYPEDEF, VOLATILE, CONST, RESTRICT (8–11) and TYPE_TAG: what skipModsAndTypedefs follows. */
-const isModifier = (kind: number) => (kind >= KIND_TYPEDEF && kind <= KIND_RESTRICT) || kind === KIND_TYPE_TAG;
+const isModifier = (kind: number) =>
+  (kind >= KIND_TYPEDEF && kind <= KIND_RESTRICT) || kind === KIND_TYPE_TAG;
 /** A chain of modifiers longer than this takes the checked path (MAX_RESOLVE_DEPTH's job). */
 const PLAIN_DEPTH = 8;
 

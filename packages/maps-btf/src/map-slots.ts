@@ -41,7 +41,7 @@ export function readInitialSlots(
   const relocations = file.relocationsFor(section.index);
   // most objects initialise no slot: no maps to build for them
   if (relocations.length === 0) return undefined;
-  const slots = new Map<string, Map<number, MapEntry>>();
+  const slots = new Map<string, SlotList>();
   // a loop with locals, and locations built only for an error: an open reads every relocation of
   // .maps, and a closure or a spread a relocation cost more than the rest of it
   for (let index = 0; index < relocations.length; index++) {
@@ -84,23 +84,45 @@ export function readInitialSlots(
     const slot = relative / BPF_POINTER_SIZE;
     const kind = checkTarget(file, section, map, symbol.sectionIndex, location, offset, index, target);
     // the u32 key written byte by byte: reading `.buffer` of a small typed array moves it off
-    // V8's heap, which cost more than the rest of the slot
-    const key = new Uint8Array([slot & 0xff, (slot >>> 8) & 0xff, (slot >>> 16) & 0xff, slot >>> 24]);
-    let entries = slots.get(map.name);
-    if (entries === undefined) {
-      entries = new Map<number, MapEntry>();
-      slots.set(map.name, entries);
+    // V8's heap, and a typed array made from an array literal iterates it, each costing more than
+    // the rest of the slot
+    const key = new Uint8Array(4);
+    key[0] = slot & 0xff;
+    key[1] = (slot >>> 8) & 0xff;
+    key[2] = (slot >>> 16) & 0xff;
+    key[3] = slot >>> 24;
+    let list = slots.get(map.name);
+    if (list === undefined) {
+      list = { slots: [], entries: [] };
+      slots.set(map.name, list);
     }
-    entries.set(slot, { key, ref: { kind, name: target } });
+    // a later relocation of the same slot replaces the earlier, as libbpf's does
+    const entry: MapEntry = { key, ref: { kind, name: target } };
+    const at = list.slots.indexOf(slot);
+    if (at >= 0) list.entries[at] = entry;
+    else {
+      list.slots.push(slot);
+      list.entries.push(entry);
+    }
   }
-  const sorted = new Map<string, MapEntry[]>();
-  for (const [name, entries] of slots) {
-    sorted.set(
-      name,
-      [...entries.keys()].sort((a, b) => a - b).map((slot) => entries.get(slot)!),
-    );
-  }
-  return sorted;
+  const inOrder = new Map<string, MapEntry[]>();
+  for (const [name, list] of slots) inOrder.set(name, entriesInSlotOrder(list));
+  return inOrder;
+}
+
+/** A map's initial entries as its relocations gave them, with the slot each fills. */
+interface SlotList {
+  slots: number[];
+  entries: MapEntry[];
+}
+
+/** The entries by ascending slot: as they came when clang wrote them in order, else sorted. */
+function entriesInSlotOrder({ slots, entries }: SlotList): MapEntry[] {
+  let ordered = true;
+  for (let i = 1; i < slots.length && ordered; i++) ordered = slots[i - 1]! < slots[i]!;
+  if (ordered) return entries;
+  const order = slots.map((_, i) => i).sort((a, b) => slots[a]! - slots[b]!);
+  return order.map((i) => entries[i]!);
 }
 
 /** The map whose variable holds the 8-byte pointer at `offset` of `.maps`. */
