@@ -75,6 +75,26 @@ describe('parseBtfMapDefinition', () => {
     expectError(() => parse(d, voidKey), /cannot tell the key size/, 'key');
   });
 
+  it('reads an integer attribute through typedefs and modifiers, as skip_mods_and_typedefs does', () => {
+    const d = new DefinitionBuilder();
+    const pointer = d.uint('max_entries', 42).type;
+    const named = d.b.add({ kind: 'TYPEDEF', name: 'entries_t', type: pointer });
+    const constant = d.b.add({ kind: 'CONST', name: '', type: named });
+    const struct = d.struct([
+      d.uint('type', MapType.ARRAY),
+      { name: 'max_entries', type: constant, bitfieldSize: 0 },
+    ]);
+    expect(parse(d, struct).maxEntries).toBe(42);
+    // a chain longer than the words are read straight for still resolves, the checked way
+    let long = pointer;
+    for (let i = 0; i < 12; i++) long = d.b.add({ kind: 'CONST', name: '', type: long });
+    const deep = d.struct([
+      d.uint('type', MapType.ARRAY),
+      { name: 'max_entries', type: long, bitfieldSize: 0 },
+    ]);
+    expect(parse(d, deep).maxEntries).toBe(42);
+  });
+
   it('refuses pinning values other than NONE and BY_NAME', () => {
     const d = new DefinitionBuilder();
     expectError(
