@@ -93,5 +93,12 @@ describe('.BTF.ext records read in place into a function stream', () => {
       [1, 3],
       [2, 4],
     ]);
+    // a function from byte 8 takes the run's records from there, its slots counted from its start
+    const later = createInstructionStream(new Uint8Array(16), 'little');
+    fillFunctionDebugInfo(later, info, 8, 24);
+    expect(lineEntries(later.lineInfo)).toEqual([
+      [0, { fileNameOffset: file, lineOffset: line, line: 3, column: 0 }],
+      [1, { fileNameOffset: file, lineOffset: line, line: 4, column: 0 }],
+    ]);
   });
 });
