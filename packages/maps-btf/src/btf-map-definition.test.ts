@@ -266,40 +266,32 @@ describe('readBtfMaps on definitions built in code', () => {
     );
   });
 
-  it('puts programs in prog array slots and refuses data there', () => {
-    const build = (symbol: string) => {
-      const d = new DefinitionBuilder();
-      const table = d.struct([
-        d.uint('type', MapType.PROG_ARRAY),
-        d.uint('max_entries', 4),
-        d.array('values', d.funcProto()),
-      ]);
-      const { file, section, btf } = syntheticObject(
-        d,
-        [{ name: 'table', struct: table, size: 48 }],
-        [{ offset: 16 + 8, symbol }],
-      );
-      return () => readBtfMaps(file, section, btf);
-    };
-    const key = new Uint8Array([1, 0, 0, 0]);
-    expect(build('prog')()[0]!.contents).toEqual([{ key, ref: { kind: 'program', name: 'prog' } }]);
-    expect(build('table')).toThrow(/'table' isn't a program/);
-  });
-
-  it('lists initial slots in slot order whatever order their relocations come in', () => {
+  /** A PROG_ARRAY of 4 slots (values from byte 16 of its 48-byte variable) and its relocations. */
+  function progArrayObject(relocations: { offset: number; symbol: string }[]) {
     const d = new DefinitionBuilder();
     const table = d.struct([
       d.uint('type', MapType.PROG_ARRAY),
       d.uint('max_entries', 4),
       d.array('values', d.funcProto()),
     ]);
-    // values start at byte 16 of the variable: slots 3, 0 and 2, in that order
     const { file, section, btf } = syntheticObject(
       d,
       [{ name: 'table', struct: table, size: 48 }],
-      [40, 16, 32].map((offset) => ({ offset, symbol: 'prog' })),
+      relocations,
     );
-    const keys = readBtfMaps(file, section, btf)[0]!.contents!.map((entry) => entry.key[0]);
-    expect(keys).toEqual([0, 2, 3]);
+    return () => readBtfMaps(file, section, btf);
+  }
+
+  it('puts programs in prog array slots and refuses data there', () => {
+    const build = (symbol: string) => progArrayObject([{ offset: 16 + 8, symbol }]);
+    const key = new Uint8Array([1, 0, 0, 0]);
+    expect(build('prog')()[0]!.contents).toEqual([{ key, ref: { kind: 'program', name: 'prog' } }]);
+    expect(build('table')).toThrow(/'table' isn't a program/);
+  });
+
+  it('lists initial slots in slot order whatever order their relocations come in', () => {
+    // slots 3, 0 and 2, in that order
+    const read = progArrayObject([40, 16, 32].map((offset) => ({ offset, symbol: 'prog' })));
+    expect(read()[0]!.contents!.map((entry) => entry.key[0])).toEqual([0, 2, 3]);
   });
 });
