@@ -47,6 +47,8 @@ export class TypeIndex {
   readonly #filled: Uint8Array;
   readonly #wide: boolean;
   #starts: Uint16Array | Uint32Array | undefined;
+  /** a short section's complete starts (its bases are all 0): one load a lookup */
+  readonly #flat: Uint16Array | undefined;
   /** the 0-based number of each DATASEC, when the validating walk gathered them */
   readonly datasecs: readonly number[] | undefined;
 
@@ -64,12 +66,15 @@ export class TypeIndex {
     this.#words = words;
     this.#bases = bases;
     this.#starts = starts;
+    this.#flat = starts;
     this.#wide = wide;
     this.#filled = starts ? ALL_FILLED : new Uint8Array((count + GROUP - 1) >>> GROUP_SHIFT);
   }
 
   /** Word index of type `k`'s btf_type (k: its id less the first id, below count). */
   start(k: number): number {
+    const flat = this.#flat;
+    if (flat !== undefined) return flat[k]!;
     const group = k >>> GROUP_SHIFT;
     if (this.#filled[group] === 0) this.#fill(group);
     return this.#bases[group]! + this.#starts![k]!;
