@@ -5,6 +5,8 @@ import { knownMemberName } from './definition-fields.js';
 /**
  * One BTF map definition struct, read as libbpf's parse_btf_map_def reads it: plain numbers as
  * the struct says them, before any libbpf adjustment (ring buffer rounding is the caller's).
+ * parseBtfMapDefinition writes every field, an optional one as `undefined` when the struct lacks
+ * its member (one shape for every definition): test optional fields against undefined, not `in`.
  */
 export interface BtfMapDefinition {
   /** the definition struct's type id (after typedefs and modifiers) */
@@ -14,9 +16,9 @@ export interface BtfMapDefinition {
   valueSize: number;
   maxEntries: number;
   flags: number;
-  /** present when the struct has a numa_node member */
+  /** set when the struct has a numa_node member */
   numaNode?: number | undefined;
-  /** present when the struct has a map_extra member (libbpf reads it as a u32 array length) */
+  /** set when the struct has a map_extra member (libbpf reads it as a u32 array length) */
   mapExtra?: bigint | undefined;
   /** LIBBPF_PIN_NONE or LIBBPF_PIN_BY_NAME */
   pinning: number;
