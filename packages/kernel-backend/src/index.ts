@@ -81,7 +81,11 @@ export {
   type RingRecordCallback,
 } from './events/ringbuf.js';
 export { type RingBufferBatchesOptions, ringBufferBatches } from './events/ringbuf-batches.js';
-export { type RingBufferEventsOptions, ringBufferEvents } from './events/ringbuf-events.js';
+export {
+  RING_BATCH_RECORDS,
+  type RingBufferEventsOptions,
+  ringBufferEvents,
+} from './events/ringbuf-events.js';
 export { type RingBufferRecordsOptions, ringBufferRecords } from './events/ringbuf-records.js';
 export { Fd, type FdOwner, fdValue } from './fd.js';
 export { BtfLoadError } from './kernel-errors.js';

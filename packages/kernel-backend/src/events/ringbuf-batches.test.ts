@@ -12,7 +12,7 @@ import {
 import type { RecordBatch } from './record-batch.js';
 import { RingBuffer } from './ringbuf.js';
 import { ringBufferBatches } from './ringbuf-batches.js';
-import { ringBufferEvents } from './ringbuf-events.js';
+import { RING_BATCH_RECORDS, ringBufferEvents } from './ringbuf-events.js';
 
 const RING_BYTES = 64 * 1024;
 const RECORD_BYTES = SEQUENCE_RECORD_BYTES;
@@ -182,6 +182,22 @@ describe.skipIf(!kernelOk)(`RingBuffer batches (real kernel) ${kernelSkipReason}
     const rest: bigint[] = [];
     reader.consumeBatch((batch) => rest.push(...sequences(batch)));
     expect(rest).toEqual(Array.from({ length: 500 }, (_, i) => start + 500n + BigInt(i)));
+    close();
+  });
+
+  it('delivers batches of RING_BATCH_RECORDS records unless told otherwise', async () => {
+    // 16-byte records: a 512 KiB ring holds 32768, so the default limit, not the ring, ends a batch
+    const { ring, program, close } = sequenceRing(backend, counter, 512 * 1024);
+    const produced = RING_BATCH_RECORDS + 1000;
+    const counts = firstValueFrom(
+      ringBufferBatches(ring, { backend }).pipe(
+        map((batch) => batch.count),
+        take(2),
+        toArray(),
+      ),
+    );
+    backend.testRun(program, { data: packet, repeat: produced });
+    expect(await counts).toEqual([RING_BATCH_RECORDS, 1000]);
     close();
   });
 

@@ -4,13 +4,13 @@ import type { FdArg } from '../backend.js';
 import { readWithin, startPollLoop } from './poll-loop.js';
 import type { RecordBatch } from './record-batch.js';
 import { RingBuffer } from './ringbuf.js';
-import type { RingBufferEventsOptions } from './ringbuf-events.js';
+import { RING_BATCH_RECORDS, type RingBufferEventsOptions } from './ringbuf-events.js';
 
 export interface RingBufferBatchesOptions extends RingBufferEventsOptions {
   /**
-   * How long one poll may keep delivering batches (of up to `batchSize` records, default 4096)
-   * before it yields to the event loop (default 1 ms). Batches stay small enough to be read while
-   * still in the CPU cache, and a busy ring costs one event-loop turn per millisecond, not per batch.
+   * How long one poll may keep delivering batches (of up to `batchSize` records, default
+   * RING_BATCH_RECORDS) before it yields to the event loop (default 1 ms): a busy ring costs one
+   * event-loop turn per millisecond, not per batch.
    */
   pollBudgetMs?: number;
 }
@@ -31,7 +31,7 @@ export function ringBufferBatches(
 ): Observable<RecordBatch> {
   return new Observable<RecordBatch>((subscriber) => {
     const ring = RingBuffer.open(map, options.backend);
-    const batchSize = options.batchSize ?? 4096;
+    const batchSize = options.batchSize ?? RING_BATCH_RECORDS;
     const budgetMs = options.pollBudgetMs ?? 1;
     const emit = (batch: RecordBatch): void => subscriber.next(batch);
     const read = (): number => ring.consumeBatch(emit, batchSize);

@@ -9,8 +9,12 @@ import { readWithin, startPollLoop } from './poll-loop.js';
 import type { RingRecord } from './ring-record.js';
 import { RingBuffer } from './ringbuf.js';
 import type { RingBufferBatchesOptions } from './ringbuf-batches.js';
+import { RING_BATCH_RECORDS } from './ringbuf-events.js';
 
-/** `batchSize` is the records read between publications of the consumer position (default 4096). */
+/**
+ * `batchSize` is the records read between publications of the consumer position (default
+ * RING_BATCH_RECORDS).
+ */
 export type RingBufferRecordsOptions = RingBufferBatchesOptions;
 
 /**
@@ -107,7 +111,7 @@ function readRecords(
   control: RecordsControl,
 ): () => void {
   const ring = RingBuffer.open(map, options.backend);
-  const batchSize = options.batchSize ?? 4096;
+  const batchSize = options.batchSize ?? RING_BATCH_RECORDS;
   const budgetMs = options.pollBudgetMs ?? 1;
   const read = (): number => ring.consumeRecords(emit, batchSize);
   const isClosed = (): boolean => control.closed;
