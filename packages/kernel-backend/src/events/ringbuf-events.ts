@@ -13,11 +13,11 @@ export interface RingBufferEventsOptions extends PollingOptions {
 
 /**
  * Records a ring stream reads at most per batch, unless told otherwise. A batch's end costs more
- * than its calls: after the batch's walk through the ring (256 KiB for 4096 records of 64 bytes),
- * the code and objects that open, publish and close a read are out of the CPU's caches. On an AMD
- * EPYC guest each end took 4-7 µs, 1-2 ns a record at 4096; 16384 took 1-2 ns a record off
- * ringbuf-batches and ringbuf-observable. A batch of 64-byte records at the records stream's 25 ns
- * is still about 0.4 ms, inside the default poll budget of 1 ms.
+ * than its calls: after the batch's walk through the ring, the code and objects that open, publish
+ * and close a read (and their page-table entries) are no longer in the CPU's caches. On an AMD EPYC
+ * guest an end took about 8 µs after 4096 records of 64 bytes and 18 µs after 16384, and a drain of
+ * 60,000 records went from 12.8 to 11.9 ns a record (bench/experiments/ring-batch-ends.js). 16384
+ * 64-byte records at the records stream's 25 ns are 0.4 ms, inside the default poll budget of 1 ms.
  */
 export const RING_BATCH_RECORDS = 16384;
 
