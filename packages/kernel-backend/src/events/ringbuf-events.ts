@@ -13,8 +13,8 @@ export interface RingBufferEventsOptions extends PollingOptions {
 
 /**
  * Records a ring stream reads at most per batch, unless told otherwise. A batch's end costs more
- * than its calls: after the batch's walk through the ring, the code and objects that open, publish
- * and close a read (and their page-table entries) are no longer in the CPU's caches. On an AMD EPYC
+ * than its calls, and more the more ring the batch walked: most likely the code and objects that
+ * open, publish and close a read (and their page-table entries) have left the caches. On an AMD EPYC
  * guest an end took about 8 µs after 4096 records of 64 bytes and 18 µs after 16384, and a drain of
  * 60,000 records went from 12.8 to 11.9 ns a record (bench/experiments/ring-batch-ends.js). 16384
  * 64-byte records at the records stream's 25 ns are 0.4 ms, inside the default poll budget of 1 ms.
