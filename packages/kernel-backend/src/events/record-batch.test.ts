@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReusableRecordBatch } from './record-batch.js';
+import { ReusableRingRecord } from './ring-record.js';
 
 // A ring's data area laid out by hand as kernel/bpf/ringbuf.c writes it: an 8-byte header (u32
 // length with BUSY bit 31 and DISCARD bit 30, u32 page offset) before each record, each record
@@ -177,6 +178,56 @@ describe('RecordBatch walks', () => {
     expect(limited.nextOffsets(new Int32Array(0))).toBe(0);
     expect(walkInChunks(limited, 2)).toHaveLength(3);
     expect(limited.consumedBytes()).toBe(3 * 16);
+  });
+
+  /** [first byte, length] of each record deliverEach hands over, through a record attached to `window` */
+  function delivered(
+    batch: ReusableRecordBatch,
+    window: Uint8Array,
+    onRecord?: (k: number) => void,
+  ): number[][] {
+    const record = new ReusableRingRecord();
+    record.attach(window, new DataView(window.buffer, window.byteOffset, window.byteLength));
+    const seen: number[][] = [];
+    batch.deliverEach(record, 0, (r) => {
+      seen.push([r.u8(0), r.length]);
+      onRecord?.(r.u8(0));
+    });
+    return seen;
+  }
+
+  it('delivers one record at a time what a pass answers, leaving discarded ones out and covering the window', () => {
+    const { batch, window } = opened(mixed);
+    expect(delivered(batch, window)).toEqual(walk(opened(mixed).batch));
+    expect(batch.consumed).toBe(4);
+    expect(batch.walkedBytes()).toBe(window.length);
+    expect(batch.consumedBytes()).toBe(window.length);
+  });
+
+  it('delivers up to BUSY and up to the limit, going on where a pass stopped', () => {
+    const busy: Spec[] = [{ length: 8 }, { length: 8 }, { length: 8, flags: BUSY }, { length: 8 }];
+    const atBusy = opened(busy);
+    expect(delivered(atBusy.batch, atBusy.window).map(([k]) => k)).toEqual([0, 1]);
+    expect(atBusy.batch.walkedBytes()).toBe(32);
+    const many: Spec[] = Array.from({ length: 10 }, () => ({ length: 4 }));
+    const limited = opened(many, 3);
+    limited.batch.nextOffset();
+    expect(delivered(limited.batch, limited.window).map(([k]) => k)).toEqual([1, 2]);
+    expect(limited.batch.consumedBytes()).toBe(3 * 16);
+  });
+
+  it('ends after the callback that stops it, and counts a record whose callback throws as walked', () => {
+    const many: Spec[] = Array.from({ length: 10 }, () => ({ length: 4 }));
+    const stopped = opened(many);
+    expect(delivered(stopped.batch, stopped.window, (k) => k === 2 && stopped.batch.stop())).toHaveLength(3);
+    expect(stopped.batch.walkedBytes()).toBe(3 * 16);
+    const thrown = opened(many);
+    expect(() =>
+      delivered(thrown.batch, thrown.window, (k) => {
+        if (k === 4) throw new Error('refused');
+      }),
+    ).toThrow('refused');
+    expect(thrown.batch.walkedBytes()).toBe(5 * 16);
   });
 
   it('drops its views of the ring on release', () => {

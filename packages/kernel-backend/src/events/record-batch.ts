@@ -3,6 +3,8 @@
 // sign bit. Every walk over a ring's headers is in this module, beside the layout: V8's optimized
 // code checks an imported binding at each use (it could still be in its temporal dead zone), which
 // cost the walks 1-2 ns a record when the layout was a module of its own.
+import type { ReusableRingRecord, RingRecord } from './ring-record.js';
+
 const BPF_RINGBUF_DISCARD_BIT = 0x4000_0000;
 const RECORD_LENGTH_MASK = 0x3fff_ffff;
 const RECORD_HEADER_SIZE = 8;
@@ -119,6 +121,7 @@ export class ReusableRecordBatch implements RecordBatch {
   #extent = NOT_INDEXED;
   #bytes: Uint8Array | undefined;
   #consumed = NOT_INDEXED;
+  #stopped = false;
 
   get count(): number {
     if (this.#count === NOT_INDEXED) this.#index();
@@ -205,6 +208,53 @@ export class ReusableRecordBatch implements RecordBatch {
     return filled;
   }
 
+  /**
+   * The one-pass walk for a reader that takes one record at a time (RingBuffer.consumeRecords):
+   * points `record` at each record in turn (at `origin` plus its offset in the window) and calls
+   * `callback` with it, its place kept in locals for the whole batch rather than in the batch
+   * between records. A record is walked past before its callback runs, so one whose callback throws
+   * counts as consumed, as in libbpf. Stops early once `stop()` is called (the ring was closed from
+   * a callback). Answers how many records it delivered.
+   */
+  deliverEach(record: ReusableRingRecord, origin: number, callback: (record: RingRecord) => void): number {
+    const words = this.#words;
+    const base = this.#wordsBase;
+    const room = this.#limit - this.#passed;
+    let end = this.#end;
+    let at = this.#passAt;
+    let span = this.#span;
+    let delivered = 0;
+    while (delivered < room && at < end && !this.#stopped) {
+      const header = loadHeader(words, base + at);
+      if (header < 0) {
+        this.#end = end = at; // BUSY, as in nextOffset
+        break;
+      }
+      const actual = recordSpan(header & RECORD_LENGTH_MASK);
+      if (actual !== span) span = actual; // a predicted branch, as in #index
+      const next = at + span;
+      if ((header & BPF_RINGBUF_DISCARD_BIT) === 0) {
+        this.#passAt = next;
+        delivered++;
+        record.moveTo(origin + at + RECORD_HEADER_SIZE, header & RECORD_LENGTH_MASK);
+        callback(record);
+      }
+      at = next;
+    }
+    this.#passAt = at;
+    this.#span = span;
+    this.#passed += delivered;
+    // the walk is over (as when nextOffset answers -1) unless a stop cut it short
+    const over = at >= end || this.#passed >= this.#limit;
+    if (over && !this.#stopped && this.#extent === NOT_INDEXED) this.#extent = at;
+    return delivered;
+  }
+
+  /** Ends the walks at the record they are on: deliverEach returns after the current callback. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   leaveInRing(fromIndex: number): void {
     const index = fromIndex > 0 ? Math.trunc(fromIndex) : 0;
     if (index < this.count && (this.#consumed === NOT_INDEXED || index < this.#consumed)) {
@@ -231,6 +281,7 @@ export class ReusableRecordBatch implements RecordBatch {
     this.#extent = NOT_INDEXED;
     this.#bytes = undefined;
     this.#consumed = NOT_INDEXED;
+    this.#stopped = false;
     const first = this.nextOffset();
     if (first < 0) {
       this.#count = 0;

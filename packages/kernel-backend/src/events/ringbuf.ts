@@ -152,12 +152,8 @@ export class RingBuffer {
       while (delivered < limit && this.#openBatch(limit - delivered)) {
         const origin = batch.window.byteOffset - this.#data.byteOffset; // the window's place in #data
         try {
-          for (let at = batch.nextOffset(); at >= 0; at = batch.nextOffset()) {
-            delivered++;
-            record.moveTo(origin + at, batch.passedLength);
-            callback(record);
-            if (this.#closed) return delivered;
-          }
+          delivered += batch.deliverEach(record, origin, callback);
+          if (this.#closed) return delivered;
         } finally {
           this.#advance(batch.walkedBytes());
         }
@@ -259,6 +255,7 @@ export class RingBuffer {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#batch.stop(); // a read in progress ends after the current callback
     this.#epoll?.close();
     if (!this.#consuming) this.#unmap();
   }
