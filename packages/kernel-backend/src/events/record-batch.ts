@@ -1,10 +1,10 @@
+import type { ReusableRingRecord, RingRecord } from './ring-record.js';
+
 // struct bpf_ringbuf_hdr (kernel/bpf/ringbuf.c): u32 len with the BUSY (bit 31) and DISCARD
 // (bit 30) flags, u32 pg_off; each record is rounded up to 8 bytes. Read as an Int32, BUSY is the
 // sign bit. Every walk over a ring's headers is in this module, beside the layout: V8's optimized
 // code checks an imported binding at each use (it could still be in its temporal dead zone), which
 // cost the walks 1-2 ns a record when the layout was a module of its own.
-import type { ReusableRingRecord, RingRecord } from './ring-record.js';
-
 const BPF_RINGBUF_DISCARD_BIT = 0x4000_0000;
 const RECORD_LENGTH_MASK = 0x3fff_ffff;
 const RECORD_HEADER_SIZE = 8;
@@ -250,7 +250,7 @@ export class ReusableRecordBatch implements RecordBatch {
     return delivered;
   }
 
-  /** Ends the walks at the record they are on: deliverEach returns after the current callback. */
+  /** Ends deliverEach's walk after the callback now running (the ring was closed from it). */
   stop(): void {
     this.#stopped = true;
   }
