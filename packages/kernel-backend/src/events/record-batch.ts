@@ -1,4 +1,5 @@
-import type { ReusableRingRecord, RingRecord } from './ring-record.js';
+import type { ReusableRingRecord } from './ring-record.js';
+import type { RingRecordCallback } from './ringbuf.js';
 
 // struct bpf_ringbuf_hdr (kernel/bpf/ringbuf.c): u32 len with the BUSY (bit 31) and DISCARD
 // (bit 30) flags, u32 pg_off; each record is rounded up to 8 bytes. Read as an Int32, BUSY is the
@@ -216,7 +217,7 @@ export class ReusableRecordBatch implements RecordBatch {
    * counts as consumed, as in libbpf. Stops early once `stop()` is called (the ring was closed from
    * a callback). Answers how many records it delivered.
    */
-  deliverEach(record: ReusableRingRecord, origin: number, callback: (record: RingRecord) => void): number {
+  deliverEach(record: ReusableRingRecord, origin: number, callback: RingRecordCallback): number {
     const words = this.#words;
     const base = this.#wordsBase;
     const room = this.#limit - this.#passed;
