@@ -14,7 +14,7 @@ interface Spec {
 }
 
 function ringOf(records: Spec[], lead = 0): { window: Uint8Array; words: Int32Array } {
-  const bytes = new Uint8Array(4096);
+  const bytes = new Uint8Array(Math.max(4096, lead + records.length * 80));
   const view = new DataView(bytes.buffer);
   let at = lead;
   records.forEach(({ length, flags = 0 }, k) => {
@@ -54,6 +54,26 @@ function walkInChunks(batch: ReusableRecordBatch, room: number): number[][] {
     for (const at of offsets.subarray(0, count)) seen.push([batch.window[at]!, batch.lengthAt(at)]);
   }
   return seen;
+}
+
+/** the same as `walk`, through nextRun with runs of at most `maxRecords` */
+function walkInRuns(batch: ReusableRecordBatch, maxRecords?: number): number[][] {
+  const seen: number[][] = [];
+  for (let count = batch.nextRun(maxRecords); count > 0; count = batch.nextRun(maxRecords)) {
+    for (let i = 0, at = batch.runStart; i < count; i++, at += batch.runSpan) {
+      seen.push([batch.window[at]!, batch.runLength]);
+    }
+  }
+  return seen;
+}
+
+/** [count, runStart, runSpan, runLength] of each run nextRun answers */
+function runsOf(batch: ReusableRecordBatch, maxRecords?: number): number[][] {
+  const runs: number[][] = [];
+  for (let count = batch.nextRun(maxRecords); count > 0; count = batch.nextRun(maxRecords)) {
+    runs.push([count, batch.runStart, batch.runSpan, batch.runLength]);
+  }
+  return runs;
 }
 
 const indexed = (batch: ReusableRecordBatch): number[][] =>
@@ -178,6 +198,73 @@ describe('RecordBatch walks', () => {
     expect(limited.nextOffsets(new Int32Array(0))).toBe(0);
     expect(walkInChunks(limited, 2)).toHaveLength(3);
     expect(limited.consumedBytes()).toBe(3 * 16);
+  });
+
+  it('answers in runs the records a pass answers one by one, whatever the most records a run', () => {
+    const expected = walk(opened(mixed).batch);
+    for (const most of [1, 2, 3, 256, undefined])
+      expect(walkInRuns(opened(mixed).batch, most)).toEqual(expected);
+    const stepped = opened(mixed).batch;
+    walkInRuns(stepped, 2);
+    expect(stepped.consumed).toBe(4);
+    expect(stepped.consumedBytes()).toBe(stepped.window.length);
+  });
+
+  it('cuts a run where the length changes, at a discarded record and at the most records asked for', () => {
+    const layout: Spec[] = [
+      { length: 12 }, // 24 bytes in the ring, data at 8
+      { length: 12 },
+      { length: 12 },
+      { length: 12, flags: DISCARD },
+      { length: 12 }, // data at 104
+      { length: 13 }, // same span, another length: data at 128
+      { length: 13 },
+    ];
+    expect(runsOf(opened(layout, 1000, 0).batch)).toEqual([
+      [3, 8, 24, 12],
+      [1, 104, 24, 12],
+      [2, 128, 24, 13],
+    ]);
+    expect(runsOf(opened(layout, 1000, 0).batch, 2)).toEqual([
+      [2, 8, 24, 12],
+      [1, 56, 24, 12],
+      [1, 104, 24, 12],
+      [2, 128, 24, 13],
+    ]);
+    // 300 records of one length: runs of 256 by default
+    const many = opened(
+      Array.from({ length: 300 }, () => ({ length: 4 })),
+      1000,
+      0,
+    ).batch;
+    expect(runsOf(many).map(([count, start]) => [count, start])).toEqual([
+      [256, 8],
+      [44, 256 * 16 + 8],
+    ]);
+  });
+
+  it('stops runs at BUSY and at the limit, and a run of no records ends nothing', () => {
+    const busy: Spec[] = [{ length: 8 }, { length: 8 }, { length: 8, flags: BUSY }, { length: 8 }];
+    const stopped = opened(busy).batch;
+    expect(runsOf(stopped).map(([count]) => count)).toEqual([2]);
+    expect(stopped.consumedBytes()).toBe(32);
+    const many: Spec[] = Array.from({ length: 10 }, () => ({ length: 4 }));
+    const limited = opened(many, 3).batch;
+    expect(limited.nextRun(0)).toBe(0);
+    expect(runsOf(limited, 2).map(([count]) => count)).toEqual([2, 1]);
+    expect(limited.consumedBytes()).toBe(3 * 16);
+  });
+
+  it('mixes runs with single offsets and chunks, each going on where the other stopped', () => {
+    const { batch } = opened(Array.from({ length: 6 }, () => ({ length: 8 })));
+    expect(batch.nextOffset()).toBe(8);
+    expect(batch.nextRun(2)).toBe(2);
+    expect(batch.window[batch.runStart]).toBe(1);
+    const offsets = new Int32Array(2);
+    expect(batch.nextOffsets(offsets)).toBe(2);
+    expect([batch.window[offsets[0]!], batch.window[offsets[1]!]]).toEqual([3, 4]);
+    expect(walkInRuns(batch).map(([k]) => k)).toEqual([5]);
+    expect(batch.nextRun()).toBe(0);
   });
 
   /** [first byte, length] of each record deliverEach hands over, through a record attached to `window` */

@@ -20,9 +20,12 @@ const recordSpan = (length: number): number => (length + RECORD_HEADER_SIZE + 7)
  */
 const LOADS_IN_ORDER = process.arch === 'x64' || process.arch === 'ia32';
 
+/** The 32-bit word at index `index` of the data area `words` views, where a header may be. */
+const loadWord = (words: Int32Array, index: number): number =>
+  LOADS_IN_ORDER ? words[index]! : Atomics.load(words, index);
+
 /** The first word of the record header at byte `offset` of the data area `words` views. */
-const loadHeader = (words: Int32Array, offset: number): number =>
-  LOADS_IN_ORDER ? words[offset >>> 2]! : Atomics.load(words, offset >>> 2);
+const loadHeader = (words: Int32Array, offset: number): number => loadWord(words, offset >>> 2);
 
 /**
  * The records one read of a ring buffer found, in order, without a copy or an object per record.
@@ -72,6 +75,22 @@ export interface RecordBatch {
    * the other stopped.
    */
   nextOffsets(out: Int32Array | Uint32Array): number;
+  /**
+   * The same pass, a run at a time: the next records of one length that follow each other with no
+   * discarded record between, at most `maxRecords` (default 256) of them. Answers how many
+   * the run holds, 0 after the last; the run's first record's data starts at `runStart` in
+   * `window` (and `bytes`), each next one `runSpan` bytes on, and each is `runLength` bytes long.
+   * Where a program writes one struct a record, every run but a batch's last holds `maxRecords`,
+   * and a reader steps through them by a constant, with no offset stored or read per record.
+   * Mixes with nextOffset and nextOffsets as they mix with each other.
+   */
+  nextRun(maxRecords?: number): number;
+  /** where the data of the first record of the run nextRun answered last starts */
+  readonly runStart: number;
+  /** bytes from one record's data to the next in that run (its records' spans in the ring) */
+  readonly runSpan: number;
+  /** the length of each record of that run */
+  readonly runLength: number;
   /** the length of the record whose data starts at `offset` (from nextOffset or offset(i)) */
   lengthAt(offset: number): number;
   /**
@@ -83,6 +102,12 @@ export interface RecordBatch {
 }
 
 const INITIAL_CAPACITY = 256;
+/**
+ * nextRun's default most records a run: 256 records of 64 bytes are 16 KiB, so the records the run
+ * walked are still in the CPU's first-level cache when the reader reads them. Runs of all 16384
+ * records of a batch (1 MiB) read as slowly as offsets did: the reader's pass missed every line.
+ */
+const RUN_RECORDS = 256;
 const EMPTY = new Uint8Array(0);
 const EMPTY_WORDS = new Int32Array(0);
 const NOT_INDEXED = -1;
@@ -103,6 +128,9 @@ export class ReusableRecordBatch implements RecordBatch {
   offsets = new Uint32Array(INITIAL_CAPACITY);
   /** the length of the record nextOffset answered last (what lengthAt would read again) */
   passedLength = 0;
+  runStart = 0;
+  runSpan = 0;
+  runLength = 0;
   /** the ring's data area as 32-bit words, to read the headers */
   #words: Int32Array = EMPTY_WORDS;
   /** where `window` starts in `#words`, in bytes */
@@ -209,6 +237,46 @@ export class ReusableRecordBatch implements RecordBatch {
     return filled;
   }
 
+  nextRun(maxRecords = RUN_RECORDS): number {
+    const words = this.#words;
+    const base = this.#wordsBase;
+    const end = this.#end;
+    const room = Math.min(maxRecords, this.#limit - this.#passed);
+    let at = this.#passAt;
+    while (room >= 1 && at < end) {
+      const header = loadHeader(words, base + at);
+      if (header < 0) {
+        this.#end = at; // BUSY, as in nextOffset
+        break;
+      }
+      const span = recordSpan(header & RECORD_LENGTH_MASK);
+      if ((header & BPF_RINGBUF_DISCARD_BIT) !== 0) {
+        at += span;
+        continue;
+      }
+      // the run goes on while each next header is the same word: the same length, neither BUSY
+      // nor DISCARD; one load and one compare a record, stepping in words (headers are 8-aligned)
+      const step = span >>> 2;
+      const last = (base + end) >>> 2;
+      let count = 1;
+      let word = (base + at + span) >>> 2;
+      while (count < room && word < last && loadWord(words, word) === header) {
+        word += step;
+        count++;
+      }
+      this.#passAt = at + count * span;
+      this.#passed += count;
+      this.runStart = at + RECORD_HEADER_SIZE;
+      this.runSpan = span;
+      this.runLength = header & RECORD_LENGTH_MASK;
+      return count;
+    }
+    this.#passAt = at;
+    // as nextOffsets: a run of no records asked for ends nothing; otherwise 0 means the pass is over
+    if (maxRecords >= 1 && this.#extent === NOT_INDEXED) this.#extent = at;
+    return 0;
+  }
+
   /**
    * The one-pass walk for a reader that takes one record at a time (RingBuffer.consumeRecords):
    * points `record` at each record in turn (at `origin` plus its offset in the window) and calls
@@ -283,6 +351,7 @@ export class ReusableRecordBatch implements RecordBatch {
     this.#bytes = undefined;
     this.#consumed = NOT_INDEXED;
     this.#stopped = false;
+    this.runStart = this.runSpan = this.runLength = 0;
     const first = this.nextOffset();
     if (first < 0) {
       this.#count = 0;

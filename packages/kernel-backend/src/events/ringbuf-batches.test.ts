@@ -89,6 +89,43 @@ describe.skipIf(!kernelOk)(`RingBuffer batches (real kernel) ${kernelSkipReason}
     ring.close();
   });
 
+  it('reads a batch in runs of equal records (nextRun), each run stepped through by its span', () => {
+    const { ring, program, close } = setup();
+    using reader = RingBuffer.open(ring, backend);
+    let expected = counterValue();
+    const runs: number[] = [];
+    let misread = 0; // records out of order, and runs of the wrong shape
+    backend.testRun(program, { data: packet, repeat: 600 });
+    const delivered = reader.consumeBatch((batch) => {
+      for (let count = batch.nextRun(); count > 0; count = batch.nextRun()) {
+        runs.push(count);
+        if (batch.runSpan !== RECORD_BYTES || batch.runLength !== 8) misread++;
+        for (let i = 0, at = batch.runStart; i < count; i++, at += batch.runSpan) {
+          if (readU64(batch.window, at) !== expected++) misread++;
+        }
+      }
+    });
+    expect(delivered).toBe(600);
+    expect(misread).toBe(0);
+    expect(runs).toEqual([256, 256, 88]);
+    expect(reader.pending).toBe(0);
+    close();
+  });
+
+  it('reads runs of one record between discarded ones, leaving those out', () => {
+    const ring = setup(true);
+    using reader = RingBuffer.open(ring.ring, backend);
+    expectDiscardedSkipped(backend, counter, ring, reader, (onSequence) =>
+      reader.consumeBatch((batch) => {
+        for (let count = batch.nextRun(); count > 0; count = batch.nextRun()) {
+          expect(count).toBe(1);
+          onSequence(readU64(batch.window, batch.runStart));
+        }
+      }),
+    );
+    ring.close();
+  });
+
   it('consumes the whole batch when a one-pass reader stops part-way', () => {
     const { ring, program, close } = setup();
     using reader = RingBuffer.open(ring, backend);
