@@ -14,7 +14,7 @@
 import { RING_BATCH_RECORDS, RingBuffer } from '@bpfkit/kernel-backend';
 import { pinToBenchCpu } from '../lib/pin-thread.js';
 import { EVENTS_PER_FILL, loadRingBufferProducer } from '../lib/ringbuf-producer.js';
-import { median } from '../lib/stats.js';
+import { alternatedPairs } from '../lib/stats.js';
 
 const pairs = Number(process.argv[2] ?? 200);
 const WARMUP_FILLS = 40;
@@ -61,19 +61,13 @@ try {
   ];
   for (let i = 0; i < WARMUP_FILLS; i++)
     for (const side of readers) drain(side, i < 20 ? 100 : EVENTS_PER_FILL);
-  const times = [[], []];
-  let runsFaster = 0;
-  for (let i = 0; i < pairs; i++) {
-    // each goes first in every other pair
-    const first = i % 2 === 0 ? drain(readers[0], EVENTS_PER_FILL) : drain(readers[1], EVENTS_PER_FILL);
-    const second = i % 2 === 0 ? drain(readers[1], EVENTS_PER_FILL) : drain(readers[0], EVENTS_PER_FILL);
-    const [a, b] = i % 2 === 0 ? [first, second] : [second, first];
-    times[0].push(a);
-    times[1].push(b);
-    if (b < a) runsFaster++;
-  }
+  const { a, b, bLower } = alternatedPairs(
+    pairs,
+    () => drain(readers[0], EVENTS_PER_FILL),
+    () => drain(readers[1], EVENTS_PER_FILL),
+  );
   console.log(
-    `offsets ${median(times[0]).toFixed(2)} ns/record   runs ${median(times[1]).toFixed(2)} ns/record   runs faster in ${runsFaster} of ${pairs}`,
+    `offsets ${a.toFixed(2)} ns/record   runs ${b.toFixed(2)} ns/record   runs faster in ${bLower} of ${pairs}`,
   );
 } finally {
   ring.close();

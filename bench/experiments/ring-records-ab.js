@@ -4,6 +4,7 @@
 // Each side drains a producer of its own (two RingBuffers on one map would each keep their own
 // consumer position): 60,000 64-byte records a fill, read in reads of at most RING_BATCH_RECORDS,
 // every record's first byte read with `u8(0)` through an observer object, as the row's reader does.
+// Each side drains first in every other pair (until the twenty-fourth round A always went first).
 //
 //   node bench/experiments/ring-records-ab.js <tree A> <tree B> [pairs]
 //
@@ -14,7 +15,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pinToBenchCpu } from '../lib/pin-thread.js';
 import { EVENTS_PER_FILL, loadRingBufferProducer } from '../lib/ringbuf-producer.js';
-import { median } from '../lib/stats.js';
+import { alternatedPairs } from '../lib/stats.js';
 
 const [treeA, treeB, pairsArg] = process.argv.slice(2);
 if (!treeA || !treeB) {
@@ -47,17 +48,13 @@ try {
   }
   for (let i = 0; i < WARMUP_FILLS; i++)
     for (const index of [0, 1]) drain(index, i < 20 ? 100 : EVENTS_PER_FILL);
-  const times = [[], []];
-  let bFaster = 0;
-  for (let i = 0; i < pairs; i++) {
-    const a = drain(0, EVENTS_PER_FILL);
-    const b = drain(1, EVENTS_PER_FILL);
-    times[0].push(a);
-    times[1].push(b);
-    if (b < a) bFaster++;
-  }
+  const { a, b, bLower } = alternatedPairs(
+    pairs,
+    () => drain(0, EVENTS_PER_FILL),
+    () => drain(1, EVENTS_PER_FILL),
+  );
   console.log(
-    `A ${median(times[0]).toFixed(2)} ns/record   B ${median(times[1]).toFixed(2)} ns/record   B faster in ${bFaster} of ${pairs}`,
+    `A ${a.toFixed(2)} ns/record   B ${b.toFixed(2)} ns/record   B faster in ${bLower} of ${pairs}`,
   );
 } finally {
   for (const side of sides) side.ring.close();

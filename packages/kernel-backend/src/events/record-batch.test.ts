@@ -200,7 +200,7 @@ describe('RecordBatch walks', () => {
     expect(limited.consumedBytes()).toBe(3 * 16);
   });
 
-  it('answers in runs the records a pass answers one by one, whatever the most records a run', () => {
+  it('answers in runs the records a pass answers one by one, for any most records a run', () => {
     const expected = walk(opened(mixed).batch);
     for (const most of [1, 2, 3, 256, undefined])
       expect(walkInRuns(opened(mixed).batch, most)).toEqual(expected);
@@ -251,7 +251,8 @@ describe('RecordBatch walks', () => {
     const many: Spec[] = Array.from({ length: 10 }, () => ({ length: 4 }));
     const limited = opened(many, 3).batch;
     expect(limited.nextRun(0)).toBe(0);
-    expect(runsOf(limited, 2).map(([count]) => count)).toEqual([2, 1]);
+    expect(limited.nextRun(0.5)).toBe(0);
+    expect(runsOf(limited, 2.5).map(([count]) => count)).toEqual([2, 1]);
     expect(limited.consumedBytes()).toBe(3 * 16);
   });
 

@@ -241,7 +241,7 @@ export class ReusableRecordBatch implements RecordBatch {
     const words = this.#words;
     const base = this.#wordsBase;
     const end = this.#end;
-    const room = Math.min(maxRecords, this.#limit - this.#passed);
+    const room = Math.min(Math.floor(maxRecords), this.#limit - this.#passed);
     let at = this.#passAt;
     while (room >= 1 && at < end) {
       const header = loadHeader(words, base + at);
