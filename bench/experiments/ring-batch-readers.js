@@ -13,7 +13,7 @@
 // needs clang-19 for the producer.
 import { RING_BATCH_RECORDS, RingBuffer } from '@bpfkit/kernel-backend';
 import { pinToBenchCpu } from '../lib/pin-thread.js';
-import { EVENTS_PER_FILL, loadRingBufferProducer } from '../lib/ringbuf-producer.js';
+import { EVENTS_PER_FILL, loadRingBufferProducer, timedDrain } from '../lib/ringbuf-producer.js';
 import { alternatedPairs } from '../lib/stats.js';
 
 const pairs = Number(process.argv[2] ?? 200);
@@ -76,12 +76,5 @@ try {
 
 /** One fill drained by `side`'s reader through consumeBatch: ns a record. */
 function drain({ reader, callback }, events) {
-  producer.fill(events);
-  reader.sum = 0;
-  const start = process.hrtime.bigint();
-  let delivered = 0;
-  while (delivered < events) delivered += ring.consumeBatch(callback, RING_BATCH_RECORDS);
-  const ns = Number(process.hrtime.bigint() - start) / events;
-  if (reader.sum !== events) throw new Error(`read ${reader.sum} records' first bytes, expected ${events}`);
-  return ns;
+  return timedDrain(producer, reader, events, () => ring.consumeBatch(callback, RING_BATCH_RECORDS));
 }

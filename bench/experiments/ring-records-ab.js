@@ -14,7 +14,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pinToBenchCpu } from '../lib/pin-thread.js';
-import { EVENTS_PER_FILL, loadRingBufferProducer } from '../lib/ringbuf-producer.js';
+import { EVENTS_PER_FILL, loadRingBufferProducer, timedDrain } from '../lib/ringbuf-producer.js';
 import { alternatedPairs } from '../lib/stats.js';
 
 const [treeA, treeB, pairsArg] = process.argv.slice(2);
@@ -64,12 +64,5 @@ try {
 /** One fill of side `index` drained by consumeRecords: ns a record. */
 function drain(index, events) {
   const { ring, limit, reader, next } = sides[index];
-  producers[index].fill(events);
-  reader.sum = 0;
-  const start = process.hrtime.bigint();
-  let delivered = 0;
-  while (delivered < events) delivered += ring.consumeRecords(next, limit);
-  const ns = Number(process.hrtime.bigint() - start) / events;
-  if (reader.sum !== events) throw new Error(`read ${reader.sum} records' first bytes, expected ${events}`);
-  return ns;
+  return timedDrain(producers[index], reader, events, () => ring.consumeRecords(next, limit));
 }

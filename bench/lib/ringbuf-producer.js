@@ -31,6 +31,22 @@ export function checkDrained(delivered, firstByteSum, events = EVENTS_PER_FILL) 
   }
 }
 
+/**
+ * ns a record to drain one fill of `events` records that `producer` writes: `readSome()` reads from
+ * the ring and answers how many records it delivered, to a reader that adds each record's first
+ * byte to `reader.sum` (checked after, as checkDrained checks).
+ */
+export function timedDrain(producer, reader, events, readSome) {
+  producer.fill(events);
+  reader.sum = 0;
+  const start = process.hrtime.bigint();
+  let delivered = 0;
+  while (delivered < events) delivered += readSome();
+  const ns = Number(process.hrtime.bigint() - start) / events;
+  checkDrained(delivered, reader.sum, events);
+  return ns;
+}
+
 /** Path of the compiled producer object, which harness/ringbuf_ops.c loads for libbpf's side. */
 export function producerObject() {
   return compileBpfSource('ringbuf_producer');
